@@ -1,0 +1,15 @@
+/* migflow: a migration-flow simulation engine for the Central Sahel - Libya -
+ * Central Mediterranean system. Umbrella header. */
+#ifndef MIGFLOW_H
+#define MIGFLOW_H
+
+#include "migflow/version.h"
+#include "migflow/error.h"
+#include "migflow/date.h"
+#include "migflow/rng.h"
+#include "migflow/graph.h"
+#include "migflow/scenario.h"
+#include "migflow/sim.h"
+#include "migflow/output.h"
+
+#endif

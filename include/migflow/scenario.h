@@ -1,0 +1,155 @@
+/* Scenarios: a YAML file that says which network to load, who spawns where,
+ * which monitoring points count passes, the model's parameters and the events
+ * that change the world over time. Read with libyaml's document API so that
+ * every error names file:line:column and the key. The language is documented
+ * key by key in scenarios/README.md. */
+#ifndef MIGFLOW_SCENARIO_H
+#define MIGFLOW_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "migflow/error.h"
+#include "migflow/graph.h"
+
+enum mf_intent {
+	MF_INTENT_CIRCULAR,  /* seasonal and labour mobility, comes back home */
+	MF_INTENT_ONWARD,    /* heading for Europe */
+	MF_INTENT_DISPLACED, /* fleeing insecurity */
+	MF_INTENT_RETURN,    /* going home */
+	MF_INTENT_COUNT
+};
+
+#define MF_GOALS_MAX 16
+
+/* Where a group heads (or where its members live): places with weights. */
+struct mf_goal_set {
+	int n;
+	int place[MF_GOALS_MAX];
+	double weight[MF_GOALS_MAX]; /* > 0, normalised when drawn */
+};
+
+/* A daily flow of new agents from one place. */
+struct mf_source {
+	int place;
+	enum mf_intent intent;
+	double rate;           /* persons per day before seasonality and events */
+	double season[12];     /* monthly multipliers, 1 by default */
+	struct mf_goal_set goals;
+	int line, column;
+};
+
+/* People already on the map on the first day. */
+struct mf_initial {
+	int place;
+	enum mf_intent intent;
+	double persons;
+	struct mf_goal_set homes; /* where they come from; default: the place */
+	int line, column;
+};
+
+/* A flow monitoring point: passes are counted when an agent arrives over
+ * one of its links, by direction relative to the point's country. */
+struct mf_monitor {
+	char name[MF_NAME_MAX];
+	int country;           /* graph country index the directions refer to */
+	int n_links;
+	int *links;            /* link indices */
+	bool count_direction[3]; /* which directions are counted */
+};
+
+enum mf_direction { MF_DIR_INBOUND, MF_DIR_OUTBOUND, MF_DIR_INTERNAL, MF_DIR_COUNT };
+
+/* Expulsions: people at `from` are moved to `to` (Algeria -> Assamaka). */
+struct mf_expulsion {
+	int from, to;
+	double daily_probability; /* per person per day at `from` */
+	double retry_share;       /* share who keep their intent; others return */
+};
+
+enum mf_event_kind {
+	MF_EVENT_SECURITY,    /* set security of places to level (ramped) */
+	MF_EVENT_CLOSURE,     /* close links */
+	MF_EVENT_REOPEN,      /* reopen links */
+	MF_EVENT_CAPACITY,    /* set daily capacity of links (persons/day) */
+	MF_EVENT_SOURCE_RATE, /* multiply spawning of matching sources */
+	MF_EVENT_KIND_COUNT
+};
+
+struct mf_event {
+	int day;               /* day index from the start */
+	enum mf_event_kind kind;
+	int n_places;          /* SECURITY: places affected */
+	int *places;
+	int n_links;           /* CLOSURE, REOPEN, CAPACITY: links affected */
+	int *links;
+	int source_place;      /* SOURCE_RATE: -1 = any */
+	int source_intent;     /* SOURCE_RATE: -1 = any */
+	double value;          /* level, capacity or multiplier */
+	int ramp_days;         /* SECURITY: 0 = step */
+	int line, column;
+};
+
+/* Named model parameters; scenarios/README.md documents each one. */
+struct mf_parameters {
+	double speed_km_per_day[MF_MODE_COUNT];
+	/* Mean days an agent waits at a place that is not its goal, by kind of
+	 * place and intent; leaving probability per day is 1 / mean. */
+	double wait_days[MF_PLACE_KIND_COUNT][MF_INTENT_COUNT];
+	/* Mean stay of circular migrants at their goal, by the goal's country
+	 * (graph country index); default_stay_days elsewhere. */
+	double *stay_days_by_country;
+	double default_stay_days;
+	/* Route choice: generalised cost of a link, in days. */
+	double cost_per_usd;          /* days per USD of fare */
+	double cost_per_death_risk;   /* days per unit of death probability */
+	double insecurity_cost;       /* days per unit of (1 - security) at the next place */
+	double displaced_insecurity_factor; /* displaced weigh insecurity this much more */
+	double route_temperature;     /* days; softmax spread over next links */
+	/* Displacement by insecurity (channel 1 of MODEL.md 6). */
+	double displacement_rate;     /* share of population per day at security 0 */
+	double safe_security;         /* a place at or above is a refuge */
+	/* Channel 3: extra death probability per day on links touching insecure
+	 * places, times (1 - security). */
+	double insecurity_hazard;
+	/* Channel 4: links touching places below this security close. */
+	double closure_security;
+	/* Displaced at a refuge: per-day probability to turn onward / return. */
+	double displaced_onward_per_day;
+	double displaced_return_per_day;
+	/* Share of intercepted people who try again (others return home). */
+	double retry_after_interception;
+};
+
+struct mf_scenario {
+	char path[256];
+	char name[MF_NAME_MAX];
+	char *description;
+	int start;              /* days since 1970-01-01 */
+	int days;               /* number of simulated days */
+	int report_from;        /* day index where the reporting window starts */
+	uint64_t seed;
+	int agent_scale;        /* persons per agent, >= 1 */
+	struct mf_graph *graph; /* owned */
+	int n_sources, n_initial, n_monitors, n_expulsions, n_events;
+	struct mf_source *sources;
+	struct mf_initial *initial;
+	struct mf_monitor *monitors;
+	struct mf_expulsion *expulsions;
+	struct mf_event *events; /* sorted by day, stable */
+	struct mf_parameters params;
+	int destination;        /* place index onward migrants head for */
+	char *resolved_text;    /* the scenario as read, stored in the output */
+};
+
+/* Reads, validates and resolves a scenario (and the network it names).
+ * Returns NULL and fills err on bad input. Caller frees with
+ * mf_scenario_destroy. */
+struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err);
+
+/* Frees a scenario. Accepts NULL. */
+void mf_scenario_destroy(struct mf_scenario *scenario);
+
+const char *mf_intent_name(enum mf_intent intent);
+const char *mf_direction_name(enum mf_direction direction);
+
+#endif

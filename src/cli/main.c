@@ -1,0 +1,49 @@
+/* migflow: the command-line program. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"migflow %s - migration-flow simulation engine\n"
+		"(Central Sahel - Libya - Central Mediterranean)\n\n"
+		"usage:\n"
+		"  migflow run SCENARIO [-o FILE] [--seed N] [--days N] [--threads N]\n"
+		"              [--force] [--quiet] [--summary-json FILE]\n"
+		"  migflow --help\n"
+		"  migflow --version\n\n"
+		"commands:\n"
+		"  run       simulate a scenario and write its results to an HDF5 file\n\n"
+		"Run 'migflow run --help' for the options of run.\n",
+		MF_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("migflow %s\n", MF_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return mf_cli_run(argc - 1, argv + 1);
+	fprintf(stderr, "migflow: error: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+void mf_cli_print_error(const struct mf_error *err)
+{
+	char text[1024];
+	fprintf(stderr, "migflow: error: %s\n", mf_error_format(err, text, sizeof(text)));
+}

@@ -1,0 +1,256 @@
+/* migflow run: simulate a scenario, write its HDF5 file, print a summary. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Set by SIGINT/SIGTERM; the day loop stops and the partial file is
+ * removed. The only global of the program: signal handlers need one. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int signal_number)
+{
+	(void)signal_number;
+	interrupted = 1;
+}
+
+struct run_args {
+	const char *scenario, *output, *summary_json;
+	bool force, quiet, has_seed;
+	uint64_t seed;
+	int days, threads;
+};
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migflow run SCENARIO [options]\n\n"
+		"Simulates SCENARIO (a YAML file) and writes an HDF5 file.\n\n"
+		"options:\n"
+		"  -o, --output FILE     output file (default: the scenario's name + .h5)\n"
+		"      --seed N          random seed (default: the scenario's seed)\n"
+		"      --days N          simulate N days instead of the scenario's length\n"
+		"      --threads N       OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
+		"      --force           overwrite an existing output file\n"
+		"      --quiet           no progress line and no summary\n"
+		"      --summary-json F  also write the summary as JSON to F\n"
+		"  -h, --help            this help\n");
+}
+
+static bool parse_count(const char *text, long long max, long long *value)
+{
+	if (!text || !*text || *text == '-' || *text == '+')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (*end || errno == ERANGE || v > (unsigned long long)max)
+		return false;
+	*value = (long long)v;
+	return true;
+}
+
+/* Returns -1 when done with an exit code in *exit_code. */
+static int parse_args(int argc, char **argv, struct run_args *args, int *exit_code)
+{
+	memset(args, 0, sizeof(*args));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		long long number;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			run_usage(stdout);
+			*exit_code = EXIT_OK;
+			return -1;
+		} else if (strcmp(a, "--force") == 0) {
+			args->force = true;
+		} else if (strcmp(a, "--quiet") == 0) {
+			args->quiet = true;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
+			   strcmp(a, "--summary-json") == 0) {
+			if (!value || !*value)
+				goto missing;
+			if (strcmp(a, "--summary-json") == 0)
+				args->summary_json = value;
+			else
+				args->output = value;
+			i++;
+		} else if (strcmp(a, "--seed") == 0) {
+			if (!parse_count(value, INT64_MAX, &number))
+				goto bad_number;
+			args->seed = (uint64_t)number;
+			args->has_seed = true;
+			i++;
+		} else if (strcmp(a, "--days") == 0) {
+			if (!parse_count(value, 60000, &number) || number < 1)
+				goto bad_number;
+			args->days = (int)number;
+			i++;
+		} else if (strcmp(a, "--threads") == 0) {
+			if (!parse_count(value, 1024, &number) || number < 1)
+				goto bad_number;
+			args->threads = (int)number;
+			i++;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "migflow run: error: unknown option '%s'\n", a);
+			goto usage;
+		} else if (!args->scenario) {
+			args->scenario = a;
+		} else {
+			fprintf(stderr, "migflow run: error: unexpected argument '%s' (one scenario per run)\n", a);
+			goto usage;
+		}
+		continue;
+missing:
+		fprintf(stderr, "migflow run: error: option '%s' needs a value\n", a);
+		goto usage;
+bad_number:
+		fprintf(stderr, "migflow run: error: option '%s' expects a whole number%s, got '%s'\n", a,
+			strcmp(a, "--days") == 0 ? " in 1..60000"
+			: strcmp(a, "--threads") == 0 ? " in 1..1024" : " >= 0",
+			value ? value : "");
+		goto usage;
+	}
+	if (!args->scenario) {
+		fprintf(stderr, "migflow run: error: no scenario file given\n");
+		goto usage;
+	}
+	return 0;
+usage:
+	run_usage(stderr);
+	*exit_code = EXIT_USAGE;
+	return -1;
+}
+
+/* "scenarios/baseline.yaml" -> "baseline.h5" */
+static void default_output(const char *scenario, char *out, size_t size)
+{
+	const char *base = strrchr(scenario, '/');
+	base = base ? base + 1 : scenario;
+	size_t n = strcspn(base, ".");
+	snprintf(out, size, "%.*s.h5", (int)(n ? n : strlen(base)), base);
+}
+
+static int exit_code_of(enum mf_status status)
+{
+	switch (status) {
+	case MF_OK: return EXIT_OK;
+	case MF_ERR_INPUT:
+	case MF_ERR_EXISTS: return EXIT_INPUT;
+	case MF_ERR_CANCELLED: return EXIT_INTERRUPTED;
+	default: return EXIT_FAILURE_RUN;
+	}
+}
+
+int mf_cli_run(int argc, char **argv)
+{
+	struct run_args args;
+	int code;
+	if (parse_args(argc, argv, &args, &code) < 0)
+		return code;
+	char output[1024];
+	if (args.output)
+		snprintf(output, sizeof(output), "%s", args.output);
+	else
+		default_output(args.scenario, output, sizeof(output));
+	struct mf_error err = {0};
+	struct mf_scenario *scenario = NULL;
+	struct mf_sim *sim = NULL;
+	struct mf_output *out = NULL;
+	struct run_summary summary = {0};
+	enum mf_status status = MF_OK;
+
+	if (!args.force && access(output, F_OK) == 0) {
+		status = mf_error_set(&err, MF_ERR_EXISTS,
+				      "output file %s exists; use --force to overwrite it or -o to choose another",
+				      output);
+		goto done;
+	}
+	scenario = mf_scenario_load(args.scenario, &err);
+	if (!scenario) {
+		status = err.code;
+		goto done;
+	}
+	struct mf_run_options options = {
+		.seed = args.has_seed ? args.seed : scenario->seed,
+		.replicate = 0,
+		.threads = args.threads,
+		.days = args.days,
+	};
+	double started = progress_now();
+	sim = mf_sim_create(scenario, &options, &err);
+	if (!sim || summary_init(&summary, scenario) < 0) {
+		status = sim ? mf_error_set(&err, MF_ERR_NOMEM, "out of memory") : err.code;
+		goto done;
+	}
+	struct mf_output_info info = {
+		.scenario = scenario,
+		.days = mf_sim_days_total(sim),
+		.seed = options.seed,
+		.replicate = options.replicate,
+		.threads = mf_sim_threads(sim),
+	};
+	out = mf_output_create(output, args.force, &info, &err);
+	if (!out) {
+		status = err.code;
+		goto done;
+	}
+	struct sigaction action = {.sa_handler = on_signal};
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+
+	struct progress progress;
+	progress_start(&progress, !args.quiet && isatty(STDERR_FILENO));
+	struct mf_totals totals;
+	int days = mf_sim_days_total(sim);
+	for (int day = 0; day < days; day++) {
+		if (interrupted) {
+			status = mf_error_set(&err, MF_ERR_CANCELLED,
+					      "interrupted on day %d; %s was not written", day, output);
+			break;
+		}
+		if ((status = mf_sim_step(sim, &err)) != MF_OK)
+			break;
+		const struct mf_day_counts *counts = mf_sim_day_counts(sim);
+		if ((status = mf_output_write_day(out, counts, &err)) != MF_OK)
+			break;
+		summary_add_day(&summary, scenario, counts);
+		mf_sim_totals(sim, &totals);
+		progress_update(&progress, scenario, day + 1, days, mf_sim_agents_alive(sim),
+				totals.agent_steps);
+	}
+	progress_finish(&progress);
+	if (status != MF_OK)
+		goto done;
+	mf_sim_totals(sim, &totals);
+	double wall = progress_now() - started;
+	struct mf_run_stats stats = {.agent_steps = totals.agent_steps, .wall_seconds = wall};
+	status = mf_output_finish(out, &stats, &err);
+	out = NULL;
+	if (status != MF_OK)
+		goto done;
+	if (!args.quiet)
+		summary_print(stdout, &summary, scenario, mf_sim_day_counts(sim), &totals, wall,
+			      mf_sim_threads(sim));
+	if (args.summary_json &&
+	    summary_write_json(args.summary_json, &summary, &totals, days, options.seed,
+			       mf_sim_threads(sim), wall) < 0) {
+		status = mf_error_set(&err, MF_ERR_IO, "cannot write %s: %s", args.summary_json,
+				      strerror(errno));
+		goto done;
+	}
+	if (!args.quiet)
+		printf("  %-34s %s\n", "output", output);
+done:
+	mf_output_discard(out);
+	if (status != MF_OK)
+		mf_cli_print_error(&err);
+	summary_free(&summary);
+	mf_sim_destroy(sim);
+	mf_scenario_destroy(scenario);
+	return exit_code_of(status);
+}

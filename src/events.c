@@ -1,0 +1,74 @@
+/* Phase 1 of the day: apply the scenario's events due today and advance
+ * security ramps; rebuild the derived tables once if anything changed. */
+#include "world.h"
+
+static void apply(struct mf_sim *sim, const struct mf_event *e)
+{
+	struct world *w = &sim->world;
+	switch (e->kind) {
+	case MF_EVENT_SECURITY:
+		for (int i = 0; i < e->n_places; i++) {
+			int p = e->places[i];
+			if (e->ramp_days == 0) {
+				w->security[p] = e->value;
+				w->ramp_end[p] = -1;
+			} else {
+				w->ramp_from[p] = w->security[p];
+				w->ramp_to[p] = e->value;
+				w->ramp_start[p] = e->day;
+				w->ramp_end[p] = e->day + e->ramp_days;
+			}
+		}
+		break;
+	case MF_EVENT_CLOSURE:
+	case MF_EVENT_REOPEN:
+		for (int i = 0; i < e->n_links; i++)
+			w->link_open_event[e->links[i]] = e->kind == MF_EVENT_REOPEN;
+		break;
+	case MF_EVENT_CAPACITY:
+		for (int i = 0; i < e->n_links; i++)
+			w->link_capacity[e->links[i]] = e->value;
+		break;
+	case MF_EVENT_SOURCE_RATE:
+		for (int s = 0; s < sim->scenario->n_sources; s++) {
+			const struct mf_source *src = &sim->scenario->sources[s];
+			if ((e->source_place < 0 || e->source_place == src->place) &&
+			    (e->source_intent < 0 || e->source_intent == (int)src->intent))
+				w->source_multiplier[s] = e->value;
+		}
+		break;
+	case MF_EVENT_KIND_COUNT:
+		break;
+	}
+	w->changed = true;
+}
+
+static void advance_ramps(struct mf_sim *sim)
+{
+	struct world *w = &sim->world;
+	for (int p = 0; p < sim->n_places; p++) {
+		if (w->ramp_end[p] < 0)
+			continue;
+		int span = w->ramp_end[p] - w->ramp_start[p];
+		double done = (double)(sim->day - w->ramp_start[p] + 1) / span;
+		if (done >= 1) {
+			w->security[p] = w->ramp_to[p];
+			w->ramp_end[p] = -1;
+		} else {
+			w->security[p] = w->ramp_from[p] + (w->ramp_to[p] - w->ramp_from[p]) * done;
+		}
+		w->changed = true;
+	}
+}
+
+void mf_phase_events(struct mf_sim *sim)
+{
+	const struct mf_scenario *s = sim->scenario;
+	while (sim->next_event < s->n_events && s->events[sim->next_event].day <= sim->day)
+		apply(sim, &s->events[sim->next_event++]);
+	advance_ramps(sim);
+	if (sim->world.changed) {
+		mf_routing_update(sim);
+		sim->world.changed = false;
+	}
+}

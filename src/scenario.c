@@ -1,0 +1,873 @@
+#include "migflow/scenario.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migflow/date.h"
+#include "text.h"
+#include "yamltree.h"
+
+static const char *const intent_names[MF_INTENT_COUNT] = {"circular", "onward", "displaced", "return"};
+static const char *const direction_names[MF_DIR_COUNT] = {"inbound", "outbound", "internal"};
+static const char *const event_kind_names[MF_EVENT_KIND_COUNT] = {
+	"security", "closure", "reopen", "capacity", "source_rate",
+};
+
+const char *mf_intent_name(enum mf_intent intent)
+{
+	return (unsigned)intent < MF_INTENT_COUNT ? intent_names[intent] : "?";
+}
+
+const char *mf_direction_name(enum mf_direction direction)
+{
+	return (unsigned)direction < MF_DIR_COUNT ? direction_names[direction] : "?";
+}
+
+/* Everything the readers below need: the document, the scenario being
+ * filled, and where errors go. */
+struct reader {
+	const struct yt_doc *doc;
+	struct mf_scenario *s;
+	struct mf_error *err;
+};
+
+#define FIELD(buffer, ...) snprintf(buffer, sizeof(buffer), __VA_ARGS__)
+
+static int fail(struct reader *r, const struct yt_node *node, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct reader *r, const struct yt_node *node, const char *field, const char *fmt, ...)
+{
+	char message[512];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	return yt_fail(r->doc, node, field, r->err, "%s", message);
+}
+
+/* A place by id, with a suggestion when it is misspelt. */
+static int read_place(struct reader *r, const struct yt_node *node, const char *field, int *place)
+{
+	char id[MF_ID_MAX];
+	if (yt_string(r->doc, node, field, id, sizeof(id), r->err) < 0)
+		return -1;
+	const struct mf_graph *g = r->s->graph;
+	*place = mf_graph_place_index(g, id);
+	if (*place >= 0)
+		return 0;
+	const char *names[1024];
+	int n = g->n_places < 1024 ? g->n_places : 1024;
+	for (int i = 0; i < n; i++)
+		names[i] = g->places[i].id;
+	const char *hint = mf_text_suggest(id, names, n);
+	return fail(r, node, field, "unknown place '%s'%s%s%s", id, hint ? " (did you mean '" : "",
+		    hint ? hint : "", hint ? "'?)" : "");
+}
+
+/* A link written as [from, to]. */
+static int read_link(struct reader *r, const struct yt_node *node, const char *field, int *link)
+{
+	if (yt_expect(r->doc, node, YT_SEQUENCE, field, r->err) < 0)
+		return -1;
+	if (node->n != 2)
+		return fail(r, node, field, "expected a link as [from, to]");
+	int from, to;
+	if (read_place(r, node->items[0], field, &from) < 0 ||
+	    read_place(r, node->items[1], field, &to) < 0)
+		return -1;
+	*link = mf_graph_link_index(r->s->graph, from, to);
+	if (*link < 0)
+		return fail(r, node, field, "no link %s -> %s in %s", r->s->graph->places[from].id,
+			    r->s->graph->places[to].id, r->s->graph->links_path);
+	return 0;
+}
+
+/* A mapping place -> positive weight. */
+static int read_goal_set(struct reader *r, const struct yt_node *node, const char *field,
+			 struct mf_goal_set *set)
+{
+	if (yt_expect(r->doc, node, YT_MAPPING, field, r->err) < 0)
+		return -1;
+	if (node->n == 0 || node->n > MF_GOALS_MAX)
+		return fail(r, node, field, "expected 1 to %d places with weights", MF_GOALS_MAX);
+	set->n = node->n;
+	for (int i = 0; i < node->n; i++) {
+		char sub[96];
+		FIELD(sub, "%s.%s", field, node->items[2 * i]->text);
+		if (read_place(r, node->items[2 * i], field, &set->place[i]) < 0 ||
+		    yt_number(r->doc, node->items[2 * i + 1], sub, 0, 1e12, &set->weight[i], r->err) < 0)
+			return -1;
+		if (set->weight[i] <= 0)
+			return fail(r, node->items[2 * i + 1], sub, "expected a weight above 0");
+		for (int j = 0; j < i; j++)
+			if (set->place[j] == set->place[i])
+				return fail(r, node->items[2 * i], field, "place given twice");
+	}
+	return 0;
+}
+
+static void default_parameters(struct mf_parameters *p)
+{
+	/* Defaults are documented one by one in scenarios/README.md. */
+	p->speed_km_per_day[MF_MODE_ROAD] = 500;
+	p->speed_km_per_day[MF_MODE_DESERT] = 300;
+	p->speed_km_per_day[MF_MODE_SEA] = 300;
+	for (int k = 0; k < MF_PLACE_KIND_COUNT; k++)
+		for (int i = 0; i < MF_INTENT_COUNT; i++)
+			p->wait_days[k][i] = 1;
+	p->default_stay_days = 90;
+	p->cost_per_usd = 0.005;
+	p->cost_per_death_risk = 100;
+	p->insecurity_cost = 5;
+	p->displaced_insecurity_factor = 3;
+	p->route_temperature = 0.5;
+	p->displacement_rate = 0;
+	p->safe_security = 0.6;
+	p->insecurity_hazard = 0;
+	p->closure_security = 0;
+	p->displaced_onward_per_day = 0;
+	p->displaced_return_per_day = 0;
+	p->retry_after_interception = 0.5;
+}
+
+static int read_parameters(struct reader *r, const struct yt_node *map)
+{
+	static const char *const keys[] = {
+		"speed_km_per_day", "wait_days", "stay_days", "cost_per_usd", "cost_per_death_risk",
+		"insecurity_cost", "displaced_insecurity_factor", "route_temperature",
+		"displacement_rate", "safe_security", "insecurity_hazard", "closure_security",
+		"displaced_onward_per_day", "displaced_return_per_day", "retry_after_interception",
+	};
+	struct mf_parameters *p = &r->s->params;
+	if (yt_expect(r->doc, map, YT_MAPPING, "parameters", r->err) < 0 ||
+	    yt_check_keys(r->doc, map, keys, sizeof(keys) / sizeof(*keys), "parameters", r->err) < 0)
+		return -1;
+	struct { const char *key; double *value; double min, max; } scalars[] = {
+		{"cost_per_usd", &p->cost_per_usd, 0, 1e3},
+		{"cost_per_death_risk", &p->cost_per_death_risk, 0, 1e6},
+		{"insecurity_cost", &p->insecurity_cost, 0, 1e6},
+		{"displaced_insecurity_factor", &p->displaced_insecurity_factor, 0, 1e3},
+		{"route_temperature", &p->route_temperature, 1e-3, 1e3},
+		{"displacement_rate", &p->displacement_rate, 0, 1},
+		{"safe_security", &p->safe_security, 0, 1},
+		{"insecurity_hazard", &p->insecurity_hazard, 0, 1},
+		{"closure_security", &p->closure_security, 0, 1},
+		{"displaced_onward_per_day", &p->displaced_onward_per_day, 0, 1},
+		{"displaced_return_per_day", &p->displaced_return_per_day, 0, 1},
+		{"retry_after_interception", &p->retry_after_interception, 0, 1},
+	};
+	for (size_t i = 0; i < sizeof(scalars) / sizeof(*scalars); i++) {
+		const struct yt_node *node = yt_get(map, scalars[i].key);
+		char field[96];
+		FIELD(field, "parameters.%s", scalars[i].key);
+		if (node && yt_number(r->doc, node, field, scalars[i].min, scalars[i].max,
+				      scalars[i].value, r->err) < 0)
+			return -1;
+	}
+	const struct yt_node *speed = yt_get(map, "speed_km_per_day");
+	if (speed) {
+		const char *modes[MF_MODE_COUNT];
+		for (int m = 0; m < MF_MODE_COUNT; m++)
+			modes[m] = mf_link_mode_name((enum mf_link_mode)m);
+		if (yt_expect(r->doc, speed, YT_MAPPING, "parameters.speed_km_per_day", r->err) < 0 ||
+		    yt_check_keys(r->doc, speed, modes, MF_MODE_COUNT, "parameters.speed_km_per_day", r->err) < 0)
+			return -1;
+		for (int m = 0; m < MF_MODE_COUNT; m++) {
+			const struct yt_node *node = yt_get(speed, modes[m]);
+			char field[96];
+			FIELD(field, "parameters.speed_km_per_day.%s", modes[m]);
+			if (node && yt_number(r->doc, node, field, 1, 5000, &p->speed_km_per_day[m], r->err) < 0)
+				return -1;
+		}
+	}
+	const struct yt_node *wait = yt_get(map, "wait_days");
+	if (wait) {
+		const char *kinds[MF_PLACE_KIND_COUNT];
+		for (int k = 0; k < MF_PLACE_KIND_COUNT; k++)
+			kinds[k] = mf_place_kind_name((enum mf_place_kind)k);
+		if (yt_expect(r->doc, wait, YT_MAPPING, "parameters.wait_days", r->err) < 0 ||
+		    yt_check_keys(r->doc, wait, kinds, MF_PLACE_KIND_COUNT, "parameters.wait_days", r->err) < 0)
+			return -1;
+		for (int k = 0; k < MF_PLACE_KIND_COUNT; k++) {
+			const struct yt_node *node = yt_get(wait, kinds[k]);
+			char field[96];
+			FIELD(field, "parameters.wait_days.%s", kinds[k]);
+			if (!node)
+				continue;
+			if (node->kind == YT_SCALAR) {
+				double days;
+				if (yt_number(r->doc, node, field, 0, 1e5, &days, r->err) < 0)
+					return -1;
+				for (int i = 0; i < MF_INTENT_COUNT; i++)
+					p->wait_days[k][i] = days;
+				continue;
+			}
+			if (yt_expect(r->doc, node, YT_MAPPING, field, r->err) < 0 ||
+			    yt_check_keys(r->doc, node, intent_names, MF_INTENT_COUNT, field, r->err) < 0)
+				return -1;
+			for (int i = 0; i < MF_INTENT_COUNT; i++) {
+				const struct yt_node *value = yt_get(node, intent_names[i]);
+				char sub[128];
+				FIELD(sub, "%s.%s", field, intent_names[i]);
+				if (value && yt_number(r->doc, value, sub, 0, 1e5, &p->wait_days[k][i], r->err) < 0)
+					return -1;
+			}
+		}
+	}
+	const struct yt_node *stay = yt_get(map, "stay_days");
+	if (stay) {
+		if (yt_expect(r->doc, stay, YT_MAPPING, "parameters.stay_days", r->err) < 0)
+			return -1;
+		for (int i = 0; i < stay->n; i++) {
+			const struct yt_node *key = stay->items[2 * i];
+			char field[128];
+			FIELD(field, "parameters.stay_days.%s", key->text);
+			double days;
+			if (yt_number(r->doc, stay->items[2 * i + 1], field, 1, 1e5, &days, r->err) < 0)
+				return -1;
+			if (key->kind == YT_SCALAR && strcmp(key->text, "default") == 0) {
+				p->default_stay_days = days;
+				continue;
+			}
+			int country = key->kind == YT_SCALAR ? mf_graph_country_index(r->s->graph, key->text) : -1;
+			if (country < 0)
+				return fail(r, key, field, "unknown country (countries come from %s), or 'default'",
+					    r->s->graph->places_path);
+			p->stay_days_by_country[country] = days;
+		}
+	}
+	return 0;
+}
+
+static int read_sources(struct reader *r, const struct yt_node *list)
+{
+	static const char *const keys[] = {"place", "intent", "rate", "goals", "seasonality"};
+	if (yt_expect(r->doc, list, YT_SEQUENCE, "sources", r->err) < 0)
+		return -1;
+	r->s->sources = calloc((size_t)list->n + 1, sizeof(*r->s->sources));
+	if (!r->s->sources)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int i = 0; i < list->n; i++) {
+		const struct yt_node *m = list->items[i];
+		struct mf_source *src = &r->s->sources[i];
+		char where[48], field[96];
+		FIELD(where, "sources[%d]", i);
+		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
+		    yt_check_keys(r->doc, m, keys, 5, where, r->err) < 0)
+			return -1;
+		const char *required[] = {"place", "intent", "rate"};
+		for (int k = 0; k < 3; k++)
+			if (!yt_get(m, required[k])) {
+				FIELD(field, "%s.%s", where, required[k]);
+				return fail(r, m, field, "required key missing");
+			}
+		int intent;
+		FIELD(field, "%s.place", where);
+		if (read_place(r, yt_get(m, "place"), field, &src->place) < 0)
+			return -1;
+		FIELD(field, "%s.intent", where);
+		if (yt_choice(r->doc, yt_get(m, "intent"), field, intent_names, MF_INTENT_COUNT, &intent, r->err) < 0)
+			return -1;
+		src->intent = (enum mf_intent)intent;
+		FIELD(field, "%s.rate", where);
+		if (yt_number(r->doc, yt_get(m, "rate"), field, 0, 1e8, &src->rate, r->err) < 0)
+			return -1;
+		src->line = m->line;
+		src->column = m->column;
+		const struct yt_node *goals = yt_get(m, "goals");
+		FIELD(field, "%s.goals", where);
+		if (goals) {
+			if (read_goal_set(r, goals, field, &src->goals) < 0)
+				return -1;
+		} else if (src->intent == MF_INTENT_ONWARD) {
+			src->goals.n = 1;
+			src->goals.place[0] = r->s->destination;
+			src->goals.weight[0] = 1;
+		} else {
+			return fail(r, m, field, "required key missing (where do %s migrants from %s head?)",
+				    intent_names[intent], r->s->graph->places[src->place].id);
+		}
+		for (int g = 0; g < src->goals.n; g++) {
+			int goal = src->goals.place[g];
+			if (goal == src->place || !mf_graph_reachable(r->s->graph, src->place, goal))
+				return fail(r, goals ? goals->items[2 * g] : m, field,
+					    "goal '%s' cannot be reached from '%s' along the network's links",
+					    r->s->graph->places[goal].id, r->s->graph->places[src->place].id);
+			if (src->intent == MF_INTENT_CIRCULAR &&
+			    !mf_graph_reachable(r->s->graph, goal, src->place))
+				return fail(r, goals->items[2 * g], field,
+					    "circular migrants cannot get home from '%s' to '%s'",
+					    r->s->graph->places[goal].id, r->s->graph->places[src->place].id);
+		}
+		for (int month = 0; month < 12; month++)
+			src->season[month] = 1;
+		const struct yt_node *season = yt_get(m, "seasonality");
+		if (season) {
+			FIELD(field, "%s.seasonality", where);
+			if (yt_expect(r->doc, season, YT_SEQUENCE, field, r->err) < 0)
+				return -1;
+			if (season->n != 12)
+				return fail(r, season, field, "expected 12 monthly multipliers, got %d", season->n);
+			for (int month = 0; month < 12; month++)
+				if (yt_number(r->doc, season->items[month], field, 0, 100, &src->season[month], r->err) < 0)
+					return -1;
+		}
+		r->s->n_sources++;
+	}
+	return 0;
+}
+
+static int read_initial(struct reader *r, const struct yt_node *list)
+{
+	static const char *const keys[] = {"place", "intent", "persons", "homes"};
+	if (yt_expect(r->doc, list, YT_SEQUENCE, "initial", r->err) < 0)
+		return -1;
+	r->s->initial = calloc((size_t)list->n + 1, sizeof(*r->s->initial));
+	if (!r->s->initial)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int i = 0; i < list->n; i++) {
+		const struct yt_node *m = list->items[i];
+		struct mf_initial *init = &r->s->initial[i];
+		char where[48], field[96];
+		FIELD(where, "initial[%d]", i);
+		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
+		    yt_check_keys(r->doc, m, keys, 4, where, r->err) < 0)
+			return -1;
+		const char *required[] = {"place", "intent", "persons"};
+		for (int k = 0; k < 3; k++)
+			if (!yt_get(m, required[k])) {
+				FIELD(field, "%s.%s", where, required[k]);
+				return fail(r, m, field, "required key missing");
+			}
+		int intent;
+		FIELD(field, "%s.place", where);
+		if (read_place(r, yt_get(m, "place"), field, &init->place) < 0)
+			return -1;
+		FIELD(field, "%s.intent", where);
+		if (yt_choice(r->doc, yt_get(m, "intent"), field, intent_names, MF_INTENT_COUNT, &intent, r->err) < 0)
+			return -1;
+		init->intent = (enum mf_intent)intent;
+		FIELD(field, "%s.persons", where);
+		if (yt_number(r->doc, yt_get(m, "persons"), field, 0, 1e9, &init->persons, r->err) < 0)
+			return -1;
+		const struct yt_node *homes = yt_get(m, "homes");
+		FIELD(field, "%s.homes", where);
+		if (homes) {
+			if (read_goal_set(r, homes, field, &init->homes) < 0)
+				return -1;
+		} else {
+			init->homes.n = 1;
+			init->homes.place[0] = init->place;
+			init->homes.weight[0] = 1;
+		}
+		init->line = m->line;
+		init->column = m->column;
+		r->s->n_initial++;
+	}
+	return 0;
+}
+
+static int read_monitoring(struct reader *r, const struct yt_node *list)
+{
+	static const char *const keys[] = {"name", "place", "links", "directions", "country"};
+	struct mf_scenario *s = r->s;
+	if (yt_expect(r->doc, list, YT_SEQUENCE, "monitoring", r->err) < 0)
+		return -1;
+	s->monitors = calloc((size_t)list->n + 1, sizeof(*s->monitors));
+	if (!s->monitors)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int i = 0; i < list->n; i++) {
+		const struct yt_node *m = list->items[i];
+		struct mf_monitor *mon = &s->monitors[i];
+		char where[48], field[96];
+		FIELD(where, "monitoring[%d]", i);
+		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
+		    yt_check_keys(r->doc, m, keys, 5, where, r->err) < 0)
+			return -1;
+		FIELD(field, "%s.name", where);
+		if (!yt_get(m, "name"))
+			return fail(r, m, field, "required key missing");
+		if (yt_string(r->doc, yt_get(m, "name"), field, mon->name, sizeof(mon->name), r->err) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (strcmp(s->monitors[j].name, mon->name) == 0)
+				return fail(r, yt_get(m, "name"), field, "monitoring point name used twice");
+		const struct yt_node *place = yt_get(m, "place"), *links = yt_get(m, "links");
+		if (!place == !links)
+			return fail(r, m, where, "give exactly one of 'place' or 'links'");
+		const struct mf_graph *g = s->graph;
+		int at = -1;
+		if (place) {
+			FIELD(field, "%s.place", where);
+			if (read_place(r, place, field, &at) < 0)
+				return -1;
+			mon->links = malloc((size_t)g->n_links * sizeof(int));
+			if (!mon->links)
+				return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+			for (int l = 0; l < g->n_links; l++)
+				if (g->links[l].to == at)
+					mon->links[mon->n_links++] = l;
+		} else {
+			FIELD(field, "%s.links", where);
+			if (yt_expect(r->doc, links, YT_SEQUENCE, field, r->err) < 0)
+				return -1;
+			if (links->n == 0)
+				return fail(r, links, field, "expected at least one link");
+			mon->links = malloc((size_t)links->n * sizeof(int));
+			if (!mon->links)
+				return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+			for (int k = 0; k < links->n; k++) {
+				if (read_link(r, links->items[k], field, &mon->links[k]) < 0)
+					return -1;
+				mon->n_links++;
+			}
+			at = g->links[mon->links[0]].to;
+		}
+		mon->country = g->places[at].country_index;
+		const struct yt_node *country = yt_get(m, "country");
+		if (country) {
+			char name[MF_NAME_MAX];
+			FIELD(field, "%s.country", where);
+			if (yt_string(r->doc, country, field, name, sizeof(name), r->err) < 0)
+				return -1;
+			mon->country = mf_graph_country_index(g, name);
+			if (mon->country < 0)
+				return fail(r, country, field, "unknown country '%s'", name);
+		}
+		const struct yt_node *directions = yt_get(m, "directions");
+		for (int d = 0; d < MF_DIR_COUNT; d++)
+			mon->count_direction[d] = directions == NULL;
+		if (directions) {
+			FIELD(field, "%s.directions", where);
+			if (yt_expect(r->doc, directions, YT_SEQUENCE, field, r->err) < 0)
+				return -1;
+			for (int k = 0; k < directions->n; k++) {
+				int d;
+				if (yt_choice(r->doc, directions->items[k], field, direction_names, MF_DIR_COUNT, &d, r->err) < 0)
+					return -1;
+				mon->count_direction[d] = true;
+			}
+		}
+		s->n_monitors++;
+	}
+	/* A link belongs to at most one monitoring point. */
+	for (int a = 0; a < s->n_monitors; a++)
+		for (int b = a + 1; b < s->n_monitors; b++)
+			for (int i = 0; i < s->monitors[a].n_links; i++)
+				for (int j = 0; j < s->monitors[b].n_links; j++)
+					if (s->monitors[a].links[i] == s->monitors[b].links[j])
+						return fail(r, list->items[b], "monitoring",
+							    "monitoring points '%s' and '%s' share a link",
+							    s->monitors[a].name, s->monitors[b].name);
+	return 0;
+}
+
+static int read_expulsions(struct reader *r, const struct yt_node *list)
+{
+	static const char *const keys[] = {"from", "to", "daily_probability", "retry_share"};
+	if (yt_expect(r->doc, list, YT_SEQUENCE, "expulsions", r->err) < 0)
+		return -1;
+	r->s->expulsions = calloc((size_t)list->n + 1, sizeof(*r->s->expulsions));
+	if (!r->s->expulsions)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int i = 0; i < list->n; i++) {
+		const struct yt_node *m = list->items[i];
+		struct mf_expulsion *e = &r->s->expulsions[i];
+		char where[48], field[96];
+		FIELD(where, "expulsions[%d]", i);
+		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
+		    yt_check_keys(r->doc, m, keys, 4, where, r->err) < 0)
+			return -1;
+		for (int k = 0; k < 3; k++)
+			if (!yt_get(m, keys[k])) {
+				FIELD(field, "%s.%s", where, keys[k]);
+				return fail(r, m, field, "required key missing");
+			}
+		FIELD(field, "%s.from", where);
+		if (read_place(r, yt_get(m, "from"), field, &e->from) < 0)
+			return -1;
+		FIELD(field, "%s.to", where);
+		if (read_place(r, yt_get(m, "to"), field, &e->to) < 0)
+			return -1;
+		if (e->from == e->to)
+			return fail(r, yt_get(m, "to"), field, "expelled people must go to another place");
+		FIELD(field, "%s.daily_probability", where);
+		if (yt_number(r->doc, yt_get(m, "daily_probability"), field, 0, 1, &e->daily_probability, r->err) < 0)
+			return -1;
+		FIELD(field, "%s.retry_share", where);
+		e->retry_share = 0;
+		if (yt_get(m, "retry_share") &&
+		    yt_number(r->doc, yt_get(m, "retry_share"), field, 0, 1, &e->retry_share, r->err) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (r->s->expulsions[j].from == e->from)
+				return fail(r, yt_get(m, "from"), field, "place already has an expulsion rule");
+		r->s->n_expulsions++;
+	}
+	return 0;
+}
+
+/* Places named by `where`: a place id, a region or a country. */
+static int read_where(struct reader *r, const struct yt_node *node, const char *field,
+		      struct mf_event *e)
+{
+	char name[MF_NAME_MAX];
+	if (yt_string(r->doc, node, field, name, sizeof(name), r->err) < 0)
+		return -1;
+	const struct mf_graph *g = r->s->graph;
+	e->places = malloc((size_t)g->n_places * sizeof(int));
+	if (!e->places)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int p = 0; p < g->n_places; p++)
+		if (strcmp(g->places[p].id, name) == 0 || strcmp(g->places[p].country, name) == 0 ||
+		    strcmp(g->places[p].region, name) == 0)
+			e->places[e->n_places++] = p;
+	if (e->n_places == 0) {
+		const char *names[2048];
+		int n = 0;
+		for (int p = 0; p < g->n_places && n < 2040; p++) {
+			names[n++] = g->places[p].id;
+			names[n++] = g->places[p].country;
+		}
+		const char *hint = mf_text_suggest(name, names, n);
+		return fail(r, node, field, "'%s' is no place id, region or country of the network%s%s%s",
+			    name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	return 0;
+}
+
+static int read_event_links(struct reader *r, const struct yt_node *m, const char *where,
+			    struct mf_event *e)
+{
+	const struct mf_graph *g = r->s->graph;
+	const struct yt_node *link = yt_get(m, "link"), *place = yt_get(m, "place");
+	char field[96];
+	if (!link == !place)
+		return fail(r, m, where, "give exactly one of 'link' ([from, to]) or 'place'");
+	e->links = malloc((size_t)g->n_links * sizeof(int));
+	if (!e->links)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	if (link) {
+		FIELD(field, "%s.link", where);
+		if (read_link(r, link, field, &e->links[0]) < 0)
+			return -1;
+		e->n_links = 1;
+		return 0;
+	}
+	int at;
+	FIELD(field, "%s.place", where);
+	if (read_place(r, place, field, &at) < 0)
+		return -1;
+	for (int l = 0; l < g->n_links; l++)
+		if (g->links[l].from == at || g->links[l].to == at)
+			e->links[e->n_links++] = l;
+	return 0;
+}
+
+static int read_events(struct reader *r, const struct yt_node *list)
+{
+	struct mf_scenario *s = r->s;
+	if (yt_expect(r->doc, list, YT_SEQUENCE, "events", r->err) < 0)
+		return -1;
+	s->events = calloc((size_t)list->n + 1, sizeof(*s->events));
+	if (!s->events)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int i = 0; i < list->n; i++) {
+		const struct yt_node *m = list->items[i];
+		struct mf_event *e = &s->events[i];
+		char where[48], field[96];
+		FIELD(where, "events[%d]", i);
+		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0)
+			return -1;
+		e->line = m->line;
+		e->column = m->column;
+		e->source_place = e->source_intent = -1;
+		for (int k = 0; k < 2; k++) {
+			const char *key = k ? "kind" : "date";
+			if (!yt_get(m, key)) {
+				FIELD(field, "%s.%s", where, key);
+				return fail(r, m, field, "required key missing");
+			}
+		}
+		int kind, date;
+		FIELD(field, "%s.kind", where);
+		if (yt_choice(r->doc, yt_get(m, "kind"), field, event_kind_names, MF_EVENT_KIND_COUNT, &kind, r->err) < 0)
+			return -1;
+		e->kind = (enum mf_event_kind)kind;
+		FIELD(field, "%s.date", where);
+		if (yt_date(r->doc, yt_get(m, "date"), field, &date, r->err) < 0)
+			return -1;
+		if (date < s->start || date >= s->start + s->days) {
+			char first[11], last[11];
+			mf_date_format(s->start, first);
+			mf_date_format(s->start + s->days - 1, last);
+			return fail(r, yt_get(m, "date"), field, "date outside the run (%s to %s)", first, last);
+		}
+		e->day = date - s->start;
+		static const char *const security_keys[] = {"date", "kind", "where", "level", "ramp_days"};
+		static const char *const link_keys[] = {"date", "kind", "link", "place"};
+		static const char *const capacity_keys[] = {"date", "kind", "link", "place", "per_day"};
+		static const char *const rate_keys[] = {"date", "kind", "place", "intent", "multiplier"};
+		const struct yt_node *value;
+		switch (e->kind) {
+		case MF_EVENT_SECURITY: {
+			if (yt_check_keys(r->doc, m, security_keys, 5, where, r->err) < 0)
+				return -1;
+			const char *required[] = {"where", "level"};
+			for (int k = 0; k < 2; k++)
+				if (!yt_get(m, required[k])) {
+					FIELD(field, "%s.%s", where, required[k]);
+					return fail(r, m, field, "required key missing");
+				}
+			FIELD(field, "%s.where", where);
+			if (read_where(r, yt_get(m, "where"), field, e) < 0)
+				return -1;
+			FIELD(field, "%s.level", where);
+			if (yt_number(r->doc, yt_get(m, "level"), field, 0, 1, &e->value, r->err) < 0)
+				return -1;
+			long ramp = 0;
+			FIELD(field, "%s.ramp_days", where);
+			if ((value = yt_get(m, "ramp_days")) && yt_integer(r->doc, value, field, 0, 3650, &ramp, r->err) < 0)
+				return -1;
+			e->ramp_days = (int)ramp;
+			break;
+		}
+		case MF_EVENT_CLOSURE:
+		case MF_EVENT_REOPEN:
+			if (yt_check_keys(r->doc, m, link_keys, 4, where, r->err) < 0 ||
+			    read_event_links(r, m, where, e) < 0)
+				return -1;
+			break;
+		case MF_EVENT_CAPACITY:
+			if (yt_check_keys(r->doc, m, capacity_keys, 5, where, r->err) < 0 ||
+			    read_event_links(r, m, where, e) < 0)
+				return -1;
+			FIELD(field, "%s.per_day", where);
+			if (!(value = yt_get(m, "per_day")))
+				return fail(r, m, field, "required key missing");
+			if (value->kind == YT_SCALAR && strcmp(value->text, "unlimited") == 0)
+				e->value = 0;
+			else if (yt_number(r->doc, value, field, 1e-9, 1e9, &e->value, r->err) < 0)
+				return -1;
+			break;
+		case MF_EVENT_SOURCE_RATE:
+			if (yt_check_keys(r->doc, m, rate_keys, 5, where, r->err) < 0)
+				return -1;
+			FIELD(field, "%s.place", where);
+			if ((value = yt_get(m, "place")) && read_place(r, value, field, &e->source_place) < 0)
+				return -1;
+			FIELD(field, "%s.intent", where);
+			if ((value = yt_get(m, "intent")) &&
+			    yt_choice(r->doc, value, field, intent_names, MF_INTENT_COUNT, &e->source_intent, r->err) < 0)
+				return -1;
+			FIELD(field, "%s.multiplier", where);
+			if (!(value = yt_get(m, "multiplier")))
+				return fail(r, m, field, "required key missing");
+			if (yt_number(r->doc, value, field, 0, 1e4, &e->value, r->err) < 0)
+				return -1;
+			break;
+		case MF_EVENT_KIND_COUNT:
+			break;
+		}
+		s->n_events++;
+	}
+	/* Stable sort by day (insertion sort: event lists are short). */
+	for (int i = 1; i < s->n_events; i++) {
+		struct mf_event e = s->events[i];
+		int j = i - 1;
+		while (j >= 0 && s->events[j].day > e.day) {
+			s->events[j + 1] = s->events[j];
+			j--;
+		}
+		s->events[j + 1] = e;
+	}
+	return 0;
+}
+
+/* Resolves a path relative to the directory of the scenario file. */
+static void relative_path(const char *scenario_path, const char *name, char *out, size_t size)
+{
+	if (name[0] == '/') {
+		snprintf(out, size, "%s", name);
+		return;
+	}
+	char copy[256];
+	mf_text_copy(copy, sizeof(copy), scenario_path);
+	snprintf(out, size, "%s/%s", dirname(copy), name);
+}
+
+static int read_top(struct reader *r, const struct yt_node *root)
+{
+	static const char *const keys[] = {
+		"name", "description", "start", "days", "end", "report_from", "seed", "agent_scale",
+		"network", "destination", "parameters", "sources", "initial", "monitoring",
+		"expulsions", "events",
+	};
+	struct mf_scenario *s = r->s;
+	const struct yt_doc *doc = r->doc;
+	if (yt_check_keys(doc, root, keys, sizeof(keys) / sizeof(*keys), "", r->err) < 0)
+		return -1;
+	static const char *const required[] = {"name", "start", "network", "destination"};
+	for (int k = 0; k < 4; k++)
+		if (!yt_get(root, required[k]))
+			return fail(r, root, required[k], "required key missing");
+	if (yt_string(doc, yt_get(root, "name"), "name", s->name, sizeof(s->name), r->err) < 0 ||
+	    yt_date(doc, yt_get(root, "start"), "start", &s->start, r->err) < 0)
+		return -1;
+	const struct yt_node *node;
+	if ((node = yt_get(root, "description"))) {
+		if (yt_expect(doc, node, YT_SCALAR, "description", r->err) < 0)
+			return -1;
+		s->description = strdup(node->text);
+	}
+	const struct yt_node *days = yt_get(root, "days"), *end = yt_get(root, "end");
+	if (days && end)
+		return fail(r, end, "end", "give 'days' or 'end', not both");
+	if (!days && !end)
+		return fail(r, root, "days", "required key missing (or give 'end')");
+	if (days) {
+		long n;
+		if (yt_integer(doc, days, "days", 1, 36500, &n, r->err) < 0)
+			return -1;
+		s->days = (int)n;
+	} else {
+		int last;
+		if (yt_date(doc, end, "end", &last, r->err) < 0)
+			return -1;
+		if (last < s->start || last - s->start >= 36500)
+			return fail(r, end, "end", "expected a date on or after 'start' and within 100 years");
+		s->days = last - s->start + 1;
+	}
+	s->report_from = 0;
+	if ((node = yt_get(root, "report_from"))) {
+		int date;
+		if (yt_date(doc, node, "report_from", &date, r->err) < 0)
+			return -1;
+		if (date < s->start || date >= s->start + s->days)
+			return fail(r, node, "report_from", "date outside the run");
+		s->report_from = date - s->start;
+	}
+	s->seed = 1;
+	if ((node = yt_get(root, "seed"))) {
+		long seed;
+		if (yt_integer(doc, node, "seed", 0, LONG_MAX, &seed, r->err) < 0)
+			return -1;
+		s->seed = (uint64_t)seed;
+	}
+	s->agent_scale = 1;
+	if ((node = yt_get(root, "agent_scale"))) {
+		long scale;
+		if (yt_integer(doc, node, "agent_scale", 1, 100000, &scale, r->err) < 0)
+			return -1;
+		s->agent_scale = (int)scale;
+	}
+	/* The network comes first: everything else refers to its places. */
+	const struct yt_node *network = yt_get(root, "network");
+	static const char *const network_keys[] = {"places", "links"};
+	if (yt_expect(doc, network, YT_MAPPING, "network", r->err) < 0 ||
+	    yt_check_keys(doc, network, network_keys, 2, "network", r->err) < 0)
+		return -1;
+	char names[2][256], paths[2][512];
+	for (int k = 0; k < 2; k++) {
+		char field[32];
+		FIELD(field, "network.%s", network_keys[k]);
+		if (!yt_get(network, network_keys[k]))
+			return fail(r, network, field, "required key missing");
+		if (yt_string(doc, yt_get(network, network_keys[k]), field, names[k], sizeof(names[k]), r->err) < 0)
+			return -1;
+		relative_path(s->path, names[k], paths[k], sizeof(paths[k]));
+	}
+	s->graph = mf_graph_load(paths[0], paths[1], r->err);
+	if (!s->graph)
+		return -1;
+	s->params.stay_days_by_country = calloc((size_t)s->graph->n_countries, sizeof(double));
+	if (!s->params.stay_days_by_country)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	if (read_place(r, yt_get(root, "destination"), "destination", &s->destination) < 0)
+		return -1;
+	if (s->graph->places[s->destination].kind != MF_PLACE_DESTINATION)
+		return fail(r, yt_get(root, "destination"), "destination",
+			    "place '%s' is of kind '%s', expected kind 'destination'",
+			    s->graph->places[s->destination].id,
+			    mf_place_kind_name(s->graph->places[s->destination].kind));
+	if ((node = yt_get(root, "parameters")) && read_parameters(r, node) < 0)
+		return -1;
+	for (int c = 0; c < s->graph->n_countries; c++)
+		if (s->params.stay_days_by_country[c] == 0)
+			s->params.stay_days_by_country[c] = s->params.default_stay_days;
+	if ((node = yt_get(root, "sources")) && read_sources(r, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "initial")) && read_initial(r, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "monitoring")) && read_monitoring(r, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "expulsions")) && read_expulsions(r, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "events")) && read_events(r, node) < 0)
+		return -1;
+	return 0;
+}
+
+struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
+{
+	struct mf_scenario *s = calloc(1, sizeof(*s));
+	if (!s) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	mf_text_copy(s->path, sizeof(s->path), path);
+	default_parameters(&s->params);
+	struct yt_doc *doc = yt_load(path, err);
+	if (!doc)
+		goto fail;
+	if (!doc->root || (doc->root->kind == YT_SCALAR && doc->root->text[0] == '\0')) {
+		mf_error_at(err, path, 1, 1, "", "empty scenario: expected a mapping with name, start, days, network ...");
+		goto fail;
+	}
+	struct reader r = {doc, s, err};
+	if (yt_expect(doc, doc->root, YT_MAPPING, "", err) < 0 || read_top(&r, doc->root) < 0)
+		goto fail;
+	s->resolved_text = doc->source;
+	doc->source = NULL;
+	yt_free(doc);
+	return s;
+fail:
+	yt_free(doc);
+	mf_scenario_destroy(s);
+	return NULL;
+}
+
+void mf_scenario_destroy(struct mf_scenario *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->n_monitors; i++)
+		free(s->monitors[i].links);
+	for (int i = 0; i < s->n_events; i++) {
+		free(s->events[i].places);
+		free(s->events[i].links);
+	}
+	/* Events and monitors being read when an error struck are not counted
+	 * in n_*; their arrays are freed through the +1 slot convention. */
+	if (s->monitors)
+		free(s->monitors[s->n_monitors].links);
+	if (s->events) {
+		free(s->events[s->n_events].places);
+		free(s->events[s->n_events].links);
+	}
+	free(s->monitors);
+	free(s->events);
+	free(s->sources);
+	free(s->initial);
+	free(s->expulsions);
+	free(s->params.stay_days_by_country);
+	free(s->description);
+	free(s->resolved_text);
+	mf_graph_destroy(s->graph);
+	free(s);
+}

@@ -1,0 +1,28 @@
+/* Strict text-to-value conversions and spelling suggestions shared by the
+ * CSV and YAML readers. */
+#ifndef MF_TEXT_H
+#define MF_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Parses a finite decimal number, the whole string (no trailing junk, no
+ * "nan", "inf", hex or empty text). */
+bool mf_text_double(const char *text, double *value);
+
+/* Parses a whole-string integer in [min, max]. */
+bool mf_text_long(const char *text, long min, long max, long *value);
+
+/* Whether text is valid UTF-8 of length n with no control characters other
+ * than tab. */
+bool mf_text_utf8_valid(const char *text, size_t n);
+
+/* The candidate closest to word (edit distance at most 2 or a third of its
+ * length), or NULL. */
+const char *mf_text_suggest(const char *word, const char *const *candidates,
+			    int n_candidates);
+
+/* Copies src into dst of size n, truncating; returns false if truncated. */
+bool mf_text_copy(char *dst, size_t n, const char *src);
+
+#endif

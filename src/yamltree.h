@@ -1,0 +1,64 @@
+/* A YAML document as a small tree with the line and column of every node,
+ * built from libyaml's event parser. Aliases are refused (they are how YAML
+ * documents blow up), nesting depth, node count and file size are bounded,
+ * and typed getters report errors as file:line:column plus the field. */
+#ifndef MF_YAMLTREE_H
+#define MF_YAMLTREE_H
+
+#include <stdbool.h>
+#include "migflow/error.h"
+
+enum yt_kind { YT_SCALAR, YT_SEQUENCE, YT_MAPPING };
+
+struct yt_node {
+	enum yt_kind kind;
+	int line, column;       /* 1-based start of the node */
+	char *text;             /* scalar text */
+	bool plain;             /* scalar written without quotes */
+	int n;                  /* items of a sequence, pairs of a mapping */
+	struct yt_node **items; /* sequence items; mapping: key, value, key, ... */
+};
+
+struct yt_doc {
+	char path[256];
+	char *source;           /* the file's text */
+	struct yt_node *root;   /* NULL for an empty document */
+};
+
+#define YT_MAX_DEPTH 32
+#define YT_MAX_NODES 200000
+#define YT_MAX_BYTES (4 << 20)
+
+/* Parses path. NULL and err (with file:line:column) on failure. */
+struct yt_doc *yt_load(const char *path, struct mf_error *err);
+void yt_free(struct yt_doc *doc);
+
+/* Value for key in a mapping, or NULL. */
+struct yt_node *yt_get(const struct yt_node *map, const char *key);
+
+/* Fails on a key not in allowed (with a "did you mean" suggestion) or a key
+ * given twice. where names the mapping for messages ("" for the top). */
+int yt_check_keys(const struct yt_doc *doc, const struct yt_node *map,
+		  const char *const *allowed, int n_allowed, const char *where,
+		  struct mf_error *err);
+
+/* Typed reads; each returns 0 or -1 with err filled. */
+int yt_expect(const struct yt_doc *doc, const struct yt_node *node, enum yt_kind kind,
+	      const char *field, struct mf_error *err);
+int yt_number(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	      double min, double max, double *value, struct mf_error *err);
+int yt_integer(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	       long min, long max, long *value, struct mf_error *err);
+int yt_string(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	      char *out, int size, struct mf_error *err);
+int yt_date(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	    int *days, struct mf_error *err);
+int yt_choice(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	      const char *const *names, int n, int *value, struct mf_error *err);
+
+/* Error at a node: fills err and returns -1. */
+int yt_fail(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	    struct mf_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#endif
