@@ -1,0 +1,79 @@
+/* Helpers shared by the C tests: scratch directories and scenarios written
+ * from strings. Header-only so that each test stays one executable. */
+#ifndef MF_TEST_SUPPORT_H
+#define MF_TEST_SUPPORT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migflow/migflow.h"
+
+struct scratch {
+	char dir[256];
+};
+
+static inline void scratch_open(struct scratch *s)
+{
+	snprintf(s->dir, sizeof(s->dir), "/tmp/migflow-test-XXXXXX");
+	if (!mkdtemp(s->dir))
+		abort();
+}
+
+static inline void scratch_path(const struct scratch *s, const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s", s->dir, name);
+}
+
+static inline void scratch_write(const struct scratch *s, const char *name, const char *text)
+{
+	char path[512];
+	scratch_path(s, name, path, sizeof(path));
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	fputs(text, f);
+	fclose(f);
+}
+
+static inline void scratch_close(struct scratch *s)
+{
+	char command[300];
+	snprintf(command, sizeof(command), "rm -rf '%s'", s->dir);
+	if (system(command) != 0)
+		abort();
+}
+
+#define PLACES_HEADER "id,name,country,region,lat,lon,kind,population,capacity,security,source\n"
+#define LINKS_HEADER                                                                       \
+	"from,to,mode,distance_km,travel_days,fare_usd,death_per_day,death_per_crossing,"  \
+	"interception,intercept_to,capacity_per_day,departs,both_ways,source\n"
+
+/* Writes places.csv, links.csv and scenario.yaml (which refers to them) and
+ * loads the scenario; fails the test on error. */
+static inline struct mf_scenario *scenario_from_text(const struct scratch *s, const char *places,
+						      const char *links, const char *yaml)
+{
+	scratch_write(s, "places.csv", places);
+	scratch_write(s, "links.csv", links);
+	scratch_write(s, "scenario.yaml", yaml);
+	char path[512];
+	scratch_path(s, "scenario.yaml", path, sizeof(path));
+	struct mf_error err = {0};
+	struct mf_scenario *scenario = mf_scenario_load(path, &err);
+	if (!scenario) {
+		char text[1024];
+		fprintf(stderr, "# scenario failed to load: %s\n", mf_error_format(&err, text, sizeof(text)));
+	}
+	return scenario;
+}
+
+static inline const char *test_data(const char *name, char *out, size_t size)
+{
+	const char *dir = getenv("MIGFLOW_TEST_DATA");
+	snprintf(out, size, "%s/%s", dir ? dir : "tests/data", name);
+	return out;
+}
+
+#endif

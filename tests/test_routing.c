@@ -1,0 +1,164 @@
+/* Route weights: logit over next links that bring the agent closer to its
+ * goal, with insecurity avoidance, closures and fares. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "support.h"
+#include "world.h"
+
+/* a -> b1 -> d and a -> b2 -> d; b2 is insecure (0.5). */
+static const char *diamond_places = PLACES_HEADER
+	"a,A,Alpha,R,0,0,origin,0,0,1,test\n"
+	"b1,B1,Alpha,R,0,1,town,0,0,1,test\n"
+	"b2,B2,Alpha,R,1,1,town,0,0,0.5,test\n"
+	"d,D,Beta,R,1,2,destination,0,0,1,test\n"
+	"x,X,Alpha,R,5,5,town,0,0,1,test\n";
+static const char *diamond_links = LINKS_HEADER
+	"a,b1,road,100,1,0,0,,,,,,yes,test\n"
+	"a,b2,road,100,1,0,0,,,,,,yes,test\n"
+	"b1,d,road,100,1,0,0,,,,,,yes,test\n"
+	"b2,d,road,100,1,0,0,,,,,,yes,test\n";
+static const char *diamond_yaml =
+	"name: diamond\nstart: 2024-01-01\ndays: 10\n"
+	"network: {places: places.csv, links: links.csv}\ndestination: d\n"
+	"parameters: {insecurity_cost: 5, displaced_insecurity_factor: 3, route_temperature: 0.5,"
+	" cost_per_death_risk: 0, cost_per_usd: 0}\n";
+
+struct fixture {
+	struct scratch scratch;
+	struct mf_scenario *scenario;
+	struct mf_sim *sim;
+};
+
+static struct fixture *make(const char *places, const char *links, const char *yaml)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	scratch_open(&f->scratch);
+	f->scenario = scenario_from_text(&f->scratch, places, links, yaml);
+	assert_non_null(f->scenario);
+	struct mf_run_options options = {.seed = 1, .threads = 1};
+	struct mf_error err = {0};
+	f->sim = mf_sim_create(f->scenario, &options, &err);
+	assert_non_null(f->sim);
+	return f;
+}
+
+static void destroy(struct fixture *f)
+{
+	mf_sim_destroy(f->sim);
+	mf_scenario_destroy(f->scenario);
+	scratch_close(&f->scratch);
+	free(f);
+}
+
+/* Probability of taking link from -> to when at `from`, heading for goal. */
+static double probability(const struct fixture *f, enum mf_intent intent, const char *from,
+			  const char *to, const char *goal)
+{
+	const struct mf_graph *g = f->scenario->graph;
+	int p = mf_graph_place_index(g, from), q = mf_graph_place_index(g, to);
+	int target = mf_graph_place_index(g, goal);
+	const uint32_t *cum = f->sim->route_cum + ((size_t)intent * g->n_places + target) * g->n_links;
+	double previous = 0;
+	for (int k = g->out_offset[p]; k < g->out_offset[p + 1]; k++) {
+		double here = cum[k] == UINT32_MAX ? 1.0 : ldexp(cum[k], -32);
+		if (g->links[g->out_links[k]].to == q)
+			return here - previous;
+		previous = here;
+	}
+	fail_msg("no link %s -> %s", from, to);
+	return -1;
+}
+
+static void insecurity_is_avoided_by_logit(void **state)
+{
+	struct fixture *f = make(diamond_places, diamond_links, diamond_yaml);
+	/* Extra cost via b2: 5 x (1 - 0.5) = 2.5 days; temperature 0.5. */
+	double expected = 1 / (1 + exp(-2.5 / 0.5));
+	assert_true(fabs(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") - expected) < 1e-6);
+	assert_true(fabs(probability(f, MF_INTENT_ONWARD, "a", "b2", "d") - (1 - expected)) < 1e-6);
+	/* The displaced weigh insecurity three times more. */
+	double displaced = 1 / (1 + exp(-7.5 / 0.5));
+	assert_true(fabs(probability(f, MF_INTENT_DISPLACED, "a", "b1", "d") - displaced) < 1e-6);
+	destroy(f);
+}
+
+static void routes_never_lead_away_from_the_goal(void **state)
+{
+	struct fixture *f = make(diamond_places, diamond_links, diamond_yaml);
+	assert_true(probability(f, MF_INTENT_ONWARD, "b1", "a", "d") == 0);
+	assert_true(probability(f, MF_INTENT_ONWARD, "b1", "d", "d") == 1);
+	/* Heading home from d: back through b1 mostly. */
+	assert_true(probability(f, MF_INTENT_RETURN, "d", "b1", "a") > 0.99);
+	destroy(f);
+}
+
+static void unreachable_goal_has_no_route(void **state)
+{
+	struct fixture *f = make(diamond_places, diamond_links, diamond_yaml);
+	const struct mf_graph *g = f->scenario->graph;
+	int x = mf_graph_place_index(g, "x"), a = mf_graph_place_index(g, "a");
+	const uint32_t *cum = f->sim->route_cum + ((size_t)MF_INTENT_ONWARD * g->n_places + x) * g->n_links;
+	for (int k = g->out_offset[a]; k < g->out_offset[a + 1]; k++)
+		assert_int_equal(cum[k], 0);
+	assert_true(isinf(f->sim->route_dist[((size_t)MF_INTENT_ONWARD * g->n_places + x) * g->n_places + a]));
+	destroy(f);
+}
+
+static void closure_event_reroutes_on_its_day(void **state)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml), "%s%s", diamond_yaml,
+		 "events:\n  - {date: 2024-01-03, kind: closure, link: [a, b1]}\n"
+		 "  - {date: 2024-01-05, kind: reopen, link: [a, b1]}\n");
+	struct fixture *f = make(diamond_places, diamond_links, yaml);
+	struct mf_error err = {0};
+	for (int day = 0; day < 2; day++)
+		assert_int_equal(mf_sim_step(f->sim, &err), MF_OK);
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") > 0.99);
+	assert_int_equal(mf_sim_step(f->sim, &err), MF_OK); /* day 2 = 2024-01-03 */
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") == 0);
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b2", "d") == 1);
+	assert_int_equal(mf_sim_step(f->sim, &err), MF_OK);
+	assert_int_equal(mf_sim_step(f->sim, &err), MF_OK); /* day 4 = 2024-01-05 */
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") > 0.99);
+	destroy(f);
+}
+
+static void fares_and_days_enter_the_cost(void **state)
+{
+	const char *links = LINKS_HEADER
+		"a,b1,road,100,1,400,0,,,,,,yes,test\n" /* 400 USD x 0.005 = 2 days */
+		"a,b2,road,100,2,0,0,,,,,,yes,test\n"   /* one more day */
+		"b1,d,road,100,1,0,0,,,,,,yes,test\n"
+		"b2,d,road,100,1,0,0,,,,,,yes,test\n";
+	const char *places = PLACES_HEADER
+		"a,A,Alpha,R,0,0,origin,0,0,1,test\n"
+		"b1,B1,Alpha,R,0,1,town,0,0,1,test\n"
+		"b2,B2,Alpha,R,1,1,town,0,0,1,test\n"
+		"d,D,Beta,R,1,2,destination,0,0,1,test\n";
+	const char *yaml = "name: fares\nstart: 2024-01-01\ndays: 10\n"
+			   "network: {places: places.csv, links: links.csv}\ndestination: d\n"
+			   "parameters: {cost_per_usd: 0.005, route_temperature: 1}\n";
+	struct fixture *f = make(places, links, yaml);
+	/* Cost via b1: 1 + 2 + 1 = 4 days; via b2: 2 + 1 = 3 days. */
+	double expected = 1 / (1 + exp(-1.0));
+	assert_true(fabs(probability(f, MF_INTENT_ONWARD, "a", "b2", "d") - expected) < 1e-6);
+	destroy(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(insecurity_is_avoided_by_logit),
+		cmocka_unit_test(routes_never_lead_away_from_the_goal),
+		cmocka_unit_test(unreachable_goal_has_no_route),
+		cmocka_unit_test(closure_event_reroutes_on_its_day),
+		cmocka_unit_test(fares_and_days_enter_the_cost),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
