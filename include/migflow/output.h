@@ -45,8 +45,8 @@ enum mf_status mf_output_write_day(struct mf_output *out,
 				   const struct mf_day_counts *counts,
 				   struct mf_error *err);
 
-/* Flushes, writes run statistics, closes and renames the file into place;
- * frees out in every case. */
+/* Flushes, writes run statistics, closes and renames the file into place.
+ * Frees out in every case; on failure it also removes the partial file. */
 enum mf_status mf_output_finish(struct mf_output *out,
 				const struct mf_run_stats *stats,
 				struct mf_error *err);

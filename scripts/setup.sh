@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12, as root), then configures and builds
+# migflow in ./build. Idempotent: does nothing that is already done.
+#   scripts/setup.sh            build dependencies only
+#   scripts/setup.sh --tests    also what the test suite needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(gcc meson ninja-build pkg-config libgsl-dev libhdf5-dev libyaml-dev)
+if [[ "${1:-}" == "--tests" ]]; then
+	packages+=(libcmocka-dev python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "setup: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -f build/build.ninja ]]; then
+	meson setup build --buildtype=release -Dwerror=true >/dev/null
+elif ((${#missing[@]})); then
+	# New packages (cmocka) may enable parts of the build: look again.
+	meson setup --reconfigure build >/dev/null
+fi
+ninja -C build >/dev/null
+echo "setup: built $(build/src/cli/migflow --version)"
