@@ -190,8 +190,14 @@ void mf_routing_update(struct mf_sim *sim)
 	for (int i = 0; i < MF_INTENT_COUNT; i++) {
 		double insecurity = params->insecurity_cost *
 				    (i == MF_INTENT_DISPLACED ? params->displaced_insecurity_factor : 1);
-		for (int l = 0; l < n_links; l++)
-			cost_intent[l] = cost[l] + insecurity * (1 - sim->world.security[g->links[l].to]);
+		/* Insecurity is charged per day spent on insecure ground, so that a
+		 * route does not cost more for being drawn with more places. */
+		for (int l = 0; l < n_links; l++) {
+			const struct mf_link *link = &g->links[l];
+			double ground = 1 - 0.5 * (sim->world.security[link->from] +
+						   sim->world.security[link->to]);
+			cost_intent[l] = cost[l] + insecurity * sim->links[l].days * ground;
+		}
 		for (int goal = 0; goal < n; goal++) {
 			double *dist = sim->route_dist + ((size_t)i * n + goal) * n;
 			distances_to(sim, cost_intent, goal, dist, sim->scratch_heap,

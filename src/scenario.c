@@ -402,10 +402,12 @@ static int read_monitoring(struct reader *r, const struct yt_node *list)
 			return fail(r, m, where, "give exactly one of 'place' or 'links'");
 		const struct mf_graph *g = s->graph;
 		int at = -1;
+		mon->place = -1;
 		if (place) {
 			FIELD(field, "%s.place", where);
 			if (read_place(r, place, field, &at) < 0)
 				return -1;
+			mon->place = at;
 			mon->links = malloc((size_t)g->n_links * sizeof(int));
 			if (!mon->links)
 				return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;

@@ -157,7 +157,7 @@ static int alloc_tables(struct mf_sim *sim)
 	    !ALLOC(sim->leave, MF_INTENT_COUNT * P) || !ALLOC(sim->leave_week, MF_INTENT_COUNT * P) ||
 	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
 	    !ALLOC(sim->is_destination, P) || !ALLOC(sim->expel, P) || !ALLOC(sim->expel_to, P) ||
-	    !ALLOC(sim->expel_retry, P) || !ALLOC(sim->monitor_country, M) ||
+	    !ALLOC(sim->expel_retry, P) || !ALLOC(sim->expel_monitor, P) || !ALLOC(sim->monitor_country, M) ||
 	    !ALLOC(sim->monitor_counts, M * MF_DIR_COUNT) ||
 	    !ALLOC(sim->route_cum, (size_t)MF_INTENT_COUNT * P * L) ||
 	    !ALLOC(sim->route_dist, (size_t)MF_INTENT_COUNT * P * P) || !ALLOC(sim->refuge, P) ||
@@ -218,8 +218,14 @@ static void init_static(struct mf_sim *sim)
 		sim->expel_to[x->from] = (uint16_t)x->to;
 		sim->expel_retry[x->from] = mf_rng_threshold(x->retry_share);
 	}
+	for (int p = 0; p < P; p++)
+		sim->expel_monitor[p] = -1;
 	for (int m = 0; m < s->n_monitors; m++) {
 		const struct mf_monitor *mon = &s->monitors[m];
+		/* Expelled people reaching a monitored place pass its point too. */
+		for (int e = 0; e < s->n_expulsions; e++)
+			if (mon->place >= 0 && s->expulsions[e].to == mon->place)
+				sim->expel_monitor[s->expulsions[e].from] = (int16_t)m;
 		sim->monitor_country[m] = (uint8_t)mon->country;
 		for (int d = 0; d < MF_DIR_COUNT; d++)
 			sim->monitor_counts[m * MF_DIR_COUNT + d] = mon->count_direction[d];
@@ -282,7 +288,7 @@ void mf_sim_destroy(struct mf_sim *sim)
 		w->link_open_event, w->link_capacity, w->source_multiplier,
 		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
 		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->expel_to,
-		sim->expel_retry, sim->monitor_country, sim->monitor_counts, sim->route_cum,
+		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,
 		sim->route_dist, sim->refuge, sim->accept, sim->in_offset, sim->in_links,
 		sim->scratch_cost, sim->scratch_cost_intent, sim->scratch_weight, sim->scratch_heap,
 		sim->scratch_position, sim->today.occupancy, sim->today.in_transit,

@@ -20,6 +20,7 @@ struct step_ctx {
 	const struct link_rt *links;
 	const uint32_t *leave, *leave_week, *stay_end, *route_cum, *expel, *expel_retry;
 	const uint16_t *expel_to;
+	const int16_t *expel_monitor;
 	const uint8_t *home_safe, *country, *is_destination, *monitor_country, *monitor_counts;
 	const int *out_offset, *out_links;
 	int n_places, n_links, destination;
@@ -152,6 +153,8 @@ static inline void step_at_place(const struct step_ctx *ctx, struct counters *c,
 		c->scalars[SC_EXPULSIONS]++;
 		if (v >= ctx->expel_retry[p])
 			set_home_bound(ctx, i);
+		if (ctx->expel_monitor[p] >= 0)
+			count_pass(ctx, c, i, ctx->expel_monitor[p]);
 		if (q == a->goal[i] && a->intent[i] == MF_INTENT_RETURN) {
 			a->state[i] = AGENT_LEFT;
 			c->scalars[SC_RETURNS]++;
@@ -231,6 +234,7 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 		.expel = sim->expel,
 		.expel_retry = sim->expel_retry,
 		.expel_to = sim->expel_to,
+		.expel_monitor = sim->expel_monitor,
 		.home_safe = sim->home_safe,
 		.country = sim->country,
 		.is_destination = sim->is_destination,

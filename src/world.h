@@ -78,6 +78,7 @@ struct mf_sim {
 	uint32_t *expel;          /* [place] threshold, 0 none */
 	uint16_t *expel_to;       /* [place] */
 	uint32_t *expel_retry;    /* [place] threshold to keep the intent */
+	int16_t *expel_monitor;   /* [place] monitor at the place expelled people reach, -1 */
 	uint32_t retry_interception;
 	uint8_t *monitor_country; /* [monitor] */
 	uint8_t *monitor_counts;  /* [monitor * MF_DIR_COUNT + direction] */

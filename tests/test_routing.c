@@ -10,16 +10,16 @@
 #include "support.h"
 #include "world.h"
 
-/* a -> b1 -> d and a -> b2 -> d; b2 is insecure (0.5). */
+/* a -> b1 -> d and a -> b2 -> d (two days, then one); b2 is insecure (0.8). */
 static const char *diamond_places = PLACES_HEADER
 	"a,A,Alpha,R,0,0,origin,0,0,1,test\n"
 	"b1,B1,Alpha,R,0,1,town,0,0,1,test\n"
-	"b2,B2,Alpha,R,1,1,town,0,0,0.5,test\n"
+	"b2,B2,Alpha,R,1,1,town,0,0,0.8,test\n"
 	"d,D,Beta,R,1,2,destination,0,0,1,test\n"
 	"x,X,Alpha,R,5,5,town,0,0,1,test\n";
 static const char *diamond_links = LINKS_HEADER
-	"a,b1,road,100,1,0,0,,,,,,yes,test\n"
-	"a,b2,road,100,1,0,0,,,,,,yes,test\n"
+	"a,b1,road,100,2,0,0,,,,,,yes,test\n"
+	"a,b2,road,100,2,0,0,,,,,,yes,test\n"
 	"b1,d,road,100,1,0,0,,,,,,yes,test\n"
 	"b2,d,road,100,1,0,0,,,,,,yes,test\n";
 static const char *diamond_yaml =
@@ -77,12 +77,13 @@ static double probability(const struct fixture *f, enum mf_intent intent, const 
 static void insecurity_is_avoided_by_logit(void **state)
 {
 	struct fixture *f = make(diamond_places, diamond_links, diamond_yaml);
-	/* Extra cost via b2: 5 x (1 - 0.5) = 2.5 days; temperature 0.5. */
-	double expected = 1 / (1 + exp(-2.5 / 0.5));
+	/* Insecurity is charged per travel day: 5 x (1 - 0.9) x (2 + 1 days)
+	 * = 1.5 days more via b2; temperature 0.5. */
+	double expected = 1 / (1 + exp(-1.5 / 0.5));
 	assert_true(fabs(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") - expected) < 1e-6);
 	assert_true(fabs(probability(f, MF_INTENT_ONWARD, "a", "b2", "d") - (1 - expected)) < 1e-6);
 	/* The displaced weigh insecurity three times more. */
-	double displaced = 1 / (1 + exp(-7.5 / 0.5));
+	double displaced = 1 / (1 + exp(-4.5 / 0.5));
 	assert_true(fabs(probability(f, MF_INTENT_DISPLACED, "a", "b1", "d") - displaced) < 1e-6);
 	destroy(f);
 }
@@ -94,6 +95,21 @@ static void routes_never_lead_away_from_the_goal(void **state)
 	assert_true(probability(f, MF_INTENT_ONWARD, "b1", "d", "d") == 1);
 	/* Heading home from d: back through b1 mostly. */
 	assert_true(probability(f, MF_INTENT_RETURN, "d", "b1", "a") > 0.99);
+	destroy(f);
+}
+
+static void detours_through_places_farther_from_the_goal_are_not_taken(void **state)
+{
+	/* b2 is now so insecure that from b2 the goal is farther than from a:
+	 * a -> b2 would be a step away from the goal, which route choice never
+	 * takes (so routes cannot cycle). */
+	char places[512];
+	snprintf(places, sizeof(places), "%s", diamond_places);
+	char *level = strstr(places, "0.8,test");
+	memcpy(level, "0.2", 3);
+	struct fixture *f = make(places, diamond_links, diamond_yaml);
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") == 1);
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b2", "d") == 0);
 	destroy(f);
 }
 
@@ -119,13 +135,13 @@ static void closure_event_reroutes_on_its_day(void **state)
 	struct mf_error err = {0};
 	for (int day = 0; day < 2; day++)
 		assert_int_equal(mf_sim_step(f->sim, &err), MF_OK);
-	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") > 0.99);
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") > 0.9);
 	assert_int_equal(mf_sim_step(f->sim, &err), MF_OK); /* day 2 = 2024-01-03 */
 	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") == 0);
 	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b2", "d") == 1);
 	assert_int_equal(mf_sim_step(f->sim, &err), MF_OK);
 	assert_int_equal(mf_sim_step(f->sim, &err), MF_OK); /* day 4 = 2024-01-05 */
-	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") > 0.99);
+	assert_true(probability(f, MF_INTENT_ONWARD, "a", "b1", "d") > 0.9);
 	destroy(f);
 }
 
@@ -156,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(insecurity_is_avoided_by_logit),
 		cmocka_unit_test(routes_never_lead_away_from_the_goal),
+		cmocka_unit_test(detours_through_places_farther_from_the_goal_are_not_taken),
 		cmocka_unit_test(unreachable_goal_has_no_route),
 		cmocka_unit_test(closure_event_reroutes_on_its_day),
 		cmocka_unit_test(fares_and_days_enter_the_cost),

@@ -51,6 +51,7 @@ struct mf_initial {
  * one of its links, by direction relative to the point's country. */
 struct mf_monitor {
 	char name[MF_NAME_MAX];
+	int place;             /* the place it stands at, -1 if given by links */
 	int country;           /* graph country index the directions refer to */
 	int n_links;
 	int *links;            /* link indices */
@@ -102,7 +103,7 @@ struct mf_parameters {
 	/* Route choice: generalised cost of a link, in days. */
 	double cost_per_usd;          /* days per USD of fare */
 	double cost_per_death_risk;   /* days per unit of death probability */
-	double insecurity_cost;       /* days per unit of (1 - security) at the next place */
+	double insecurity_cost;       /* days per travel day per unit of (1 - security) */
 	double displaced_insecurity_factor; /* displaced weigh insecurity this much more */
 	double route_temperature;     /* days; softmax spread over next links */
 	/* Displacement by insecurity (channel 1 of MODEL.md 6). */
