@@ -9,3 +9,13 @@ if ! meson test -C build --list 2>/dev/null | grep -q 'integration / sim'; then
 	ninja -C build >/dev/null
 fi
 meson test -C build --print-errorlogs --num-processes 2
+
+# The unit and integration suites again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (any report fails the run).
+if [[ ! -f build-sanitize/build.ninja ]]; then
+	meson setup build-sanitize -Dbuildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dwerror=true >/dev/null
+fi
+ninja -C build-sanitize >/dev/null
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	meson test -C build-sanitize --print-errorlogs --num-processes 2 --no-suite slow
