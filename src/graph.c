@@ -299,10 +299,10 @@ static int place_cell(const struct table *t, int c, const struct mf_graph *g, bo
 	for (int i = 0; i < n; i++)
 		names[i] = g->places[i].id;
 	const char *hint = mf_text_suggest(id, names, n);
-	char what[160];
-	snprintf(what, sizeof(what), "unknown place (not in %s)%s%s%s", g->places_path,
-		 hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
-	return cell_error(t, c, err, what);
+	mf_error_at(err, mf_csv_path(t->csv), mf_csv_line(t->csv), cell_column(t, c),
+		    t->columns[c].name, "unknown place '%s' (not in %s)%s%s%s", id, g->places_path,
+		    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+	return -1;
 }
 
 static int load_links(struct mf_graph *g, const char *path, struct mf_error *err)

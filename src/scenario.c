@@ -700,7 +700,11 @@ static void relative_path(const char *scenario_path, const char *name, char *out
 	}
 	char copy[256];
 	mf_text_copy(copy, sizeof(copy), scenario_path);
-	snprintf(out, size, "%s/%s", dirname(copy), name);
+	const char *dir = dirname(copy);
+	if (strcmp(dir, ".") == 0)
+		snprintf(out, size, "%s", name);
+	else
+		snprintf(out, size, "%s/%s", dir, name);
 }
 
 static int read_top(struct reader *r, const struct yt_node *root)
