@@ -16,6 +16,7 @@ struct mf_csv {
 	char fields[MF_CSV_LINE_MAX + MF_CSV_FIELDS_MAX];
 	int start[MF_CSV_FIELDS_MAX];   /* offset of each field in fields */
 	int column[MF_CSV_FIELDS_MAX];
+	int bad_column;
 };
 
 struct mf_csv *mf_csv_open(const char *path, struct mf_error *err)
@@ -28,7 +29,8 @@ struct mf_csv *mf_csv_open(const char *path, struct mf_error *err)
 	csv->file = fopen(path, "rb");
 	if (!csv->file) {
 		mf_error_at(err, path, 0, 0, "", "cannot open: %s", strerror(errno));
-		err->code = MF_ERR_IO;
+		if (err)
+			err->code = MF_ERR_IO;
 		free(csv);
 		return NULL;
 	}
@@ -45,14 +47,15 @@ void mf_csv_close(struct mf_csv *csv)
 }
 
 /* Reads one physical line into csv->text without its end of line. Returns
- * its length, -1 at the end of the file, -2 when too long, -3 on a NUL. */
+ * its length, -1 at the end of the file, -2 when too long, -3 on a NUL
+ * (its column in csv->bad_column). */
 static int read_line(struct mf_csv *csv)
 {
 	int n = 0, c;
-	bool nul = false;
+	csv->bad_column = 0;
 	while ((c = fgetc(csv->file)) != EOF && c != '\n') {
-		if (c == '\0')
-			nul = true;
+		if (c == '\0' && !csv->bad_column)
+			csv->bad_column = n + 1;
 		if (n < MF_CSV_LINE_MAX + 1)
 			csv->text[n] = (char)c;
 		n++;
@@ -60,12 +63,12 @@ static int read_line(struct mf_csv *csv)
 	if (c == EOF && n == 0)
 		return -1;
 	csv->line++;
+	if (n > 0 && n <= MF_CSV_LINE_MAX + 1 && csv->text[n - 1] == '\r')
+		n--;
 	if (n > MF_CSV_LINE_MAX)
 		return -2;
-	if (nul)
+	if (csv->bad_column)
 		return -3;
-	if (n > 0 && csv->text[n - 1] == '\r')
-		n--;
 	csv->text[n] = '\0';
 	return n;
 }
@@ -78,10 +81,13 @@ static int split(struct mf_csv *csv, int length, struct mf_error *err)
 		if (csv->n_fields == MF_CSV_FIELDS_MAX)
 			return mf_error_at(err, csv->path, csv->line, i + 1, "",
 					   "more than %d fields", MF_CSV_FIELDS_MAX), -1;
+		int begin_text = i;
+		while (i < length && (csv->text[i] == ' ' || csv->text[i] == '\t'))
+			i++;
 		csv->start[csv->n_fields] = out;
 		csv->column[csv->n_fields] = i + 1;
 		csv->n_fields++;
-		if (csv->text[i] == '"') {
+		if (i < length && csv->text[i] == '"') {
 			int open_column = i + 1;
 			i++;
 			for (;;) {
@@ -99,29 +105,24 @@ static int split(struct mf_csv *csv, int length, struct mf_error *err)
 				}
 				csv->fields[out++] = csv->text[i++];
 			}
+			while (i < length && (csv->text[i] == ' ' || csv->text[i] == '\t'))
+				i++;
 			if (i < length && csv->text[i] != ',')
 				return mf_error_at(err, csv->path, csv->line, i + 1, "",
 						   "expected ',' after a quoted field"), -1;
 		} else {
+			if (i == length || csv->text[i] == ',')
+				csv->column[csv->n_fields - 1] = begin_text + 1;
 			while (i < length && csv->text[i] != ',') {
 				if (csv->text[i] == '"')
 					return mf_error_at(err, csv->path, csv->line, i + 1, "",
 							   "quote inside an unquoted field"), -1;
 				csv->fields[out++] = csv->text[i++];
 			}
-		}
-		/* Trim trailing blanks of the field (leading ones are kept in
-		 * error columns but trimmed here too). */
-		int begin = csv->start[csv->n_fields - 1];
-		while (out > begin && (csv->fields[out - 1] == ' ' || csv->fields[out - 1] == '\t'))
-			out--;
-		int skip = 0;
-		while (begin + skip < out && (csv->fields[begin + skip] == ' ' ||
-					      csv->fields[begin + skip] == '\t'))
-			skip++;
-		if (skip) {
-			memmove(csv->fields + begin, csv->fields + begin + skip, (size_t)(out - begin - skip));
-			out -= skip;
+			/* Trailing blanks of an unquoted field are not part of it. */
+			int begin = csv->start[csv->n_fields - 1];
+			while (out > begin && (csv->fields[out - 1] == ' ' || csv->fields[out - 1] == '\t'))
+				out--;
 		}
 		csv->fields[out++] = '\0';
 		if (i >= length)
@@ -140,10 +141,11 @@ int mf_csv_next(struct mf_csv *csv, struct mf_error *err)
 			return mf_error_at(err, csv->path, csv->line, MF_CSV_LINE_MAX, "",
 					   "line longer than %d bytes", MF_CSV_LINE_MAX), -1;
 		if (length == -3)
-			return mf_error_at(err, csv->path, csv->line, 1, "",
+			return mf_error_at(err, csv->path, csv->line, csv->bad_column, "",
 					   "NUL byte: this does not look like a text CSV file"), -1;
-		if (!mf_text_utf8_valid(csv->text, (size_t)length))
-			return mf_error_at(err, csv->path, csv->line, 1, "",
+		long bad = mf_text_utf8_error(csv->text, (size_t)length);
+		if (bad >= 0)
+			return mf_error_at(err, csv->path, csv->line, (int)bad + 1, "",
 					   "invalid UTF-8 or control character"), -1;
 		int first = 0;
 		while (csv->text[first] == ' ' || csv->text[first] == '\t')

@@ -35,6 +35,7 @@ struct table {
 	struct mf_csv *csv;
 	struct column *columns;
 	int n_columns;
+	int width; /* fields in the header */
 };
 
 static int read_header(struct table *t, struct mf_error *err)
@@ -68,11 +69,26 @@ static int read_header(struct table *t, struct mf_error *err)
 					   mf_csv_column(t->csv, i), name, "column given twice"), -1;
 		t->columns[found].index = i;
 	}
+	t->width = mf_csv_count(t->csv);
 	for (int c = 0; c < t->n_columns; c++)
 		if (t->columns[c].required && t->columns[c].index < 0)
 			return mf_error_at(err, mf_csv_path(t->csv), mf_csv_line(t->csv), 1,
 					   t->columns[c].name, "required column missing from the header"), -1;
 	return 0;
+}
+
+/* A record has as many fields as the header (an unquoted comma in a text
+ * would otherwise shift every later column). */
+static int check_width(const struct table *t, struct mf_error *err)
+{
+	int n = mf_csv_count(t->csv);
+	if (n == t->width)
+		return 0;
+	int column = n > t->width ? mf_csv_column(t->csv, t->width) : mf_csv_column(t->csv, n - 1);
+	mf_error_at(err, mf_csv_path(t->csv), mf_csv_line(t->csv), column, "",
+		    "expected %d fields as in the header, got %d%s", t->width, n,
+		    n > t->width ? " (quote a text that contains a comma)" : "");
+	return -1;
 }
 
 /* Text of column c in the current record ("" when absent or short). */
@@ -212,7 +228,7 @@ static int load_places(struct mf_graph *g, const char *path, struct mf_error *er
 		{"kind", true, -1}, {"population", false, -1}, {"capacity", false, -1},
 		{"security", false, -1}, {"source", false, -1},
 	};
-	struct table t = {mf_csv_open(path, err), columns, P_COUNT};
+	struct table t = {mf_csv_open(path, err), columns, P_COUNT, 0};
 	int capacity = 0, country_capacity = 0, status = -1;
 	if (!t.csv)
 		return -1;
@@ -220,6 +236,8 @@ static int load_places(struct mf_graph *g, const char *path, struct mf_error *er
 		goto done;
 	int record;
 	while ((record = mf_csv_next(t.csv, err)) == 1) {
+		if (check_width(&t, err) < 0)
+			goto done;
 		if (g->n_places >= UINT16_MAX - 1) {
 			mf_error_at(err, path, mf_csv_line(t.csv), 1, "", "too many places");
 			goto done;
@@ -315,7 +333,7 @@ static int load_links(struct mf_graph *g, const char *path, struct mf_error *err
 		{"capacity_per_day", false, -1}, {"departs", false, -1},
 		{"both_ways", false, -1}, {"source", false, -1},
 	};
-	struct table t = {mf_csv_open(path, err), columns, L_COUNT};
+	struct table t = {mf_csv_open(path, err), columns, L_COUNT, 0};
 	int capacity = 0, status = -1;
 	if (!t.csv)
 		return -1;
@@ -323,6 +341,8 @@ static int load_links(struct mf_graph *g, const char *path, struct mf_error *err
 		goto done;
 	int record;
 	while ((record = mf_csv_next(t.csv, err)) == 1) {
+		if (check_width(&t, err) < 0)
+			goto done;
 		if (grow((void **)&g->links, &capacity, g->n_links + 2, sizeof(*g->links)) < 0) {
 			mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
 			goto done;

@@ -1,5 +1,6 @@
 #include "migflow/scenario.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -98,6 +99,8 @@ static int read_goal_set(struct reader *r, const struct yt_node *node, const cha
 	set->n = node->n;
 	for (int i = 0; i < node->n; i++) {
 		char sub[96];
+		if (node->items[2 * i]->kind != YT_SCALAR)
+			return fail(r, node->items[2 * i], field, "expected a place id as key");
 		FIELD(sub, "%s.%s", field, node->items[2 * i]->text);
 		if (read_place(r, node->items[2 * i], field, &set->place[i]) < 0 ||
 		    yt_number(r->doc, node->items[2 * i + 1], sub, 0, 1e12, &set->weight[i], r->err) < 0)
@@ -226,7 +229,13 @@ static int read_parameters(struct reader *r, const struct yt_node *map)
 		for (int i = 0; i < stay->n; i++) {
 			const struct yt_node *key = stay->items[2 * i];
 			char field[128];
+			if (key->kind != YT_SCALAR)
+				return fail(r, key, "parameters.stay_days", "expected a country name as key");
 			FIELD(field, "parameters.stay_days.%s", key->text);
+			for (int j = 0; j < i; j++)
+				if (strcmp(stay->items[2 * j]->text, key->text) == 0)
+					return fail(r, key, field, "key given twice (first on line %d)",
+						    stay->items[2 * j]->line);
 			double days;
 			if (yt_number(r->doc, stay->items[2 * i + 1], field, 1, 1e5, &days, r->err) < 0)
 				return -1;
@@ -787,6 +796,11 @@ static int read_top(struct reader *r, const struct yt_node *root)
 		if (yt_string(doc, yt_get(network, network_keys[k]), field, names[k], sizeof(names[k]), r->err) < 0)
 			return -1;
 		relative_path(s->path, names[k], paths[k], sizeof(paths[k]));
+		FILE *probe = fopen(paths[k], "rb");
+		if (!probe)
+			return fail(r, yt_get(network, network_keys[k]), field, "cannot open '%s': %s",
+				    paths[k], strerror(errno));
+		fclose(probe);
 	}
 	s->graph = mf_graph_load(paths[0], paths[1], r->err);
 	if (!s->graph)

@@ -46,6 +46,11 @@ bool mf_text_long(const char *text, long min, long max, long *value)
 
 bool mf_text_utf8_valid(const char *text, size_t n)
 {
+	return mf_text_utf8_error(text, n) < 0;
+}
+
+long mf_text_utf8_error(const char *text, size_t n)
+{
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0;
 	while (i < n) {
@@ -53,7 +58,7 @@ bool mf_text_utf8_valid(const char *text, size_t n)
 		int extra;
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\t') || c == 0x7f)
-				return false;
+				return (long)i;
 			i++;
 			continue;
 		} else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
@@ -63,21 +68,21 @@ bool mf_text_utf8_valid(const char *text, size_t n)
 		} else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
 			extra = 3;
 		} else {
-			return false;
+			return (long)i;
 		}
 		for (int k = 1; k <= extra; k++)
 			if (i + (size_t)k >= n || (s[i + k] & 0xc0) != 0x80)
-				return false;
+				return (long)i;
 		/* Overlong three-byte forms and surrogates. */
 		if (extra == 2 && ((c == 0xe0 && s[i + 1] < 0xa0) ||
 				   (c == 0xed && s[i + 1] >= 0xa0)))
-			return false;
+			return (long)i;
 		if (extra == 3 && ((c == 0xf0 && s[i + 1] < 0x90) ||
 				   (c == 0xf4 && s[i + 1] >= 0x90)))
-			return false;
+			return (long)i;
 		i += (size_t)extra + 1;
 	}
-	return true;
+	return -1;
 }
 
 static int edit_distance(const char *a, const char *b)

@@ -17,6 +17,10 @@ bool mf_text_long(const char *text, long min, long max, long *value);
  * than tab. */
 bool mf_text_utf8_valid(const char *text, size_t n);
 
+/* Offset of the first byte of text that is not valid UTF-8 or is a control
+ * character other than tab, or -1 when there is none. */
+long mf_text_utf8_error(const char *text, size_t n);
+
 /* The candidate closest to word (edit distance at most 2 or a third of its
  * length), or NULL. */
 const char *mf_text_suggest(const char *word, const char *const *candidates,

@@ -60,6 +60,19 @@ static int next_event(struct builder *b, yaml_event_t *event)
 	const yaml_mark_t *mark = b->parser.problem_mark.line || b->parser.problem_mark.column
 					  ? &b->parser.problem_mark
 					  : &b->parser.context_mark;
+	yaml_mark_t from_offset = {0};
+	if (b->parser.error == YAML_READER_ERROR) {
+		/* Reader errors (bad UTF-8, control characters) only set an offset. */
+		for (size_t i = 0; i < b->parser.problem_offset && b->doc->source[i]; i++) {
+			if (b->doc->source[i] == '\n') {
+				from_offset.line++;
+				from_offset.column = 0;
+			} else if (((unsigned char)b->doc->source[i] & 0xc0) != 0x80) {
+				from_offset.column++;
+			}
+		}
+		mark = &from_offset;
+	}
 	char detail[256];
 	snprintf(detail, sizeof(detail), "%s%s%s", b->parser.problem ? b->parser.problem : "syntax error",
 		 b->parser.context ? " " : "", b->parser.context ? b->parser.context : "");
@@ -162,7 +175,8 @@ static char *read_file(const char *path, size_t *length, struct mf_error *err)
 	FILE *file = fopen(path, "rb");
 	if (!file) {
 		mf_error_at(err, path, 0, 0, "", "cannot open: %s", strerror(errno));
-		err->code = MF_ERR_IO;
+		if (err)
+			err->code = MF_ERR_IO;
 		return NULL;
 	}
 	char *text = malloc(YT_MAX_BYTES + 1);

@@ -1,0 +1,429 @@
+/* Tests of the CSV reader: records, quoting, trimming, line endings, the
+ * line and column of each field, and every error with its exact position. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+
+#define PATH_SIZE 512
+#define ANY_COLUMN (-1) /* expect_error: do not check the column */
+
+/* The group's scratch directory; every test writes its files there. */
+struct scratch {
+	char dir[256];
+};
+
+static int group_setup(void **state)
+{
+	struct scratch *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	snprintf(s->dir, sizeof(s->dir), "/tmp/migflow-test-csv-XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		free(s);
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	struct scratch *s = *state;
+	DIR *dir = opendir(s->dir);
+	if (dir) {
+		struct dirent *entry;
+		while ((entry = readdir(dir))) {
+			if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+				continue;
+			char path[PATH_SIZE];
+			snprintf(path, sizeof(path), "%s/%s", s->dir, entry->d_name);
+			unlink(path);
+		}
+		closedir(dir);
+	}
+	rmdir(s->dir);
+	free(s);
+	return 0;
+}
+
+/* Writes n bytes to a file of the scratch directory; its path into path. */
+static void write_bytes(void **state, const char *name, const char *bytes, size_t n, char *path)
+{
+	const struct scratch *s = *state;
+	snprintf(path, PATH_SIZE, "%s/%s", s->dir, name);
+	FILE *file = fopen(path, "wb");
+	assert_non_null(file);
+	assert_int_equal(fwrite(bytes, 1, n, file), n);
+	assert_int_equal(fclose(file), 0);
+}
+
+static struct mf_csv *open_text(void **state, const char *name, const char *text)
+{
+	char path[PATH_SIZE];
+	write_bytes(state, name, text, strlen(text), path);
+	struct mf_error err = {0};
+	struct mf_csv *csv = mf_csv_open(path, &err);
+	assert_non_null(csv);
+	assert_int_equal(err.code, MF_OK);
+	return csv;
+}
+
+/* Reads records until the error and checks its position. */
+static void expect_error(void **state, const char *name, const char *bytes, size_t n,
+			 int line, int column, const char *message_part)
+{
+	char path[PATH_SIZE];
+	write_bytes(state, name, bytes, n, path);
+	struct mf_error err = {0};
+	struct mf_csv *csv = mf_csv_open(path, &err);
+	assert_non_null(csv);
+	int status;
+	while ((status = mf_csv_next(csv, &err)) == 1)
+		;
+	mf_csv_close(csv);
+	assert_int_equal(status, -1);
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	assert_string_equal(err.file, path);
+	assert_int_equal(err.line, line);
+	if (column != ANY_COLUMN)
+		assert_int_equal(err.column, column);
+	if (!strstr(err.message, message_part))
+		fail_msg("message '%s' lacks '%s'", err.message, message_part);
+}
+
+static void expect_text_error(void **state, const char *name, const char *text, int line,
+			      int column, const char *message_part)
+{
+	expect_error(state, name, text, strlen(text), line, column, message_part);
+}
+
+static void test_records_and_comments(void **state)
+{
+	struct mf_csv *csv = open_text(state, "basic.csv",
+				       "# a comment\n"
+				       "\n"
+				       "id,name,value\n"
+				       "   \t \n"
+				       "  # an indented comment\n"
+				       "a,Alpha,1\n"
+				       "\n"
+				       "b,Beta,2.5\n"
+				       "c,,\n"
+				       "d,last line,no newline");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 3);
+	assert_int_equal(mf_csv_count(csv), 3);
+	assert_string_equal(mf_csv_field(csv, 0), "id");
+	assert_string_equal(mf_csv_field(csv, 1), "name");
+	assert_string_equal(mf_csv_field(csv, 2), "value");
+	assert_int_equal(mf_csv_column(csv, 0), 1);
+	assert_int_equal(mf_csv_column(csv, 1), 4);
+	assert_int_equal(mf_csv_column(csv, 2), 9);
+
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 6);
+	assert_int_equal(mf_csv_count(csv), 3);
+	assert_string_equal(mf_csv_field(csv, 1), "Alpha");
+
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 8);
+	assert_string_equal(mf_csv_field(csv, 2), "2.5");
+	assert_int_equal(mf_csv_column(csv, 2), 8);
+
+	/* Empty fields, including a trailing one. */
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 9);
+	assert_int_equal(mf_csv_count(csv), 3);
+	assert_string_equal(mf_csv_field(csv, 0), "c");
+	assert_string_equal(mf_csv_field(csv, 1), "");
+	assert_string_equal(mf_csv_field(csv, 2), "");
+	assert_int_equal(mf_csv_column(csv, 1), 3);
+	assert_int_equal(mf_csv_column(csv, 2), 4);
+
+	/* The last line needs no newline. */
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 10);
+	assert_string_equal(mf_csv_field(csv, 2), "no newline");
+
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	assert_int_equal(err.code, MF_OK);
+	assert_non_null(strstr(mf_csv_path(csv), "basic.csv"));
+	mf_csv_close(csv);
+}
+
+static void test_quoted_fields(void **state)
+{
+	struct mf_csv *csv = open_text(state, "quoted.csv",
+				       "\"a,b\",\"say \"\"hi\"\"\",plain,\"\",\"\"\"\"\n"
+				       "\"multi word, with comma\",x\n");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_count(csv), 5);
+	assert_string_equal(mf_csv_field(csv, 0), "a,b");
+	assert_string_equal(mf_csv_field(csv, 1), "say \"hi\"");
+	assert_string_equal(mf_csv_field(csv, 2), "plain");
+	assert_string_equal(mf_csv_field(csv, 3), "");
+	assert_string_equal(mf_csv_field(csv, 4), "\"");
+	/* Columns of the opening quotes. */
+	assert_int_equal(mf_csv_column(csv, 0), 1);
+	assert_int_equal(mf_csv_column(csv, 1), 7);
+	assert_int_equal(mf_csv_column(csv, 2), 20);
+	assert_int_equal(mf_csv_column(csv, 3), 26);
+	assert_int_equal(mf_csv_column(csv, 4), 29);
+
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 2);
+	assert_int_equal(mf_csv_count(csv), 2);
+	assert_string_equal(mf_csv_field(csv, 0), "multi word, with comma");
+	assert_string_equal(mf_csv_field(csv, 1), "x");
+	assert_int_equal(mf_csv_column(csv, 1), 26);
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	mf_csv_close(csv);
+}
+
+static void test_trimming(void **state)
+{
+	struct mf_csv *csv = open_text(state, "trim.csv",
+				       "a  ,\tb\t,  c c  ,\"k, e\", \t\n");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_count(csv), 5);
+	assert_string_equal(mf_csv_field(csv, 0), "a");
+	assert_string_equal(mf_csv_field(csv, 1), "b");
+	assert_string_equal(mf_csv_field(csv, 2), "c c");
+	assert_string_equal(mf_csv_field(csv, 3), "k, e");
+	assert_string_equal(mf_csv_field(csv, 4), "");
+	assert_int_equal(mf_csv_column(csv, 0), 1);
+	assert_int_equal(mf_csv_column(csv, 3), 17);
+	mf_csv_close(csv);
+}
+
+static void test_crlf(void **state)
+{
+	struct mf_csv *csv = open_text(state, "crlf.csv",
+				       "# comment\r\n"
+				       "\r\n"
+				       "id,name\r\n"
+				       "a,\"quoted\"\r\n"
+				       "b,\r\n");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 3);
+	assert_string_equal(mf_csv_field(csv, 1), "name");
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 4);
+	assert_string_equal(mf_csv_field(csv, 1), "quoted");
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 5);
+	assert_int_equal(mf_csv_count(csv), 2);
+	assert_string_equal(mf_csv_field(csv, 1), "");
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	assert_int_equal(err.code, MF_OK);
+	mf_csv_close(csv);
+}
+
+static void test_utf8_accepted(void **state)
+{
+	struct mf_csv *csv = open_text(state, "utf8.csv",
+				       "agadez,Agad\xc3\xa8z,\xe2\x82\xac,\xf0\x9f\x8c\x8d\n");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_string_equal(mf_csv_field(csv, 1), "Agad\xc3\xa8z");
+	assert_string_equal(mf_csv_field(csv, 2), "\xe2\x82\xac");
+	assert_string_equal(mf_csv_field(csv, 3), "\xf0\x9f\x8c\x8d");
+	mf_csv_close(csv);
+}
+
+static void test_error_unterminated_quote(void **state)
+{
+	expect_text_error(state, "unterminated.csv", "id,name\n# c\nx,\"abc,def\n", 3, 3,
+			  "unterminated");
+	/* A doubled quote at the end does not close the field. */
+	expect_text_error(state, "unterminated2.csv", "\"ab\"\"\n", 1, 1, "unterminated");
+}
+
+static void test_error_text_after_quote(void **state)
+{
+	expect_text_error(state, "after.csv", "id,name\na,\"b\"c,d\n", 2, 6, "after a quoted field");
+	/* Blanks after the closing quote are allowed, other text is not. */
+	expect_text_error(state, "after2.csv", "\"x\"  z,y\n", 1, 6, "after a quoted field");
+}
+
+static void test_error_quote_in_unquoted(void **state)
+{
+	expect_text_error(state, "inner.csv", "id,name\n\nab,cd\"e\",f\n", 3, 6,
+			  "quote inside an unquoted field");
+}
+
+/* Reads a file of a header and one line of MF_CSV_LINE_MAX bytes ending
+ * in `ending`; fails the test unless the line is read whole. */
+static void expect_longest_line(void **state, const char *name, const char *ending)
+{
+	char *text = malloc(MF_CSV_LINE_MAX + 8);
+	assert_non_null(text);
+	memcpy(text, "id\n", 3);
+	memset(text + 3, 'x', MF_CSV_LINE_MAX);
+	strcpy(text + 3 + MF_CSV_LINE_MAX, ending);
+	char path[PATH_SIZE];
+	write_bytes(state, name, text, strlen(text), path);
+	free(text);
+	struct mf_error err = {0};
+	struct mf_csv *csv = mf_csv_open(path, &err);
+	assert_non_null(csv);
+	int header = mf_csv_next(csv, &err);
+	int status = mf_csv_next(csv, &err);
+	size_t length = status == 1 ? strlen(mf_csv_field(csv, 0)) : 0;
+	mf_csv_close(csv);
+	assert_int_equal(header, 1);
+	if (status != 1)
+		fail_msg("a line of %d bytes ending in %s was refused: %s", MF_CSV_LINE_MAX,
+			 strcmp(ending, "\n") == 0 ? "LF" : "CRLF", err.message);
+	assert_int_equal(length, MF_CSV_LINE_MAX);
+}
+
+static void test_long_lines(void **state)
+{
+	/* Exactly MF_CSV_LINE_MAX bytes is fine ... */
+	expect_longest_line(state, "max.csv", "\n");
+	/* ... one byte more is refused, on its line. */
+	char *text = malloc(MF_CSV_LINE_MAX + 16);
+	assert_non_null(text);
+	memcpy(text, "id\n# c\n", 7);
+	memset(text + 7, 'y', MF_CSV_LINE_MAX + 1);
+	strcpy(text + 8 + MF_CSV_LINE_MAX, "\nz\n");
+	char path[PATH_SIZE];
+	write_bytes(state, "long.csv", text, strlen(text), path);
+	free(text);
+	struct mf_error err = {0};
+	struct mf_csv *csv = mf_csv_open(path, &err);
+	assert_non_null(csv);
+	int header = mf_csv_next(csv, &err);
+	int status = mf_csv_next(csv, &err);
+	mf_csv_close(csv);
+	assert_int_equal(header, 1);
+	assert_int_equal(status, -1);
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	assert_int_equal(err.line, 3);
+	assert_int_equal(err.column, MF_CSV_LINE_MAX);
+	assert_non_null(strstr(err.message, "longer than"));
+}
+
+static void test_longest_line_crlf(void **state)
+{
+	/* The end of line is not part of the line: CRLF files take lines as
+	 * long as LF files do. */
+	expect_longest_line(state, "max_crlf.csv", "\r\n");
+}
+
+static void test_error_nul(void **state)
+{
+	static const char bytes[] = "id,name\nab,c\0d\n";
+	expect_error(state, "nul.csv", bytes, sizeof(bytes) - 1, 2, ANY_COLUMN, "NUL");
+	static const char first[] = "\0id\n";
+	expect_error(state, "nul_first.csv", first, sizeof(first) - 1, 1, 1, "NUL");
+}
+
+/* Files with a byte that is not UTF-8 text, and the column of that byte: a
+ * stray continuation byte, a truncated sequence, an overlong '/', a
+ * surrogate, a code point above U+10FFFF and a control character. */
+static const struct {
+	const char *name, *text;
+	int line, column;
+	const char *message_part;
+} bad_text[] = {
+	{"utf8_1.csv", "id,name\nab,c\x80\n", 2, 5, "UTF-8"},
+	{"utf8_2.csv", "id,name\nab,caf\xc3\n", 2, 7, "UTF-8"},
+	{"utf8_3.csv", "\xc0\xaf,x\n", 1, 1, "UTF-8"},
+	{"utf8_4.csv", "id\n# fine\nx\xed\xa0\x80y\n", 3, 2, "UTF-8"},
+	{"utf8_5.csv", "ok,\xf4\x90\x80\x80\n", 1, 4, "UTF-8"},
+	{"utf8_6.csv", "ok,bell\x07\n", 1, 8, "control"},
+};
+
+static void test_error_invalid_utf8(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad_text) / sizeof(*bad_text); i++)
+		expect_text_error(state, bad_text[i].name, bad_text[i].text, bad_text[i].line,
+				  ANY_COLUMN, bad_text[i].message_part);
+}
+
+static void test_bad_byte_columns(void **state)
+{
+	/* A NUL byte or bad UTF-8 is reported at its own column, like every
+	 * other error, not at the start of the line. */
+	static const char nul[] = "id,name\nab,c\0d\n";
+	expect_error(state, "nul_column.csv", nul, sizeof(nul) - 1, 2, 5, "NUL");
+	for (size_t i = 0; i < sizeof(bad_text) / sizeof(*bad_text); i++)
+		expect_text_error(state, bad_text[i].name, bad_text[i].text, bad_text[i].line,
+				  bad_text[i].column, bad_text[i].message_part);
+}
+
+static void test_fields_max(void **state)
+{
+	char text[4 * MF_CSV_FIELDS_MAX + 8];
+	int used = 0;
+	/* MF_CSV_FIELDS_MAX fields are fine ... */
+	for (int i = 0; i < MF_CSV_FIELDS_MAX; i++)
+		used += snprintf(text + used, sizeof(text) - (size_t)used, "%s%c", i ? "," : "",
+				 'a' + i % 26);
+	snprintf(text + used, sizeof(text) - (size_t)used, "\n");
+	struct mf_csv *csv = open_text(state, "fields_ok.csv", text);
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_count(csv), MF_CSV_FIELDS_MAX);
+	assert_int_equal(mf_csv_column(csv, MF_CSV_FIELDS_MAX - 1), 2 * MF_CSV_FIELDS_MAX - 1);
+	mf_csv_close(csv);
+
+	/* ... one more is refused at the column where it starts. */
+	snprintf(text + used, sizeof(text) - (size_t)used, ",z\n");
+	char with_header[sizeof(text) + 8];
+	snprintf(with_header, sizeof(with_header), "h\n%s", text);
+	expect_text_error(state, "fields_many.csv", with_header, 2, 2 * MF_CSV_FIELDS_MAX + 1,
+			  "more than");
+}
+
+static void test_open_missing(void **state)
+{
+	const struct scratch *s = *state;
+	char path[PATH_SIZE];
+	snprintf(path, sizeof(path), "%s/no-such-file.csv", s->dir);
+	struct mf_error err = {0};
+	assert_null(mf_csv_open(path, &err));
+	assert_int_equal(err.code, MF_ERR_IO);
+	assert_string_equal(err.file, path);
+	assert_non_null(strstr(err.message, "cannot open"));
+	mf_csv_close(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_records_and_comments),
+		cmocka_unit_test(test_quoted_fields),
+		cmocka_unit_test(test_trimming),
+		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_utf8_accepted),
+		cmocka_unit_test(test_error_unterminated_quote),
+		cmocka_unit_test(test_error_text_after_quote),
+		cmocka_unit_test(test_error_quote_in_unquoted),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_longest_line_crlf),
+		cmocka_unit_test(test_error_nul),
+		cmocka_unit_test(test_error_invalid_utf8),
+		cmocka_unit_test(test_bad_byte_columns),
+		cmocka_unit_test(test_fields_max),
+		cmocka_unit_test(test_open_missing),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
