@@ -96,14 +96,22 @@ enum mf_status mf_sim_step(struct mf_sim *sim, struct mf_error *err)
 	if (sim->day >= sim->days_total)
 		return mf_error_set(err, MF_ERR_INTERNAL, "the run has already simulated its %d days",
 				    sim->days_total);
+	double *seconds = sim->phase_seconds, clock = omp_get_wtime(), now;
+#define LAP(phase) (now = omp_get_wtime(), seconds[phase] += now - clock, clock = now)
 	mf_phase_events(sim);
+	LAP(MF_PHASE_EVENTS);
 	if (mf_phase_spawn(sim, err) != MF_OK)
 		return err->code;
+	LAP(MF_PHASE_SPAWN);
 	mf_phase_move(sim);
+	LAP(MF_PHASE_MOVE);
 	mf_phase_capacity(sim);
+	LAP(MF_PHASE_CAPACITY);
 	if (phase_count(sim, err) != MF_OK)
 		return err->code;
 	reclaim(sim);
+	LAP(MF_PHASE_COUNT_UP);
+#undef LAP
 	sim->day++;
 	return MF_OK;
 }
@@ -318,6 +326,11 @@ void mf_sim_totals(const struct mf_sim *sim, struct mf_totals *totals)
 }
 
 int mf_sim_days_done(const struct mf_sim *sim) { return sim->day; }
+
+void mf_sim_phase_seconds(const struct mf_sim *sim, double *seconds)
+{
+	memcpy(seconds, sim->phase_seconds, sizeof(sim->phase_seconds));
+}
 int mf_sim_days_total(const struct mf_sim *sim) { return sim->days_total; }
 int mf_sim_threads(const struct mf_sim *sim) { return sim->threads; }
 

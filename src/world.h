@@ -99,6 +99,7 @@ struct mf_sim {
 	struct mf_day_counts today;     /* in persons */
 	struct mf_totals totals;
 	int64_t initial_agents;
+	double phase_seconds[MF_PHASE_COUNT];
 };
 
 /* Phases of one day (MODEL.md 5), each in its own module. */

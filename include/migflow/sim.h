@@ -48,6 +48,16 @@ struct mf_totals {
 	uint64_t agent_steps; /* agents stepped, summed over days */
 };
 
+/* Phases of a day, for timing (MODEL.md 5). */
+enum mf_phase {
+	MF_PHASE_EVENTS,   /* events and derived tables */
+	MF_PHASE_SPAWN,
+	MF_PHASE_MOVE,     /* the per-agent step */
+	MF_PHASE_CAPACITY,
+	MF_PHASE_COUNT_UP, /* reduction, conservation check, reclaiming slots */
+	MF_PHASE_COUNT
+};
+
 /* Creates a simulation at day 0 with the initial population placed.
  * The scenario must outlive it. Returns NULL and fills err on failure.
  * Caller frees with mf_sim_destroy. */
@@ -77,6 +87,9 @@ int64_t mf_sim_agents_alive(const struct mf_sim *sim);
 
 /* Threads actually used. */
 int mf_sim_threads(const struct mf_sim *sim);
+
+/* Wall seconds spent in each phase since the start (seconds[MF_PHASE_COUNT]). */
+void mf_sim_phase_seconds(const struct mf_sim *sim, double *seconds);
 
 /* Bytes of agent state per agent (the structure-of-arrays layout). */
 int mf_sim_bytes_per_agent(void);
