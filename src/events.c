@@ -29,6 +29,31 @@ static void apply(struct mf_sim *sim, const struct mf_event *e)
 		for (int i = 0; i < e->n_links; i++)
 			w->link_capacity[e->links[i]] = e->value;
 		break;
+	case MF_EVENT_SPEED:
+		for (int i = 0; i < e->n_links; i++)
+			w->link_speed[e->links[i]] = e->value;
+		break;
+	case MF_EVENT_FARE:
+		/* Multipliers apply to the network's base value, not cumulatively. */
+		for (int i = 0; i < e->n_links; i++)
+			w->link_fare[e->links[i]] = e->value_is_absolute
+				? e->value : e->value * sim->graph->links[e->links[i]].fare_usd;
+		break;
+	case MF_EVENT_HAZARD:
+		for (int i = 0; i < e->n_links; i++) {
+			double p = e->value_is_absolute
+				? e->value : e->value * sim->graph->links[e->links[i]].death_per_day;
+			w->link_death_day[e->links[i]] = p > 1 ? 1 : p;
+		}
+		break;
+	case MF_EVENT_INTERCEPTION:
+		for (int i = 0; i < e->n_links; i++)
+			w->link_interception[e->links[i]] = e->value;
+		break;
+	case MF_EVENT_CONVOY:
+		for (int i = 0; i < e->n_links; i++)
+			w->link_departs[e->links[i]] = (int8_t)e->weekday;
+		break;
 	case MF_EVENT_SOURCE_RATE:
 		for (int s = 0; s < sim->scenario->n_sources; s++) {
 			const struct mf_source *src = &sim->scenario->sources[s];

@@ -806,6 +806,8 @@ static enum mf_status write_global_attrs(struct mf_output *out,
 	    put_string_attr(root, "scenario_path", scenario->path) < 0 ||
 	    put_string_attr(root, "scenario",
 			    scenario->resolved_text ? scenario->resolved_text : "") < 0 ||
+	    put_string_attr(root, "scenario_sources",
+			    scenario->source_text ? scenario->source_text : "") < 0 ||
 	    put_uint64_attr(root, "seed", info->seed) < 0 ||
 	    put_uint32_attr(root, "replicate", info->replicate) < 0 ||
 	    put_int32_attr(root, "threads", info->threads) < 0 ||

@@ -7,12 +7,12 @@
 #include "migflow/rng.h"
 #include "world.h"
 
-static int travel_days(const struct mf_link *link, const struct mf_parameters *params)
+static int travel_days(const struct mf_link *link, const struct mf_parameters *params, double speed)
 {
-	if (link->travel_days > 0)
-		return link->travel_days;
-	int days = (int)ceil(link->distance_km / params->speed_km_per_day[link->mode]);
-	return days < 1 ? 1 : days > 365 ? 365 : days;
+	double days = link->travel_days > 0 ? link->travel_days
+					    : link->distance_km / params->speed_km_per_day[link->mode];
+	int whole = (int)ceil(days / speed - 1e-9);
+	return whole < 1 ? 1 : whole > 365 ? 365 : whole;
 }
 
 static double clamp01(double p)
@@ -27,20 +27,24 @@ static void update_links(struct mf_sim *sim, double *cost)
 	const struct mf_graph *g = sim->graph;
 	const struct mf_parameters *params = &sim->scenario->params;
 	const double *security = sim->world.security;
+	const struct world *w = &sim->world;
 	for (int l = 0; l < g->n_links; l++) {
 		const struct mf_link *base = &g->links[l];
 		struct link_rt *rt = &sim->links[l];
 		double worst = fmin(security[base->from], security[base->to]);
-		rt->open = sim->world.link_open_event[l] && worst >= params->closure_security;
-		double death_day = clamp01(base->death_per_day + params->insecurity_hazard * (1 - worst));
-		int days = travel_days(base, params);
+		rt->open = w->link_open_event[l] && worst >= params->closure_security;
+		double death_day = clamp01(w->link_death_day[l] + params->insecurity_hazard * (1 - worst));
+		double death_crossing = base->death_per_crossing;
+		double interception = fmin(w->link_interception[l], 1 - death_crossing);
+		int days = travel_days(base, params, w->link_speed[l]);
 		rt->days = (uint16_t)days;
 		rt->death_day = mf_rng_threshold(death_day);
-		rt->death_crossing = mf_rng_threshold(base->death_per_crossing);
-		rt->lost_crossing = mf_rng_threshold(base->death_per_crossing + base->interception);
-		rt->limited = sim->world.link_capacity[l] > 0;
-		double risk = 1 - pow(1 - death_day, days) + base->death_per_crossing;
-		cost[l] = days + params->cost_per_usd * base->fare_usd + params->cost_per_death_risk * risk;
+		rt->death_crossing = mf_rng_threshold(death_crossing);
+		rt->lost_crossing = mf_rng_threshold(death_crossing + interception);
+		rt->limited = w->link_capacity[l] > 0;
+		rt->departs_weekday = w->link_departs[l];
+		double risk = 1 - pow(1 - death_day, days) + death_crossing;
+		cost[l] = days + params->cost_per_usd * w->link_fare[l] + params->cost_per_death_risk * risk;
 	}
 }
 

@@ -1,3 +1,5 @@
+/* realpath(3) */
+#define _DEFAULT_SOURCE
 #include "migflow/scenario.h"
 
 #include <errno.h>
@@ -15,8 +17,14 @@
 static const char *const intent_names[MF_INTENT_COUNT] = {"circular", "onward", "displaced", "return"};
 static const char *const direction_names[MF_DIR_COUNT] = {"inbound", "outbound", "internal"};
 static const char *const event_kind_names[MF_EVENT_KIND_COUNT] = {
-	"security", "closure", "reopen", "capacity", "source_rate",
+	"security", "closure", "reopen", "capacity", "speed", "fare", "hazard",
+	"interception", "convoy", "source_rate",
 };
+
+const char *mf_event_kind_name(enum mf_event_kind kind)
+{
+	return (unsigned)kind < MF_EVENT_KIND_COUNT ? event_kind_names[kind] : "?";
+}
 
 const char *mf_intent_name(enum mf_intent intent)
 {
@@ -534,10 +542,15 @@ static int read_where(struct reader *r, const struct yt_node *node, const char *
 	e->places = malloc((size_t)g->n_places * sizeof(int));
 	if (!e->places)
 		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
-	for (int p = 0; p < g->n_places; p++)
-		if (strcmp(g->places[p].id, name) == 0 || strcmp(g->places[p].country, name) == 0 ||
-		    strcmp(g->places[p].region, name) == 0)
+	const char *what = "place";
+	for (int p = 0; p < g->n_places; p++) {
+		if (strcmp(g->places[p].id, name) == 0)
 			e->places[e->n_places++] = p;
+		else if (strcmp(g->places[p].country, name) == 0)
+			e->places[e->n_places++] = p, what = "country";
+		else if (strcmp(g->places[p].region, name) == 0)
+			e->places[e->n_places++] = p, what = "region";
+	}
 	if (e->n_places == 0) {
 		const char *names[2048];
 		int n = 0;
@@ -549,67 +562,435 @@ static int read_where(struct reader *r, const struct yt_node *node, const char *
 		return fail(r, node, field, "'%s' is no place id, region or country of the network%s%s%s",
 			    name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 	}
+	snprintf(e->target, sizeof(e->target), "%s %s", what, name);
 	return 0;
 }
 
+static int read_country(struct reader *r, const struct yt_node *node, const char *field, int *country)
+{
+	char name[MF_NAME_MAX];
+	if (yt_string(r->doc, node, field, name, sizeof(name), r->err) < 0)
+		return -1;
+	*country = mf_graph_country_index(r->s->graph, name);
+	if (*country >= 0)
+		return 0;
+	const char *names[256];
+	int n = r->s->graph->n_countries < 256 ? r->s->graph->n_countries : 256;
+	for (int c = 0; c < n; c++)
+		names[c] = r->s->graph->countries[c];
+	const char *hint = mf_text_suggest(name, names, n);
+	return fail(r, node, field, "unknown country '%s'%s%s%s", name, hint ? " (did you mean '" : "",
+		    hint ? hint : "", hint ? "'?)" : "");
+}
+
+/* Links an event acts on: exactly one of link, links, place, border or
+ * country, optionally narrowed by mode. */
 static int read_event_links(struct reader *r, const struct yt_node *m, const char *where,
 			    struct mf_event *e)
 {
 	const struct mf_graph *g = r->s->graph;
-	const struct yt_node *link = yt_get(m, "link"), *place = yt_get(m, "place");
+	static const char *const selectors[] = {"link", "links", "place", "border", "country"};
+	const struct yt_node *chosen = NULL;
+	int which = -1;
 	char field[96];
-	if (!link == !place)
-		return fail(r, m, where, "give exactly one of 'link' ([from, to]) or 'place'");
+	for (int k = 0; k < 5; k++) {
+		const struct yt_node *node = yt_get(m, selectors[k]);
+		if (!node)
+			continue;
+		if (chosen) {
+			FIELD(field, "%s.%s", where, selectors[k]);
+			return fail(r, node, field, "give only one of link, links, place, border or country");
+		}
+		chosen = node;
+		which = k;
+	}
+	if (!chosen)
+		return fail(r, m, where, "say which links: one of link ([from, to]), links, place, border ([country, country]) or country");
+	FIELD(field, "%s.%s", where, selectors[which]);
 	e->links = malloc((size_t)g->n_links * sizeof(int));
 	if (!e->links)
 		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
-	if (link) {
-		FIELD(field, "%s.link", where);
-		if (read_link(r, link, field, &e->links[0]) < 0)
+	int mode = -1;
+	const struct yt_node *mode_node = yt_get(m, "mode");
+	if (mode_node) {
+		const char *modes[MF_MODE_COUNT];
+		for (int k = 0; k < MF_MODE_COUNT; k++)
+			modes[k] = mf_link_mode_name((enum mf_link_mode)k);
+		char mode_field[96];
+		FIELD(mode_field, "%s.mode", where);
+		if (yt_choice(r->doc, mode_node, mode_field, modes, MF_MODE_COUNT, &mode, r->err) < 0)
+			return -1;
+	}
+	int a = -1, b = -1;
+	switch (which) {
+	case 0: /* link */
+		if (read_link(r, chosen, field, &e->links[0]) < 0)
 			return -1;
 		e->n_links = 1;
-		return 0;
+		snprintf(e->target, sizeof(e->target), "link %s -> %s", g->places[g->links[e->links[0]].from].id,
+			 g->places[g->links[e->links[0]].to].id);
+		break;
+	case 1: /* links */
+		if (yt_expect(r->doc, chosen, YT_SEQUENCE, field, r->err) < 0)
+			return -1;
+		if (chosen->n == 0 || chosen->n > g->n_links)
+			return fail(r, chosen, field, "expected a list of [from, to] links");
+		for (int k = 0; k < chosen->n; k++)
+			if (read_link(r, chosen->items[k], field, &e->links[e->n_links++]) < 0)
+				return -1;
+		snprintf(e->target, sizeof(e->target), "%d links", e->n_links);
+		break;
+	case 2: /* place */
+		if (read_place(r, chosen, field, &a) < 0)
+			return -1;
+		for (int l = 0; l < g->n_links; l++)
+			if (g->links[l].from == a || g->links[l].to == a)
+				e->links[e->n_links++] = l;
+		snprintf(e->target, sizeof(e->target), "links of %s", g->places[a].id);
+		break;
+	case 3: /* border */
+		if (yt_expect(r->doc, chosen, YT_SEQUENCE, field, r->err) < 0)
+			return -1;
+		if (chosen->n != 2)
+			return fail(r, chosen, field, "expected a border as [country, country]");
+		if (read_country(r, chosen->items[0], field, &a) < 0 ||
+		    read_country(r, chosen->items[1], field, &b) < 0)
+			return -1;
+		for (int l = 0; l < g->n_links; l++) {
+			int from = g->places[g->links[l].from].country_index;
+			int to = g->places[g->links[l].to].country_index;
+			if ((from == a && to == b) || (from == b && to == a))
+				e->links[e->n_links++] = l;
+		}
+		snprintf(e->target, sizeof(e->target), "border %s | %s", g->countries[a], g->countries[b]);
+		break;
+	case 4: /* country */
+		if (read_country(r, chosen, field, &a) < 0)
+			return -1;
+		for (int l = 0; l < g->n_links; l++)
+			if (g->places[g->links[l].from].country_index == a ||
+			    g->places[g->links[l].to].country_index == a)
+				e->links[e->n_links++] = l;
+		snprintf(e->target, sizeof(e->target), "links in %s", g->countries[a]);
+		break;
 	}
-	int at;
-	FIELD(field, "%s.place", where);
-	if (read_place(r, place, field, &at) < 0)
-		return -1;
-	for (int l = 0; l < g->n_links; l++)
-		if (g->links[l].from == at || g->links[l].to == at)
-			e->links[e->n_links++] = l;
+	if (mode >= 0) {
+		int kept = 0;
+		for (int k = 0; k < e->n_links; k++)
+			if ((int)g->links[e->links[k]].mode == mode)
+				e->links[kept++] = e->links[k];
+		e->n_links = kept;
+		size_t used = strlen(e->target);
+		snprintf(e->target + used, sizeof(e->target) - used, " (%s)", mf_link_mode_name((enum mf_link_mode)mode));
+	}
+	if (e->n_links == 0)
+		return fail(r, chosen, field, "no link of the network matches");
 	return 0;
 }
 
-static int read_events(struct reader *r, const struct yt_node *list)
+/* The value key of an event: exactly one of the names given. */
+static const struct yt_node *one_of(struct reader *r, const struct yt_node *m, const char *where,
+				    const char *first, const char *second, int *which)
+{
+	const struct yt_node *a = yt_get(m, first), *b = second ? yt_get(m, second) : NULL;
+	char field[96];
+	if (a && b) {
+		FIELD(field, "%s.%s", where, second);
+		fail(r, b, field, "give '%s' or '%s', not both", first, second);
+		return NULL;
+	}
+	if (!a && !b) {
+		FIELD(field, "%s.%s", where, first);
+		if (second)
+			fail(r, m, field, "required key missing (or give '%s')", second);
+		else
+			fail(r, m, field, "required key missing");
+		return NULL;
+	}
+	*which = a ? 0 : 1;
+	return a ? a : b;
+}
+
+/* The body of an event (everything but its date) into e. */
+static int read_event_body(struct reader *r, const struct yt_node *m, const char *where,
+			   struct mf_event *e)
+{
+	static const char *const keys[MF_EVENT_KIND_COUNT][10] = {
+		[MF_EVENT_SECURITY] = {"date", "kind", "where", "level", "ramp_days"},
+		[MF_EVENT_CLOSURE] = {"date", "kind", "link", "links", "place", "border", "country", "mode"},
+		[MF_EVENT_REOPEN] = {"date", "kind", "link", "links", "place", "border", "country", "mode"},
+		[MF_EVENT_CAPACITY] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "per_day"},
+		[MF_EVENT_SPEED] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "factor"},
+		[MF_EVENT_FARE] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "multiplier", "usd"},
+		[MF_EVENT_HAZARD] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "multiplier", "death_per_day"},
+		[MF_EVENT_INTERCEPTION] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "probability"},
+		[MF_EVENT_CONVOY] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "departs"},
+		[MF_EVENT_SOURCE_RATE] = {"date", "kind", "place", "intent", "multiplier"},
+	};
+	int n_keys = 0;
+	while (n_keys < 10 && keys[e->kind][n_keys])
+		n_keys++;
+	if (yt_check_keys(r->doc, m, keys[e->kind], n_keys, where, r->err) < 0)
+		return -1;
+	char field[96];
+	const struct yt_node *value;
+	int which;
+	e->source_place = e->source_intent = -1;
+	e->weekday = -1;
+	switch (e->kind) {
+	case MF_EVENT_SECURITY: {
+		const char *required[] = {"where", "level"};
+		for (int k = 0; k < 2; k++)
+			if (!yt_get(m, required[k])) {
+				FIELD(field, "%s.%s", where, required[k]);
+				return fail(r, m, field, "required key missing");
+			}
+		FIELD(field, "%s.where", where);
+		if (read_where(r, yt_get(m, "where"), field, e) < 0)
+			return -1;
+		FIELD(field, "%s.level", where);
+		if (yt_number(r->doc, yt_get(m, "level"), field, 0, 1, &e->value, r->err) < 0)
+			return -1;
+		long ramp = 0;
+		FIELD(field, "%s.ramp_days", where);
+		if ((value = yt_get(m, "ramp_days")) && yt_integer(r->doc, value, field, 0, 3650, &ramp, r->err) < 0)
+			return -1;
+		e->ramp_days = (int)ramp;
+		return 0;
+	}
+	case MF_EVENT_SOURCE_RATE:
+		FIELD(field, "%s.place", where);
+		if ((value = yt_get(m, "place")) && read_place(r, value, field, &e->source_place) < 0)
+			return -1;
+		FIELD(field, "%s.intent", where);
+		if ((value = yt_get(m, "intent")) &&
+		    yt_choice(r->doc, value, field, intent_names, MF_INTENT_COUNT, &e->source_intent, r->err) < 0)
+			return -1;
+		if (!(value = one_of(r, m, where, "multiplier", NULL, &which)))
+			return -1;
+		FIELD(field, "%s.multiplier", where);
+		if (yt_number(r->doc, value, field, 0, 1e4, &e->value, r->err) < 0)
+			return -1;
+		snprintf(e->target, sizeof(e->target), "sources%s%s%s%s",
+			 e->source_place >= 0 ? " at " : "",
+			 e->source_place >= 0 ? r->s->graph->places[e->source_place].id : "",
+			 e->source_intent >= 0 ? " of intent " : "",
+			 e->source_intent >= 0 ? intent_names[e->source_intent] : "");
+		return 0;
+	default:
+		break;
+	}
+	if (read_event_links(r, m, where, e) < 0)
+		return -1;
+	switch (e->kind) {
+	case MF_EVENT_CAPACITY:
+		if (!(value = one_of(r, m, where, "per_day", NULL, &which)))
+			return -1;
+		FIELD(field, "%s.per_day", where);
+		if (value->kind == YT_SCALAR && strcmp(value->text, "unlimited") == 0)
+			e->value = 0;
+		else if (yt_number(r->doc, value, field, 1e-9, 1e9, &e->value, r->err) < 0)
+			return fail(r, value, field, "expected persons per day above 0, or 'unlimited', got '%s'",
+				    value->kind == YT_SCALAR ? value->text : "a list or mapping");
+		break;
+	case MF_EVENT_SPEED:
+		if (!(value = one_of(r, m, where, "factor", NULL, &which)))
+			return -1;
+		FIELD(field, "%s.factor", where);
+		if (yt_number(r->doc, value, field, 0.01, 100, &e->value, r->err) < 0)
+			return -1;
+		break;
+	case MF_EVENT_FARE:
+		if (!(value = one_of(r, m, where, "multiplier", "usd", &which)))
+			return -1;
+		FIELD(field, "%s.%s", where, which ? "usd" : "multiplier");
+		if (yt_number(r->doc, value, field, 0, which ? 1e6 : 1e3, &e->value, r->err) < 0)
+			return -1;
+		e->value_is_absolute = which == 1;
+		break;
+	case MF_EVENT_HAZARD:
+		if (!(value = one_of(r, m, where, "multiplier", "death_per_day", &which)))
+			return -1;
+		FIELD(field, "%s.%s", where, which ? "death_per_day" : "multiplier");
+		if (yt_number(r->doc, value, field, 0, which ? 1 : 1e3, &e->value, r->err) < 0)
+			return -1;
+		e->value_is_absolute = which == 1;
+		break;
+	case MF_EVENT_INTERCEPTION:
+		if (!(value = one_of(r, m, where, "probability", NULL, &which)))
+			return -1;
+		FIELD(field, "%s.probability", where);
+		if (yt_number(r->doc, value, field, 0, 1, &e->value, r->err) < 0)
+			return -1;
+		for (int k = 0; k < e->n_links; k++) {
+			const struct mf_link *link = &r->s->graph->links[e->links[k]];
+			if (link->mode != MF_MODE_SEA)
+				return fail(r, m, where, "interception applies to sea links; %s -> %s is a %s link (add mode: sea)",
+					    r->s->graph->places[link->from].id, r->s->graph->places[link->to].id,
+					    mf_link_mode_name(link->mode));
+			if (e->value + link->death_per_crossing > 1)
+				return fail(r, value, field, "interception + death_per_crossing of %s -> %s exceed 1",
+					    r->s->graph->places[link->from].id, r->s->graph->places[link->to].id);
+		}
+		break;
+	case MF_EVENT_CONVOY: {
+		if (!(value = one_of(r, m, where, "departs", NULL, &which)))
+			return -1;
+		FIELD(field, "%s.departs", where);
+		const char *choices[8] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily"};
+		int day;
+		if (yt_choice(r->doc, value, field, choices, 8, &day, r->err) < 0)
+			return -1;
+		e->weekday = day == 7 ? -1 : day;
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int add_event(struct reader *r, int *capacity, struct mf_event **out)
 {
 	struct mf_scenario *s = r->s;
+	if (s->n_events + 1 >= *capacity) {
+		int next = *capacity ? 2 * *capacity : 16;
+		struct mf_event *bigger = realloc(s->events, (size_t)next * sizeof(*bigger));
+		if (!bigger)
+			return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+		memset(bigger + *capacity, 0, (size_t)(next - *capacity) * sizeof(*bigger));
+		s->events = bigger;
+		*capacity = next;
+	}
+	*out = &s->events[s->n_events];
+	return 0;
+}
+
+/* A policy switch: the effects listed for that state under `policies`,
+ * each an event body applied on the switch's date. */
+static int read_policy(struct reader *r, const struct yt_node *m, const char *where, int day,
+		       const struct yt_node *policies, int *capacity)
+{
+	static const char *const keys[] = {"date", "kind", "name", "state"};
+	char field[96], name[MF_NAME_MAX], state[MF_NAME_MAX];
+	if (yt_check_keys(r->doc, m, keys, 4, where, r->err) < 0)
+		return -1;
+	for (int k = 2; k < 4; k++)
+		if (!yt_get(m, keys[k])) {
+			FIELD(field, "%s.%s", where, keys[k]);
+			return fail(r, m, field, "required key missing");
+		}
+	FIELD(field, "%s.name", where);
+	const struct yt_node *name_node = yt_get(m, "name");
+	if (yt_string(r->doc, name_node, field, name, sizeof(name), r->err) < 0)
+		return -1;
+	const struct yt_node *policy = yt_get(policies, name);
+	if (!policy) {
+		const char *names[64];
+		int n = 0;
+		for (int i = 0; policies && i < policies->n && n < 64; i++)
+			names[n++] = policies->items[2 * i]->text;
+		const char *hint = mf_text_suggest(name, names, n);
+		return fail(r, name_node, field, "no policy '%s' under 'policies'%s%s%s", name,
+			    hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	FIELD(field, "%s.state", where);
+	const struct yt_node *state_node = yt_get(m, "state");
+	if (yt_string(r->doc, state_node, field, state, sizeof(state), r->err) < 0)
+		return -1;
+	const struct yt_node *effects = yt_get(policy, state);
+	if (!effects) {
+		const char *names[16];
+		int n = 0;
+		for (int i = 0; i < policy->n && n < 16; i++)
+			names[n++] = policy->items[2 * i]->text;
+		const char *hint = mf_text_suggest(state, names, n);
+		return fail(r, state_node, field, "policy '%s' has no state '%s'%s%s%s", name, state,
+			    hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	for (int k = 0; k < effects->n; k++) {
+		const struct yt_node *effect = effects->items[k];
+		char effect_where[96];
+		FIELD(effect_where, "policies.%s.%s[%d]", name, state, k);
+		struct mf_event *e;
+		if (add_event(r, capacity, &e) < 0)
+			return -1;
+		if (yt_expect(r->doc, effect, YT_MAPPING, effect_where, r->err) < 0)
+			return -1;
+		if (yt_get(effect, "date"))
+			return fail(r, yt_get(effect, "date"), effect_where,
+				    "a policy's effects take the date of the switch: remove 'date'");
+		int kind;
+		FIELD(field, "%s.kind", effect_where);
+		if (!yt_get(effect, "kind"))
+			return fail(r, effect, field, "required key missing");
+		if (yt_choice(r->doc, yt_get(effect, "kind"), field, event_kind_names, MF_EVENT_KIND_COUNT, &kind, r->err) < 0)
+			return -1;
+		e->kind = (enum mf_event_kind)kind;
+		e->day = day;
+		e->file = m->file;
+		e->line = m->line;
+		e->column = m->column;
+		snprintf(e->policy, sizeof(e->policy), "%s: %s", name, state);
+		if (read_event_body(r, effect, effect_where, e) < 0)
+			return -1;
+		r->s->n_events++;
+	}
+	return 0;
+}
+
+static int read_events(struct reader *r, const struct yt_node *list, const struct yt_node *policies)
+{
+	struct mf_scenario *s = r->s;
+	int capacity = 0;
 	if (yt_expect(r->doc, list, YT_SEQUENCE, "events", r->err) < 0)
 		return -1;
-	s->events = calloc((size_t)list->n + 1, sizeof(*s->events));
-	if (!s->events)
-		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	if (policies && yt_expect(r->doc, policies, YT_MAPPING, "policies", r->err) < 0)
+		return -1;
+	for (int i = 0; policies && i < policies->n; i++) {
+		char field[96];
+		FIELD(field, "policies.%s", policies->items[2 * i]->text);
+		const struct yt_node *states = policies->items[2 * i + 1];
+		if (yt_expect(r->doc, states, YT_MAPPING, field, r->err) < 0)
+			return -1;
+		for (int k = 0; k < states->n; k++) {
+			char sub[128];
+			FIELD(sub, "%s.%s", field, states->items[2 * k]->text);
+			if (yt_expect(r->doc, states->items[2 * k + 1], YT_SEQUENCE, sub, r->err) < 0)
+				return -1;
+		}
+	}
+	static const char *const kinds_with_policy[MF_EVENT_KIND_COUNT + 1] = {
+		"security", "closure", "reopen", "capacity", "speed", "fare", "hazard",
+		"interception", "convoy", "source_rate", "policy",
+	};
 	for (int i = 0; i < list->n; i++) {
 		const struct yt_node *m = list->items[i];
-		struct mf_event *e = &s->events[i];
 		char where[48], field[96];
 		FIELD(where, "events[%d]", i);
 		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0)
 			return -1;
-		e->line = m->line;
-		e->column = m->column;
-		e->source_place = e->source_intent = -1;
 		for (int k = 0; k < 2; k++) {
 			const char *key = k ? "kind" : "date";
 			if (!yt_get(m, key)) {
+				static const char *const top_keys[] = {"date", "kind"};
+				/* A misspelt date or kind gets a suggestion first. */
+				for (int j = 0; j < m->n; j++) {
+					const struct yt_node *other = m->items[2 * j];
+					if (other->kind == YT_SCALAR && strcmp(other->text, key) != 0 &&
+					    mf_text_suggest(other->text, top_keys, 2) == top_keys[k]) {
+						FIELD(field, "%s.%s", where, other->text);
+						return fail(r, other, field, "unknown key (did you mean '%s'?)", key);
+					}
+				}
 				FIELD(field, "%s.%s", where, key);
 				return fail(r, m, field, "required key missing");
 			}
 		}
 		int kind, date;
 		FIELD(field, "%s.kind", where);
-		if (yt_choice(r->doc, yt_get(m, "kind"), field, event_kind_names, MF_EVENT_KIND_COUNT, &kind, r->err) < 0)
+		if (yt_choice(r->doc, yt_get(m, "kind"), field, kinds_with_policy, MF_EVENT_KIND_COUNT + 1, &kind, r->err) < 0)
 			return -1;
-		e->kind = (enum mf_event_kind)kind;
 		FIELD(field, "%s.date", where);
 		if (yt_date(r->doc, yt_get(m, "date"), field, &date, r->err) < 0)
 			return -1;
@@ -619,72 +1000,21 @@ static int read_events(struct reader *r, const struct yt_node *list)
 			mf_date_format(s->start + s->days - 1, last);
 			return fail(r, yt_get(m, "date"), field, "date outside the run (%s to %s)", first, last);
 		}
+		if (kind == MF_EVENT_KIND_COUNT) {
+			if (read_policy(r, m, where, date - s->start, policies, &capacity) < 0)
+				return -1;
+			continue;
+		}
+		struct mf_event *e;
+		if (add_event(r, &capacity, &e) < 0)
+			return -1;
+		e->kind = (enum mf_event_kind)kind;
 		e->day = date - s->start;
-		static const char *const security_keys[] = {"date", "kind", "where", "level", "ramp_days"};
-		static const char *const link_keys[] = {"date", "kind", "link", "place"};
-		static const char *const capacity_keys[] = {"date", "kind", "link", "place", "per_day"};
-		static const char *const rate_keys[] = {"date", "kind", "place", "intent", "multiplier"};
-		const struct yt_node *value;
-		switch (e->kind) {
-		case MF_EVENT_SECURITY: {
-			if (yt_check_keys(r->doc, m, security_keys, 5, where, r->err) < 0)
-				return -1;
-			const char *required[] = {"where", "level"};
-			for (int k = 0; k < 2; k++)
-				if (!yt_get(m, required[k])) {
-					FIELD(field, "%s.%s", where, required[k]);
-					return fail(r, m, field, "required key missing");
-				}
-			FIELD(field, "%s.where", where);
-			if (read_where(r, yt_get(m, "where"), field, e) < 0)
-				return -1;
-			FIELD(field, "%s.level", where);
-			if (yt_number(r->doc, yt_get(m, "level"), field, 0, 1, &e->value, r->err) < 0)
-				return -1;
-			long ramp = 0;
-			FIELD(field, "%s.ramp_days", where);
-			if ((value = yt_get(m, "ramp_days")) && yt_integer(r->doc, value, field, 0, 3650, &ramp, r->err) < 0)
-				return -1;
-			e->ramp_days = (int)ramp;
-			break;
-		}
-		case MF_EVENT_CLOSURE:
-		case MF_EVENT_REOPEN:
-			if (yt_check_keys(r->doc, m, link_keys, 4, where, r->err) < 0 ||
-			    read_event_links(r, m, where, e) < 0)
-				return -1;
-			break;
-		case MF_EVENT_CAPACITY:
-			if (yt_check_keys(r->doc, m, capacity_keys, 5, where, r->err) < 0 ||
-			    read_event_links(r, m, where, e) < 0)
-				return -1;
-			FIELD(field, "%s.per_day", where);
-			if (!(value = yt_get(m, "per_day")))
-				return fail(r, m, field, "required key missing");
-			if (value->kind == YT_SCALAR && strcmp(value->text, "unlimited") == 0)
-				e->value = 0;
-			else if (yt_number(r->doc, value, field, 1e-9, 1e9, &e->value, r->err) < 0)
-				return -1;
-			break;
-		case MF_EVENT_SOURCE_RATE:
-			if (yt_check_keys(r->doc, m, rate_keys, 5, where, r->err) < 0)
-				return -1;
-			FIELD(field, "%s.place", where);
-			if ((value = yt_get(m, "place")) && read_place(r, value, field, &e->source_place) < 0)
-				return -1;
-			FIELD(field, "%s.intent", where);
-			if ((value = yt_get(m, "intent")) &&
-			    yt_choice(r->doc, value, field, intent_names, MF_INTENT_COUNT, &e->source_intent, r->err) < 0)
-				return -1;
-			FIELD(field, "%s.multiplier", where);
-			if (!(value = yt_get(m, "multiplier")))
-				return fail(r, m, field, "required key missing");
-			if (yt_number(r->doc, value, field, 0, 1e4, &e->value, r->err) < 0)
-				return -1;
-			break;
-		case MF_EVENT_KIND_COUNT:
-			break;
-		}
+		e->file = m->file;
+		e->line = m->line;
+		e->column = m->column;
+		if (read_event_body(r, m, where, e) < 0)
+			return -1;
 		s->n_events++;
 	}
 	/* Stable sort by day (insertion sort: event lists are short). */
@@ -700,15 +1030,15 @@ static int read_events(struct reader *r, const struct yt_node *list)
 	return 0;
 }
 
-/* Resolves a path relative to the directory of the scenario file. */
-static void relative_path(const char *scenario_path, const char *name, char *out, size_t size)
+/* Resolves a path relative to the directory of the file that names it. */
+static void relative_path(const char *naming_file, const char *name, char *out, size_t size)
 {
 	if (name[0] == '/') {
 		snprintf(out, size, "%s", name);
 		return;
 	}
 	char copy[256];
-	mf_text_copy(copy, sizeof(copy), scenario_path);
+	mf_text_copy(copy, sizeof(copy), naming_file);
 	const char *dir = dirname(copy);
 	if (strcmp(dir, ".") == 0)
 		snprintf(out, size, "%s", name);
@@ -719,9 +1049,9 @@ static void relative_path(const char *scenario_path, const char *name, char *out
 static int read_top(struct reader *r, const struct yt_node *root)
 {
 	static const char *const keys[] = {
-		"name", "description", "start", "days", "end", "report_from", "seed", "agent_scale",
-		"network", "destination", "parameters", "sources", "initial", "monitoring",
-		"expulsions", "events",
+		"name", "description", "extends", "start", "days", "end", "report_from", "seed",
+		"agent_scale", "network", "destination", "parameters", "sources", "initial",
+		"monitoring", "expulsions", "policies", "events",
 	};
 	struct mf_scenario *s = r->s;
 	const struct yt_doc *doc = r->doc;
@@ -795,12 +1125,18 @@ static int read_top(struct reader *r, const struct yt_node *root)
 			return fail(r, network, field, "required key missing");
 		if (yt_string(doc, yt_get(network, network_keys[k]), field, names[k], sizeof(names[k]), r->err) < 0)
 			return -1;
-		relative_path(s->path, names[k], paths[k], sizeof(paths[k]));
-		FILE *probe = fopen(paths[k], "rb");
-		if (!probe)
-			return fail(r, yt_get(network, network_keys[k]), field, "cannot open '%s': %s",
-				    paths[k], strerror(errno));
-		fclose(probe);
+		relative_path(yt_get(network, network_keys[k])->file, names[k], paths[k], sizeof(paths[k]));
+		struct yt_node *path_node = yt_get(network, network_keys[k]);
+		char real[PATH_MAX];
+		if (!realpath(paths[k], real))
+			return fail(r, path_node, field, "cannot open '%s': %s", paths[k], strerror(errno));
+		/* The resolved scenario names the files it used, wherever it is read. */
+		char *absolute = strdup(real);
+		if (!absolute)
+			return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+		free(path_node->text);
+		path_node->text = absolute;
+		path_node->plain = false;
 	}
 	s->graph = mf_graph_load(paths[0], paths[1], r->err);
 	if (!s->graph)
@@ -828,9 +1164,28 @@ static int read_top(struct reader *r, const struct yt_node *root)
 		return -1;
 	if ((node = yt_get(root, "expulsions")) && read_expulsions(r, node) < 0)
 		return -1;
-	if ((node = yt_get(root, "events")) && read_events(r, node) < 0)
+	const struct yt_node *policies = yt_get(root, "policies");
+	if ((node = yt_get(root, "events")) && read_events(r, node, policies) < 0)
 		return -1;
+	if (!yt_get(root, "events") && policies)
+		return fail(r, policies, "policies", "policies are switched by events of kind 'policy'; there are no events");
 	return 0;
+}
+
+/* The text of every file of the extends chain, each after a line naming it. */
+static char *source_texts(const struct yt_doc *doc)
+{
+	size_t total = 1;
+	for (const struct yt_doc *d = doc; d; d = d->parent)
+		total += strlen(d->source) + strlen(d->path) + 32;
+	char *text = malloc(total);
+	if (!text)
+		return NULL;
+	size_t used = 0;
+	for (const struct yt_doc *d = doc; d; d = d->parent)
+		used += (size_t)snprintf(text + used, total - used, "# ---- file: %s\n%s%s", d->path,
+					 d->source, *d->source && d->source[strlen(d->source) - 1] != '\n' ? "\n" : "");
+	return text;
 }
 
 struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
@@ -842,7 +1197,8 @@ struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
 	}
 	mf_text_copy(s->path, sizeof(s->path), path);
 	default_parameters(&s->params);
-	struct yt_doc *doc = yt_load(path, err);
+	static const char *const append[] = {"events"};
+	struct yt_doc *doc = yt_load_extended(path, append, 1, err);
 	if (!doc)
 		goto fail;
 	if (!doc->root || (doc->root->kind == YT_SCALAR && doc->root->text[0] == '\0')) {
@@ -852,8 +1208,12 @@ struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
 	struct reader r = {doc, s, err};
 	if (yt_expect(doc, doc->root, YT_MAPPING, "", err) < 0 || read_top(&r, doc->root) < 0)
 		goto fail;
-	s->resolved_text = doc->source;
-	doc->source = NULL;
+	s->resolved_text = yt_emit(doc);
+	s->source_text = source_texts(doc);
+	if (!s->resolved_text || !s->source_text) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	yt_free(doc);
 	return s;
 fail:
@@ -888,6 +1248,7 @@ void mf_scenario_destroy(struct mf_scenario *s)
 	free(s->params.stay_days_by_country);
 	free(s->description);
 	free(s->resolved_text);
+	free(s->source_text);
 	mf_graph_destroy(s->graph);
 	free(s);
 }

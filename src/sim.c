@@ -161,6 +161,8 @@ static int alloc_tables(struct mf_sim *sim)
 	if (!ALLOC(w->security, P) || !ALLOC(w->ramp_from, P) || !ALLOC(w->ramp_to, P) ||
 	    !ALLOC(w->ramp_start, P) || !ALLOC(w->ramp_end, P) || !ALLOC(w->link_open_event, L) ||
 	    !ALLOC(w->link_capacity, L) || !ALLOC(w->source_multiplier, S) ||
+	    !ALLOC(w->link_speed, L) || !ALLOC(w->link_fare, L) || !ALLOC(w->link_death_day, L) ||
+	    !ALLOC(w->link_interception, L) || !ALLOC(w->link_departs, L) ||
 	    !ALLOC(sim->remaining_population, P) || !ALLOC(sim->links, L) ||
 	    !ALLOC(sim->leave, MF_INTENT_COUNT * P) || !ALLOC(sim->leave_week, MF_INTENT_COUNT * P) ||
 	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
@@ -206,9 +208,13 @@ static void init_static(struct mf_sim *sim)
 		const struct mf_link *link = &g->links[l];
 		sim->world.link_open_event[l] = true;
 		sim->world.link_capacity[l] = link->capacity_per_day;
+		sim->world.link_speed[l] = 1;
+		sim->world.link_fare[l] = link->fare_usd;
+		sim->world.link_death_day[l] = link->death_per_day;
+		sim->world.link_interception[l] = link->interception;
+		sim->world.link_departs[l] = (int8_t)link->departs_weekday;
 		sim->links[l].to = (uint16_t)link->to;
 		sim->links[l].intercept_to = (uint16_t)(link->intercept_to >= 0 ? link->intercept_to : link->from);
-		sim->links[l].departs_weekday = (int8_t)link->departs_weekday;
 		sim->links[l].monitor = -1;
 		sim->in_offset[link->to + 1]++;
 	}
@@ -293,7 +299,8 @@ void mf_sim_destroy(struct mf_sim *sim)
 	struct world *w = &sim->world;
 	void *arrays[] = {
 		w->security, w->ramp_from, w->ramp_to, w->ramp_start, w->ramp_end,
-		w->link_open_event, w->link_capacity, w->source_multiplier,
+		w->link_open_event, w->link_capacity, w->source_multiplier, w->link_speed,
+		w->link_fare, w->link_death_day, w->link_interception, w->link_departs,
 		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
 		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->expel_to,
 		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,

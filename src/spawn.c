@@ -99,10 +99,12 @@ enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err)
 				src->intent, err) != MF_OK)
 			return err->code;
 	}
-	/* Displacement by insecurity (MODEL.md 6, channel 1). */
+	/* Displacement by insecurity (MODEL.md 6, channel 1), driven by the fall
+	 * of security below its level on the start date: the flows the starting
+	 * insecurity already drives are the scenario's sources. */
 	double rate = s->params.displacement_rate;
 	for (int p = 0; p < sim->n_places && rate > 0; p++) {
-		double insecurity = 1 - sim->world.security[p];
+		double insecurity = sim->graph->places[p].security - sim->world.security[p];
 		if (insecurity <= 0 || sim->remaining_population[p] <= 0 || sim->refuge[p] < 0)
 			continue;
 		double mean = sim->remaining_population[p] * rate * insecurity / s->agent_scale;

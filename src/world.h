@@ -34,6 +34,11 @@ struct world {
 	int *ramp_start, *ramp_end; /* ramp_end < 0: no ramp */
 	bool *link_open_event;   /* [link] not closed by an event */
 	double *link_capacity;   /* [link] persons per day, 0 unlimited */
+	double *link_speed;      /* [link] speed factor, 1 normal */
+	double *link_fare;       /* [link] USD */
+	double *link_death_day;  /* [link] base daily death probability */
+	double *link_interception; /* [link] per crossing */
+	int8_t *link_departs;    /* [link] weekday, -1 daily */
 	double *source_multiplier; /* [source] */
 	bool changed;            /* derived tables need recomputing */
 };

@@ -1,7 +1,10 @@
+/* realpath(3) */
+#define _DEFAULT_SOURCE
 #include "yamltree.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,24 +14,42 @@
 #include "migflow/date.h"
 #include "text.h"
 
-static void free_node(struct yt_node *node)
-{
-	if (!node)
-		return;
-	for (int i = 0; i < node->n * (node->kind == YT_MAPPING ? 2 : 1); i++)
-		free_node(node->items[i]);
-	free(node->items);
-	free(node->text);
-	free(node);
-}
-
 void yt_free(struct yt_doc *doc)
 {
-	if (!doc)
-		return;
-	free_node(doc->root);
-	free(doc->source);
-	free(doc);
+	while (doc) {
+		for (int i = 0; i < doc->n_nodes; i++) {
+			free(doc->nodes[i]->items);
+			free(doc->nodes[i]->text);
+			free(doc->nodes[i]);
+		}
+		free(doc->nodes);
+		free(doc->source);
+		struct yt_doc *parent = doc->parent;
+		free(doc);
+		doc = parent;
+	}
+}
+
+/* A new node owned by doc, or NULL when out of memory. */
+static struct yt_node *new_node(struct yt_doc *doc, enum yt_kind kind, int line, int column)
+{
+	if (doc->n_nodes == doc->nodes_capacity) {
+		int next = doc->nodes_capacity ? 2 * doc->nodes_capacity : 256;
+		struct yt_node **bigger = realloc(doc->nodes, (size_t)next * sizeof(*bigger));
+		if (!bigger)
+			return NULL;
+		doc->nodes = bigger;
+		doc->nodes_capacity = next;
+	}
+	struct yt_node *node = calloc(1, sizeof(*node));
+	if (!node)
+		return NULL;
+	node->kind = kind;
+	node->file = doc->path;
+	node->line = line;
+	node->column = column;
+	doc->nodes[doc->n_nodes++] = node;
+	return node;
 }
 
 struct builder {
@@ -96,13 +117,12 @@ static struct yt_node *build(struct builder *b, yaml_event_t *event, int depth)
 		return NULL;
 	}
 	int capacity = 0, used = 0;
-	struct yt_node *node = calloc(1, sizeof(*node));
+	struct yt_node *node = new_node(b->doc, YT_SCALAR, (int)event->start_mark.line + 1,
+					(int)event->start_mark.column + 1);
 	if (!node) {
 		mf_error_set(b->err, MF_ERR_NOMEM, "out of memory reading %s", b->doc->path);
 		return NULL;
 	}
-	node->line = (int)event->start_mark.line + 1;
-	node->column = (int)event->start_mark.column + 1;
 	if (event->type == YAML_SCALAR_EVENT) {
 		node->kind = YT_SCALAR;
 		node->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -146,7 +166,6 @@ static struct yt_node *build(struct builder *b, yaml_event_t *event, int depth)
 			int next = capacity ? capacity * 2 : 8;
 			struct yt_node **bigger = realloc(node->items, (size_t)next * sizeof(*bigger));
 			if (!bigger) {
-				free_node(item);
 				mf_error_set(b->err, MF_ERR_NOMEM, "out of memory reading %s", b->doc->path);
 				goto fail;
 			}
@@ -162,11 +181,7 @@ static struct yt_node *build(struct builder *b, yaml_event_t *event, int depth)
 	}
 	return node;
 fail:
-	/* Free every item built so far, paired or not. */
-	for (int i = 0; i < used; i++)
-		free_node(node->items[i]);
-	node->n = 0;
-	free_node(node);
+	/* The nodes built so far belong to the document and go with it. */
 	return NULL;
 }
 
@@ -284,8 +299,8 @@ int yt_fail(const struct yt_doc *doc, const struct yt_node *node, const char *fi
 	va_start(args, fmt);
 	vsnprintf(message, sizeof(message), fmt, args);
 	va_end(args);
-	mf_error_at(err, doc->path, node ? node->line : 0, node ? node->column : 0, field,
-		    "%s", message);
+	mf_error_at(err, node && node->file ? node->file : doc->path, node ? node->line : 0,
+		    node ? node->column : 0, field, "%s", message);
 	return -1;
 }
 
@@ -401,4 +416,278 @@ int yt_choice(const struct yt_doc *doc, const struct yt_node *node, const char *
 		return yt_fail(doc, node, field, err, "unknown value '%s' (did you mean '%s'?)",
 			       node->text, hint);
 	return yt_fail(doc, node, field, err, "unknown value '%s'; expected one of: %s", node->text, list);
+}
+
+/* ---- extends: a chain of documents merged into one tree ---- */
+
+#define YT_MAX_CHAIN 16
+
+static bool is_append_key(const char *key, const char *const *keys, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+static int add_item(struct yt_node *list, struct yt_node *item)
+{
+	struct yt_node **bigger = realloc(list->items, (size_t)(list->n + 1) * sizeof(*bigger));
+	if (!bigger)
+		return -1;
+	list->items = bigger;
+	list->items[list->n++] = item;
+	return 0;
+}
+
+static int add_pair(struct yt_node *map, struct yt_node *key, struct yt_node *value)
+{
+	struct yt_node **bigger = realloc(map->items, (size_t)(2 * map->n + 2) * sizeof(*bigger));
+	if (!bigger)
+		return -1;
+	map->items = bigger;
+	map->items[2 * map->n] = key;
+	map->items[2 * map->n + 1] = value;
+	map->n++;
+	return 0;
+}
+
+static struct yt_node *key_node(const struct yt_node *map, const char *key)
+{
+	for (int i = 0; i < map->n; i++)
+		if (map->items[2 * i]->kind == YT_SCALAR && strcmp(map->items[2 * i]->text, key) == 0)
+			return map->items[2 * i];
+	return NULL;
+}
+
+/* child over parent, as a new node of doc sharing the unchanged subtrees. */
+static struct yt_node *merge(struct yt_doc *doc, struct yt_node *parent, struct yt_node *child,
+			     const char *const *append_keys, int n_append, bool top)
+{
+	if (parent->kind != YT_MAPPING || child->kind != YT_MAPPING)
+		return child;
+	struct yt_node *out = new_node(doc, YT_MAPPING, child->line, child->column);
+	if (!out)
+		return NULL;
+	out->file = child->file;
+	/* The parent's keys in their order, then the keys only the child has. */
+	for (int i = 0; i < parent->n; i++) {
+		struct yt_node *key = parent->items[2 * i], *value = parent->items[2 * i + 1];
+		if (key->kind != YT_SCALAR || (top && strcmp(key->text, "extends") == 0))
+			continue;
+		struct yt_node *mine = yt_get(child, key->text);
+		if (mine && top && is_append_key(key->text, append_keys, n_append) &&
+		    value->kind == YT_SEQUENCE && mine->kind == YT_SEQUENCE) {
+			struct yt_node *list = new_node(doc, YT_SEQUENCE, mine->line, mine->column);
+			if (!list)
+				return NULL;
+			list->file = mine->file;
+			for (int k = 0; k < value->n; k++)
+				if (add_item(list, value->items[k]) < 0)
+					return NULL;
+			for (int k = 0; k < mine->n; k++)
+				if (add_item(list, mine->items[k]) < 0)
+					return NULL;
+			value = list;
+		} else if (mine) {
+			value = merge(doc, value, mine, append_keys, n_append, false);
+			if (!value)
+				return NULL;
+		}
+		if (add_pair(out, mine ? key_node(child, key->text) : key, value) < 0)
+			return NULL;
+	}
+	for (int i = 0; i < child->n; i++) {
+		struct yt_node *key = child->items[2 * i];
+		if (key->kind != YT_SCALAR || (top && strcmp(key->text, "extends") == 0) ||
+		    yt_get(parent, key->text))
+			continue;
+		if (add_pair(out, key, child->items[2 * i + 1]) < 0)
+			return NULL;
+	}
+	return out;
+}
+
+static void directory_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(out, size, ".");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+static struct yt_doc *load_chain(const char *path, const char *const *append_keys, int n_append,
+				 char chain[][PATH_MAX], int depth, struct mf_error *err)
+{
+	struct yt_doc *doc = yt_load(path, err);
+	if (!doc)
+		return NULL;
+	struct yt_node *extends = doc->root && doc->root->kind == YT_MAPPING
+					  ? yt_get(doc->root, "extends") : NULL;
+	if (!extends)
+		return doc;
+	char name[256], parent_path[PATH_MAX];
+	if (yt_string(doc, extends, "extends", name, sizeof(name), err) < 0)
+		goto fail;
+	if (name[0] == '/') {
+		snprintf(parent_path, sizeof(parent_path), "%s", name);
+	} else {
+		char dir[PATH_MAX];
+		directory_of(path, dir, sizeof(dir));
+		if (strcmp(dir, ".") == 0)
+			snprintf(parent_path, sizeof(parent_path), "%s", name);
+		else
+			snprintf(parent_path, sizeof(parent_path), "%s/%s", dir, name);
+	}
+	char real[PATH_MAX];
+	if (!realpath(parent_path, real)) {
+		yt_fail(doc, extends, "extends", err, "cannot open '%s': %s", parent_path, strerror(errno));
+		goto fail;
+	}
+	for (int i = 0; i <= depth; i++)
+		if (strcmp(chain[i], real) == 0) {
+			yt_fail(doc, extends, "extends", err, "'%s' extends itself through a cycle", parent_path);
+			goto fail;
+		}
+	if (depth + 1 >= YT_MAX_CHAIN) {
+		yt_fail(doc, extends, "extends", err, "more than %d files extend one another", YT_MAX_CHAIN);
+		goto fail;
+	}
+	snprintf(chain[depth + 1], PATH_MAX, "%s", real);
+	doc->parent = load_chain(parent_path, append_keys, n_append, chain, depth + 1, err);
+	if (!doc->parent)
+		goto fail;
+	if (!doc->parent->root || doc->parent->root->kind != YT_MAPPING) {
+		yt_fail(doc, extends, "extends", err, "'%s' is not a scenario (expected a mapping)", parent_path);
+		goto fail;
+	}
+	if (doc->root->kind == YT_MAPPING) {
+		struct yt_node *merged = merge(doc, doc->parent->root, doc->root, append_keys, n_append, true);
+		if (!merged) {
+			mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
+			goto fail;
+		}
+		doc->root = merged;
+	}
+	return doc;
+fail:
+	yt_free(doc);
+	return NULL;
+}
+
+struct yt_doc *yt_load_extended(const char *path, const char *const *append_keys,
+				int n_append_keys, struct mf_error *err)
+{
+	char (*paths)[PATH_MAX] = calloc(YT_MAX_CHAIN, PATH_MAX);
+	if (!paths) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
+		return NULL;
+	}
+	if (!realpath(path, paths[0]))
+		snprintf(paths[0], PATH_MAX, "%s", path);
+	struct yt_doc *doc = load_chain(path, append_keys, n_append_keys, paths, 0, err);
+	free(paths);
+	return doc;
+}
+
+/* ---- emitting a tree as YAML text ---- */
+
+struct text_buffer {
+	char *data;
+	size_t length, capacity;
+	bool failed;
+};
+
+static int write_text(void *data, unsigned char *buffer, size_t size)
+{
+	struct text_buffer *out = data;
+	if (out->length + size + 1 > out->capacity) {
+		size_t next = out->capacity ? out->capacity : 4096;
+		while (next < out->length + size + 1)
+			next *= 2;
+		char *bigger = realloc(out->data, next);
+		if (!bigger) {
+			out->failed = true;
+			return 0;
+		}
+		out->data = bigger;
+		out->capacity = next;
+	}
+	memcpy(out->data + out->length, buffer, size);
+	out->length += size;
+	out->data[out->length] = '\0';
+	return 1;
+}
+
+static int emit_node(yaml_emitter_t *emitter, const struct yt_node *node)
+{
+	yaml_event_t event;
+	switch (node->kind) {
+	case YT_SCALAR:
+		yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)node->text,
+					     (int)strlen(node->text), 1, 1,
+					     node->plain ? YAML_ANY_SCALAR_STYLE
+							 : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+		return yaml_emitter_emit(emitter, &event) ? 0 : -1;
+	case YT_SEQUENCE:
+	case YT_MAPPING: {
+		bool map = node->kind == YT_MAPPING;
+		/* Short lists of scalars print on one line, as people write them. */
+		bool flow = !map && node->n <= 16;
+		for (int i = 0; i < node->n && flow; i++)
+			flow = node->items[i]->kind == YT_SCALAR;
+		if (map)
+			yaml_mapping_start_event_initialize(&event, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+		else
+			yaml_sequence_start_event_initialize(&event, NULL, NULL, 1,
+							     flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+		if (!yaml_emitter_emit(emitter, &event))
+			return -1;
+		for (int i = 0; i < (map ? 2 * node->n : node->n); i++)
+			if (emit_node(emitter, node->items[i]) < 0)
+				return -1;
+		if (map)
+			yaml_mapping_end_event_initialize(&event);
+		else
+			yaml_sequence_end_event_initialize(&event);
+		return yaml_emitter_emit(emitter, &event) ? 0 : -1;
+	}
+	}
+	return -1;
+}
+
+char *yt_emit(const struct yt_doc *doc)
+{
+	struct text_buffer out = {0};
+	yaml_emitter_t emitter;
+	yaml_event_t event;
+	if (!yaml_emitter_initialize(&emitter))
+		return NULL;
+	yaml_emitter_set_output(&emitter, write_text, &out);
+	yaml_emitter_set_unicode(&emitter, 1);
+	yaml_emitter_set_width(&emitter, 100);
+	int ok = 1;
+	yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING);
+	ok = ok && yaml_emitter_emit(&emitter, &event);
+	yaml_document_start_event_initialize(&event, NULL, NULL, NULL, 1);
+	ok = ok && yaml_emitter_emit(&emitter, &event);
+	if (ok && doc->root) {
+		ok = emit_node(&emitter, doc->root) == 0;
+	} else if (ok) {
+		yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)"", 0, 1, 1,
+					     YAML_ANY_SCALAR_STYLE);
+		ok = yaml_emitter_emit(&emitter, &event);
+	}
+	yaml_document_end_event_initialize(&event, 1);
+	ok = ok && yaml_emitter_emit(&emitter, &event);
+	yaml_stream_end_event_initialize(&event);
+	ok = ok && yaml_emitter_emit(&emitter, &event);
+	ok = ok && yaml_emitter_flush(&emitter);
+	yaml_emitter_delete(&emitter);
+	if (!ok || out.failed) {
+		free(out.data);
+		return NULL;
+	}
+	return out.data;
 }

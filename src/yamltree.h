@@ -12,6 +12,7 @@ enum yt_kind { YT_SCALAR, YT_SEQUENCE, YT_MAPPING };
 
 struct yt_node {
 	enum yt_kind kind;
+	const char *file;       /* the file it was read from (owned by its doc) */
 	int line, column;       /* 1-based start of the node */
 	char *text;             /* scalar text */
 	bool plain;             /* scalar written without quotes */
@@ -23,6 +24,11 @@ struct yt_doc {
 	char path[256];
 	char *source;           /* the file's text */
 	struct yt_node *root;   /* NULL for an empty document */
+	/* Every node of the tree (and of the documents merged into it) is in
+	 * this list, which owns them: merging may share nodes between trees. */
+	struct yt_node **nodes;
+	int n_nodes, nodes_capacity;
+	struct yt_doc *parent;  /* the document this one extends, owned */
 };
 
 #define YT_MAX_DEPTH 32
@@ -31,6 +37,17 @@ struct yt_doc {
 
 /* Parses path. NULL and err (with file:line:column) on failure. */
 struct yt_doc *yt_load(const char *path, struct mf_error *err);
+
+/* Parses path and, when its top mapping has the key `extends` (a file name
+ * relative to it), the chain of files it extends, merged into one tree:
+ * mappings merge by key (the extending file wins), the top-level lists
+ * named in append_keys are appended to the parent's, anything else is
+ * replaced. Cycles, missing files and chains longer than 16 are errors. */
+struct yt_doc *yt_load_extended(const char *path, const char *const *append_keys,
+				int n_append_keys, struct mf_error *err);
+
+/* The tree as YAML text (caller frees), or NULL when out of memory. */
+char *yt_emit(const struct yt_doc *doc);
 void yt_free(struct yt_doc *doc);
 
 /* Value for key in a mapping, or NULL. */

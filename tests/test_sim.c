@@ -148,7 +148,7 @@ static void falling_security_displaces_more(void **state)
 	struct mf_run_options options = {.seed = 42, .threads = 2};
 	struct mf_error err = {0};
 	struct mf_sim *sim = mf_sim_create(s, &options, &err);
-	int64_t early = 0, late = 0; /* January (security 0.3) vs after the ramp to 0.1 */
+	int64_t early = 0, late = 0; /* January (security 0.3 as at the start) vs after the ramp to 0.1 */
 	for (int day = 0; day < 60; day++) {
 		assert_int_equal(mf_sim_step(sim, &err), MF_OK);
 		int64_t spawned = mf_sim_day_counts(sim)->spawned[unrest];
@@ -157,9 +157,9 @@ static void falling_security_displaces_more(void **state)
 		if (day >= 41 && day < 60)
 			late += spawned;
 	}
-	/* Rate x (1 - security): 0.7 -> 0.9 per unit of remaining population. */
-	assert_true(early > 0);
-	assert_true((double)late / 19 > 1.1 * (double)early / 30);
+	/* Displacement follows the fall below the starting level (0.3 -> 0.1). */
+	assert_int_equal(early, 0);
+	assert_true(late > 0);
 	mf_sim_destroy(sim);
 	mf_scenario_destroy(s);
 }

@@ -71,7 +71,12 @@ enum mf_event_kind {
 	MF_EVENT_SECURITY,    /* set security of places to level (ramped) */
 	MF_EVENT_CLOSURE,     /* close links */
 	MF_EVENT_REOPEN,      /* reopen links */
-	MF_EVENT_CAPACITY,    /* set daily capacity of links (persons/day) */
+	MF_EVENT_CAPACITY,    /* set daily capacity of links (persons/day, 0 unlimited) */
+	MF_EVENT_SPEED,       /* multiply the speed of links (travel days divide) */
+	MF_EVENT_FARE,        /* set (value_is_absolute) or multiply the base fare */
+	MF_EVENT_HAZARD,      /* set or multiply the base daily death probability */
+	MF_EVENT_INTERCEPTION,/* set the interception probability of sea links */
+	MF_EVENT_CONVOY,      /* set the departure weekday of links (-1 daily) */
 	MF_EVENT_SOURCE_RATE, /* multiply spawning of matching sources */
 	MF_EVENT_KIND_COUNT
 };
@@ -81,12 +86,17 @@ struct mf_event {
 	enum mf_event_kind kind;
 	int n_places;          /* SECURITY: places affected */
 	int *places;
-	int n_links;           /* CLOSURE, REOPEN, CAPACITY: links affected */
+	int n_links;           /* link events: links affected */
 	int *links;
 	int source_place;      /* SOURCE_RATE: -1 = any */
 	int source_intent;     /* SOURCE_RATE: -1 = any */
-	double value;          /* level, capacity or multiplier */
+	double value;          /* level, capacity, factor, fare, probability ... */
+	bool value_is_absolute;/* FARE, HAZARD: value replaces instead of multiplying */
+	int weekday;           /* CONVOY: 0 = Monday ... 6, -1 daily */
 	int ramp_days;         /* SECURITY: 0 = step */
+	char target[96];       /* what it acts on, for summaries ("country Mali") */
+	char policy[MF_NAME_MAX]; /* the policy switch it comes from, "" if none */
+	const char *file;      /* where it was written */
 	int line, column;
 };
 
@@ -139,8 +149,12 @@ struct mf_scenario {
 	struct mf_event *events; /* sorted by day, stable */
 	struct mf_parameters params;
 	int destination;        /* place index onward migrants head for */
-	char *resolved_text;    /* the scenario as read, stored in the output */
+	char *resolved_text;    /* the scenario with `extends` merged, as YAML */
+	char *source_text;      /* the text of every file read, with its name */
 };
+
+/* Name of an event kind ("security", "closure", ...). */
+const char *mf_event_kind_name(enum mf_event_kind kind);
 
 /* Reads, validates and resolves a scenario (and the network it names).
  * Returns NULL and fills err on bad input. Caller frees with

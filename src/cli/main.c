@@ -12,11 +12,13 @@ static void usage(FILE *out)
 		"usage:\n"
 		"  migflow run SCENARIO [-o FILE] [--seed N] [--days N] [--threads N]\n"
 		"              [--force] [--quiet] [--summary-json FILE]\n"
+		"  migflow check SCENARIO [--resolved]\n"
 		"  migflow --help\n"
 		"  migflow --version\n\n"
 		"commands:\n"
-		"  run       simulate a scenario and write its results to an HDF5 file\n\n"
-		"Run 'migflow run --help' for the options of run.\n",
+		"  run       simulate a scenario and write its results to an HDF5 file\n"
+		"  check     validate a scenario without running it; summarise or resolve it\n\n"
+		"Run 'migflow COMMAND --help' for the options of a command.\n",
 		MF_VERSION);
 }
 
@@ -37,6 +39,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return mf_cli_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return mf_cli_check(argc - 1, argv + 1);
 	fprintf(stderr, "migflow: error: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
