@@ -21,7 +21,8 @@ struct run_args {
 	const char *scenario, *output, *summary_json;
 	bool force, quiet, has_seed;
 	uint64_t seed;
-	int days, threads;
+	int days, threads, agent_scale;
+	uint32_t replicate;
 };
 
 static void run_usage(FILE *out)
@@ -33,6 +34,8 @@ static void run_usage(FILE *out)
 		"  -o, --output FILE     output file (default: the scenario's name + .h5)\n"
 		"      --seed N          random seed (default: the scenario's seed)\n"
 		"      --days N          simulate N days instead of the scenario's length\n"
+		"      --replicate K     replicate number (part of the random key; default 0)\n"
+		"      --agent-scale N   persons per agent instead of the scenario's (faster, noisier)\n"
 		"      --threads N       OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
 		"      --force           overwrite an existing output file\n"
 		"      --quiet           no progress line and no summary\n"
@@ -89,6 +92,16 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 				goto bad_number;
 			args->days = (int)number;
 			i++;
+		} else if (strcmp(a, "--replicate") == 0) {
+			if (!parse_count(value, UINT32_MAX, &number))
+				goto bad_number;
+			args->replicate = (uint32_t)number;
+			i++;
+		} else if (strcmp(a, "--agent-scale") == 0) {
+			if (!parse_count(value, 100000, &number) || number < 1)
+				goto bad_number;
+			args->agent_scale = (int)number;
+			i++;
 		} else if (strcmp(a, "--threads") == 0) {
 			if (!parse_count(value, 1024, &number) || number < 1)
 				goto bad_number;
@@ -110,7 +123,8 @@ missing:
 bad_number:
 		fprintf(stderr, "migflow run: error: option '%s' expects a whole number%s, got '%s'\n", a,
 			strcmp(a, "--days") == 0 ? " in 1..60000"
-			: strcmp(a, "--threads") == 0 ? " in 1..1024" : " >= 0",
+			: strcmp(a, "--threads") == 0 ? " in 1..1024"
+			: strcmp(a, "--agent-scale") == 0 ? " in 1..100000" : " >= 0",
 			value ? value : "");
 		goto usage;
 	}
@@ -174,9 +188,11 @@ int mf_cli_run(int argc, char **argv)
 		status = err.code;
 		goto done;
 	}
+	if (args.agent_scale)
+		scenario->agent_scale = args.agent_scale;
 	struct mf_run_options options = {
 		.seed = args.has_seed ? args.seed : scenario->seed,
-		.replicate = 0,
+		.replicate = args.replicate,
 		.threads = args.threads,
 		.days = args.days,
 	};
