@@ -40,7 +40,9 @@ static void apply(struct mf_sim *sim, const struct mf_event *e)
 				? e->value : e->value * sim->graph->links[e->links[i]].fare_usd;
 		break;
 	case MF_EVENT_HAZARD:
-		for (int i = 0; i < e->n_links; i++) {
+		for (int i = 0; i < e->n_links && e->per_crossing; i++)
+			w->link_death_crossing[e->links[i]] = e->value;
+		for (int i = 0; i < e->n_links && !e->per_crossing; i++) {
 			double p = e->value_is_absolute
 				? e->value : e->value * sim->graph->links[e->links[i]].death_per_day;
 			w->link_death_day[e->links[i]] = p > 1 ? 1 : p;

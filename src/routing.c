@@ -34,7 +34,7 @@ static void update_links(struct mf_sim *sim, double *cost)
 		double worst = fmin(security[base->from], security[base->to]);
 		rt->open = w->link_open_event[l] && worst >= params->closure_security;
 		double death_day = clamp01(w->link_death_day[l] + params->insecurity_hazard * (1 - worst));
-		double death_crossing = base->death_per_crossing;
+		double death_crossing = w->link_death_crossing[l];
 		double interception = fmin(w->link_interception[l], 1 - death_crossing);
 		int days = travel_days(base, params, w->link_speed[l]);
 		rt->days = (uint16_t)days;

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "migflow/date.h"
 #include "text.h"
@@ -263,7 +265,7 @@ static int read_parameters(struct reader *r, const struct yt_node *map)
 
 static int read_sources(struct reader *r, const struct yt_node *list)
 {
-	static const char *const keys[] = {"place", "intent", "rate", "goals", "seasonality"};
+	static const char *const keys[] = {"name", "place", "intent", "rate", "goals", "seasonality"};
 	if (yt_expect(r->doc, list, YT_SEQUENCE, "sources", r->err) < 0)
 		return -1;
 	r->s->sources = calloc((size_t)list->n + 1, sizeof(*r->s->sources));
@@ -275,7 +277,7 @@ static int read_sources(struct reader *r, const struct yt_node *list)
 		char where[48], field[96];
 		FIELD(where, "sources[%d]", i);
 		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
-		    yt_check_keys(r->doc, m, keys, 5, where, r->err) < 0)
+		    yt_check_keys(r->doc, m, keys, 6, where, r->err) < 0)
 			return -1;
 		const char *required[] = {"place", "intent", "rate"};
 		for (int k = 0; k < 3; k++)
@@ -294,6 +296,20 @@ static int read_sources(struct reader *r, const struct yt_node *list)
 		FIELD(field, "%s.rate", where);
 		if (yt_number(r->doc, yt_get(m, "rate"), field, 0, 1e8, &src->rate, r->err) < 0)
 			return -1;
+		const struct yt_node *name = yt_get(m, "name");
+		FIELD(field, "%s.name", where);
+		if (name) {
+			if (yt_string(r->doc, name, field, src->name, sizeof(src->name), r->err) < 0)
+				return -1;
+		} else {
+			snprintf(src->name, sizeof(src->name), "%s-%s", r->s->graph->places[src->place].id,
+				 intent_names[intent]);
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(r->s->sources[j].name, src->name) == 0)
+				return fail(r, name ? name : m, field,
+					    "two sources are named '%s' (line %d): give them distinct `name`s",
+					    src->name, r->s->sources[j].line);
 		src->line = m->line;
 		src->column = m->column;
 		const struct yt_node *goals = yt_get(m, "goals");
@@ -715,20 +731,20 @@ static const struct yt_node *one_of(struct reader *r, const struct yt_node *m, c
 static int read_event_body(struct reader *r, const struct yt_node *m, const char *where,
 			   struct mf_event *e)
 {
-	static const char *const keys[MF_EVENT_KIND_COUNT][10] = {
+	static const char *const keys[MF_EVENT_KIND_COUNT][12] = {
 		[MF_EVENT_SECURITY] = {"date", "kind", "where", "level", "ramp_days"},
 		[MF_EVENT_CLOSURE] = {"date", "kind", "link", "links", "place", "border", "country", "mode"},
 		[MF_EVENT_REOPEN] = {"date", "kind", "link", "links", "place", "border", "country", "mode"},
 		[MF_EVENT_CAPACITY] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "per_day"},
 		[MF_EVENT_SPEED] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "factor"},
 		[MF_EVENT_FARE] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "multiplier", "usd"},
-		[MF_EVENT_HAZARD] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "multiplier", "death_per_day"},
+		[MF_EVENT_HAZARD] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "multiplier", "death_per_day", "death_per_crossing"},
 		[MF_EVENT_INTERCEPTION] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "probability"},
 		[MF_EVENT_CONVOY] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "departs"},
 		[MF_EVENT_SOURCE_RATE] = {"date", "kind", "place", "intent", "multiplier"},
 	};
 	int n_keys = 0;
-	while (n_keys < 10 && keys[e->kind][n_keys])
+	while (n_keys < 12 && keys[e->kind][n_keys])
 		n_keys++;
 	if (yt_check_keys(r->doc, m, keys[e->kind], n_keys, where, r->err) < 0)
 		return -1;
@@ -809,6 +825,25 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 		e->value_is_absolute = which == 1;
 		break;
 	case MF_EVENT_HAZARD:
+		if (yt_get(m, "death_per_crossing")) {
+			/* Sea mortality per crossing, set. */
+			value = yt_get(m, "death_per_crossing");
+			FIELD(field, "%s.death_per_crossing", where);
+			if (yt_get(m, "multiplier") || yt_get(m, "death_per_day"))
+				return fail(r, value, field, "give one of multiplier, death_per_day or death_per_crossing");
+			if (yt_number(r->doc, value, field, 0, 1, &e->value, r->err) < 0)
+				return -1;
+			for (int k = 0; k < e->n_links; k++) {
+				const struct mf_link *link = &r->s->graph->links[e->links[k]];
+				if (link->mode != MF_MODE_SEA)
+					return fail(r, m, where, "death_per_crossing applies to sea links; %s -> %s is a %s link (add mode: sea)",
+						    r->s->graph->places[link->from].id, r->s->graph->places[link->to].id,
+						    mf_link_mode_name(link->mode));
+			}
+			e->per_crossing = true;
+			e->value_is_absolute = true;
+			break;
+		}
 		if (!(value = one_of(r, m, where, "multiplier", "death_per_day", &which)))
 			return -1;
 		FIELD(field, "%s.%s", where, which ? "death_per_day" : "multiplier");
@@ -1030,6 +1065,90 @@ static int read_events(struct reader *r, const struct yt_node *list, const struc
 	return 0;
 }
 
+/* The `calibrate:` block: free parameters, each a YAML path into this
+ * scenario to one value it sets (`set`) or to values it multiplies
+ * (`scale`), with bounds, a start value and a search scale. */
+static int read_calibrate(struct reader *r, const struct yt_node *list)
+{
+	static const char *const keys[] = {"name", "set", "scale", "min", "max", "start", "search"};
+	struct mf_scenario *s = r->s;
+	if (yt_expect(r->doc, list, YT_SEQUENCE, "calibrate", r->err) < 0)
+		return -1;
+	s->free = calloc((size_t)list->n + 1, sizeof(*s->free));
+	if (!s->free)
+		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int i = 0; i < list->n; i++) {
+		const struct yt_node *m = list->items[i];
+		struct mf_free_parameter *f = &s->free[i];
+		char where[48], field[96];
+		FIELD(where, "calibrate[%d]", i);
+		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
+		    yt_check_keys(r->doc, m, keys, 7, where, r->err) < 0)
+			return -1;
+		const char *required[] = {"name", "min", "max", "start"};
+		for (int k = 0; k < 4; k++)
+			if (!yt_get(m, required[k])) {
+				FIELD(field, "%s.%s", where, required[k]);
+				return fail(r, m, field, "required key missing");
+			}
+		FIELD(field, "%s.name", where);
+		if (yt_string(r->doc, yt_get(m, "name"), field, f->name, sizeof(f->name), r->err) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (strcmp(s->free[j].name, f->name) == 0)
+				return fail(r, yt_get(m, "name"), field, "free parameter named twice");
+		int which;
+		const struct yt_node *path = one_of(r, m, where, "set", "scale", &which);
+		if (!path)
+			return -1;
+		f->multiplier = which == 1;
+		FIELD(field, "%s.%s", where, which ? "scale" : "set");
+		if (yt_string(r->doc, path, field, f->path, sizeof(f->path), r->err) < 0)
+			return -1;
+		struct yt_node *found[256];
+		int n = yt_select(r->doc->root, f->path, found, 256);
+		if (n < 0)
+			return fail(r, path, field, "malformed path '%s' (keys joined by '.', lists as key[2], key[*] or key[field=value])", f->path);
+		if (n == 0)
+			return fail(r, path, field, "'%s' names no value of this scenario", f->path);
+		if (n > 256)
+			return fail(r, path, field, "'%s' names more than 256 values", f->path);
+		if (!f->multiplier && n != 1)
+			return fail(r, path, field, "'set' names %d values; use 'scale' to multiply several", n);
+		for (int k = 0; k < n; k++) {
+			double value;
+			if (found[k]->kind != YT_SCALAR || !mf_text_double(found[k]->text, &value))
+				return fail(r, path, field, "'%s' names something that is not a number (line %d)",
+					    f->path, found[k]->line);
+		}
+		FIELD(field, "%s.min", where);
+		if (yt_number(r->doc, yt_get(m, "min"), field, -1e12, 1e12, &f->min, r->err) < 0)
+			return -1;
+		FIELD(field, "%s.max", where);
+		if (yt_number(r->doc, yt_get(m, "max"), field, -1e12, 1e12, &f->max, r->err) < 0)
+			return -1;
+		if (!(f->max > f->min))
+			return fail(r, yt_get(m, "max"), field, "expected max above min (%g)", f->min);
+		FIELD(field, "%s.start", where);
+		if (yt_number(r->doc, yt_get(m, "start"), field, f->min, f->max, &f->start, r->err) < 0)
+			return -1;
+		const struct yt_node *search = yt_get(m, "search");
+		int scale = 0;
+		static const char *const scales[] = {"linear", "log"};
+		FIELD(field, "%s.search", where);
+		if (search && yt_choice(r->doc, search, field, scales, 2, &scale, r->err) < 0)
+			return -1;
+		f->log_scale = scale == 1;
+		if (f->log_scale && f->min <= 0)
+			return fail(r, yt_get(m, "min"), where, "a log-scale parameter needs min above 0");
+		f->file = m->file;
+		f->line = m->line;
+		f->column = m->column;
+		s->n_free++;
+	}
+	return 0;
+}
+
 /* Resolves a path relative to the directory of the file that names it. */
 static void relative_path(const char *naming_file, const char *name, char *out, size_t size)
 {
@@ -1051,7 +1170,7 @@ static int read_top(struct reader *r, const struct yt_node *root)
 	static const char *const keys[] = {
 		"name", "description", "extends", "start", "days", "end", "report_from", "seed",
 		"agent_scale", "network", "destination", "parameters", "sources", "initial",
-		"monitoring", "expulsions", "policies", "events",
+		"monitoring", "expulsions", "policies", "events", "calibrate", "targets",
 	};
 	struct mf_scenario *s = r->s;
 	const struct yt_doc *doc = r->doc;
@@ -1164,6 +1283,16 @@ static int read_top(struct reader *r, const struct yt_node *root)
 		return -1;
 	if ((node = yt_get(root, "expulsions")) && read_expulsions(r, node) < 0)
 		return -1;
+	if ((node = yt_get(root, "calibrate")) && read_calibrate(r, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "targets"))) {
+		char name[256];
+		if (yt_string(doc, node, "targets", name, sizeof(name), r->err) < 0)
+			return -1;
+		relative_path(node->file, name, s->targets_path, sizeof(s->targets_path));
+		if (access(s->targets_path, R_OK) != 0)
+			return fail(r, node, "targets", "cannot open '%s': %s", s->targets_path, strerror(errno));
+	}
 	const struct yt_node *policies = yt_get(root, "policies");
 	if ((node = yt_get(root, "events")) && read_events(r, node, policies) < 0)
 		return -1;
@@ -1188,7 +1317,8 @@ static char *source_texts(const struct yt_doc *doc)
 	return text;
 }
 
-struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
+/* A scenario read from the tree of doc (which stays the caller's). */
+static struct mf_scenario *scenario_from_doc(const char *path, struct yt_doc *doc, struct mf_error *err)
 {
 	struct mf_scenario *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -1197,10 +1327,6 @@ struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
 	}
 	mf_text_copy(s->path, sizeof(s->path), path);
 	default_parameters(&s->params);
-	static const char *const append[] = {"events"};
-	struct yt_doc *doc = yt_load_extended(path, append, 1, err);
-	if (!doc)
-		goto fail;
 	if (!doc->root || (doc->root->kind == YT_SCALAR && doc->root->text[0] == '\0')) {
 		mf_error_at(err, path, 1, 1, "", "empty scenario: expected a mapping with name, start, days, network ...");
 		goto fail;
@@ -1214,12 +1340,209 @@ struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
 		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	yt_free(doc);
 	return s;
 fail:
-	yt_free(doc);
 	mf_scenario_destroy(s);
 	return NULL;
+}
+
+static const char *const append_keys[] = {"events"};
+
+struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
+{
+	struct yt_doc *doc = yt_load_extended(path, append_keys, 1, err);
+	if (!doc)
+		return NULL;
+	struct mf_scenario *s = scenario_from_doc(path, doc, err);
+	yt_free(doc);
+	return s;
+}
+
+struct mf_scenario_source {
+	struct yt_doc *doc;
+	struct mf_scenario *scenario;
+	/* Per free parameter: the nodes it writes and their values in the file. */
+	int *n_nodes;
+	struct yt_node ***nodes;
+	double **base;
+};
+
+void mf_scenario_source_destroy(struct mf_scenario_source *source)
+{
+	if (!source)
+		return;
+	int n = source->scenario ? source->scenario->n_free : 0;
+	for (int i = 0; i < n; i++) {
+		free(source->nodes[i]);
+		free(source->base[i]);
+	}
+	free(source->n_nodes);
+	free(source->nodes);
+	free(source->base);
+	mf_scenario_destroy(source->scenario);
+	yt_free(source->doc);
+	free(source);
+}
+
+struct mf_scenario_source *mf_scenario_source_load(const char *path, struct mf_error *err)
+{
+	struct mf_scenario_source *source = calloc(1, sizeof(*source));
+	if (!source)
+		goto nomem;
+	source->doc = yt_load_extended(path, append_keys, 1, err);
+	if (!source->doc)
+		goto fail;
+	source->scenario = scenario_from_doc(path, source->doc, err);
+	if (!source->scenario)
+		goto fail;
+	int n = source->scenario->n_free;
+	source->n_nodes = calloc((size_t)n + 1, sizeof(int));
+	source->nodes = calloc((size_t)n + 1, sizeof(*source->nodes));
+	source->base = calloc((size_t)n + 1, sizeof(*source->base));
+	if (!source->n_nodes || !source->nodes || !source->base)
+		goto nomem;
+	for (int i = 0; i < n; i++) {
+		const struct mf_free_parameter *f = &source->scenario->free[i];
+		source->nodes[i] = calloc(256, sizeof(struct yt_node *));
+		source->base[i] = calloc(256, sizeof(double));
+		if (!source->nodes[i] || !source->base[i])
+			goto nomem;
+		source->n_nodes[i] = yt_select(source->doc->root, f->path, source->nodes[i], 256);
+		for (int k = 0; k < source->n_nodes[i]; k++) {
+			const struct yt_node *node = source->nodes[i][k];
+			mf_text_double(node->text, &source->base[i][k]);
+			/* Fitted values are written back into this file. */
+			if (strcmp(node->file, source->doc->path) != 0) {
+				mf_error_at(err, f->file, f->line, f->column, f->name,
+					    "'%s' is written in %s (line %d), which this file extends: "
+					    "calibrate values written in this file", f->path, node->file, node->line);
+				goto fail;
+			}
+		}
+	}
+	return source;
+nomem:
+	mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+fail:
+	mf_scenario_source_destroy(source);
+	return NULL;
+}
+
+const struct mf_scenario *mf_scenario_source_scenario(const struct mf_scenario_source *source)
+{
+	return source->scenario;
+}
+
+/* A number as people write it: no exponent for ordinary magnitudes. */
+static void format_number(double value, char *out, size_t size)
+{
+	double magnitude = fabs(value);
+	if (value == 0 || (magnitude >= 1e-4 && magnitude < 1e12)) {
+		snprintf(out, size, "%.*f", magnitude >= 1000 ? 2 : 6, value);
+		char *dot = strchr(out, '.');
+		if (dot) {
+			char *end = out + strlen(out) - 1;
+			while (end > dot && *end == '0')
+				*end-- = '\0';
+			if (end == dot)
+				*end = '\0';
+		}
+	} else {
+		snprintf(out, size, "%.6g", value);
+	}
+}
+
+/* The text free parameter i gives its k-th node. */
+static void parameter_text(const struct mf_scenario_source *source, int i, int k, double value,
+			   char *out, size_t size)
+{
+	const struct mf_free_parameter *f = &source->scenario->free[i];
+	format_number(f->multiplier ? source->base[i][k] * value : value, out, size);
+}
+
+struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
+					     const double *values, struct mf_error *err)
+{
+	const struct mf_scenario *original = source->scenario;
+	char **saved = calloc((size_t)original->n_free * 256 + 1, sizeof(char *));
+	if (!saved) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	/* Write the values into the tree, read it, and put the file's back. */
+	for (int i = 0; values && i < original->n_free; i++)
+		for (int k = 0; k < source->n_nodes[i]; k++) {
+			struct yt_node *node = source->nodes[i][k];
+			char text[64];
+			parameter_text(source, i, k, values[i], text, sizeof(text));
+			saved[i * 256 + k] = node->text;
+			node->text = strdup(text);
+			if (!node->text) {
+				node->text = saved[i * 256 + k];
+				saved[i * 256 + k] = NULL;
+			}
+		}
+	struct mf_scenario *s = scenario_from_doc(original->path, source->doc, err);
+	for (int i = 0; values && i < original->n_free; i++)
+		for (int k = 0; k < source->n_nodes[i]; k++)
+			if (saved[i * 256 + k]) {
+				free(source->nodes[i][k]->text);
+				source->nodes[i][k]->text = saved[i * 256 + k];
+			}
+	free(saved);
+	return s;
+}
+
+char *mf_scenario_source_text(const struct mf_scenario_source *source, const double *values)
+{
+	const struct mf_scenario *s = source->scenario;
+	const char *text = source->doc->source;
+	size_t length = strlen(text);
+	/* Edits sorted by position, applied front to back into a new text. */
+	struct edit {
+		size_t start, end;
+		char text[64];
+	} *edits = calloc((size_t)s->n_free * 256 + 1, sizeof(*edits));
+	if (!edits)
+		return NULL;
+	int n = 0;
+	for (int i = 0; i < s->n_free; i++)
+		for (int k = 0; k < source->n_nodes[i]; k++) {
+			edits[n].start = source->nodes[i][k]->start;
+			edits[n].end = source->nodes[i][k]->end;
+			parameter_text(source, i, k, values[i], edits[n].text, sizeof(edits[n].text));
+			n++;
+		}
+	for (int a = 1; a < n; a++) {
+		struct edit e = edits[a];
+		int b = a - 1;
+		while (b >= 0 && edits[b].start > e.start) {
+			edits[b + 1] = edits[b];
+			b--;
+		}
+		edits[b + 1] = e;
+	}
+	char *out = malloc(length + (size_t)n * 64 + 1);
+	if (!out) {
+		free(edits);
+		return NULL;
+	}
+	size_t used = 0, at = 0;
+	for (int e = 0; e < n; e++) {
+		if (edits[e].start < at || edits[e].end > length)
+			continue; /* the same value named twice: written once */
+		memcpy(out + used, text + at, edits[e].start - at);
+		used += edits[e].start - at;
+		size_t add = strlen(edits[e].text);
+		memcpy(out + used, edits[e].text, add);
+		used += add;
+		at = edits[e].end;
+	}
+	memcpy(out + used, text + at, length - at);
+	used += length - at;
+	out[used] = '\0';
+	free(edits);
+	return out;
 }
 
 void mf_scenario_destroy(struct mf_scenario *s)
@@ -1249,6 +1572,7 @@ void mf_scenario_destroy(struct mf_scenario *s)
 	free(s->description);
 	free(s->resolved_text);
 	free(s->source_text);
+	free(s->free);
 	mf_graph_destroy(s->graph);
 	free(s);
 }

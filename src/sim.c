@@ -28,6 +28,8 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 	memset(d->link_flow, 0, (size_t)L * sizeof(int64_t));
 	memset(d->arrivals, 0, (size_t)P * sizeof(int64_t));
 	memset(d->deaths, 0, (size_t)L * sizeof(int64_t));
+	memset(d->link_arrivals, 0, (size_t)L * sizeof(int64_t));
+	memset(d->link_interceptions, 0, (size_t)L * sizeof(int64_t));
 	memset(d->monitor_passes, 0, (size_t)M * MF_DIR_COUNT * sizeof(int64_t));
 	for (int th = 0; th < sim->threads; th++) {
 		const struct counters *c = &sim->thread_counts[th];
@@ -37,6 +39,8 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 			d->in_transit[l] += c->in_transit[l];
 			d->link_flow[l] += c->link_flow[l];
 			d->deaths[l] += c->deaths[l];
+			d->link_arrivals[l] += c->link_arrivals[l];
+			d->link_interceptions[l] += c->link_interceptions[l];
 		}
 		for (int p = 0; p < P; p++)
 			d->arrivals[p] += c->arrivals[p];
@@ -52,6 +56,8 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 		on_links += d->in_transit[l] *= scale;
 		d->link_flow[l] *= scale;
 		d->deaths[l] *= scale;
+		d->link_arrivals[l] *= scale;
+		d->link_interceptions[l] *= scale;
 	}
 	for (int p = 0; p < P; p++)
 		d->arrivals[p] *= scale;
@@ -119,7 +125,7 @@ enum mf_status mf_sim_step(struct mf_sim *sim, struct mf_error *err)
 static int counters_init(struct counters *c, int P, int L, int M)
 {
 	size_t sizes[] = {(size_t)P * MF_INTENT_COUNT, (size_t)L, (size_t)L, (size_t)P,
-			  (size_t)L, (size_t)L, (size_t)M * MF_DIR_COUNT, SC_COUNT};
+			  (size_t)L, (size_t)L, (size_t)M * MF_DIR_COUNT, SC_COUNT, (size_t)L, (size_t)L};
 	size_t total = 0;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++)
 		total += sizes[i];
@@ -132,7 +138,8 @@ static int counters_init(struct counters *c, int P, int L, int M)
 	c->n_values = total;
 	int64_t *next = c->base;
 	int64_t **fields[] = {&c->occupancy, &c->in_transit, &c->link_flow, &c->arrivals,
-			      &c->deaths, &c->requests, &c->monitor, &c->scalars};
+			      &c->deaths, &c->requests, &c->monitor, &c->scalars,
+			      &c->link_arrivals, &c->link_interceptions};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
 		*fields[i] = next;
 		next += sizes[i];
@@ -163,6 +170,7 @@ static int alloc_tables(struct mf_sim *sim)
 	    !ALLOC(w->link_capacity, L) || !ALLOC(w->source_multiplier, S) ||
 	    !ALLOC(w->link_speed, L) || !ALLOC(w->link_fare, L) || !ALLOC(w->link_death_day, L) ||
 	    !ALLOC(w->link_interception, L) || !ALLOC(w->link_departs, L) ||
+	    !ALLOC(w->link_death_crossing, L) ||
 	    !ALLOC(sim->remaining_population, P) || !ALLOC(sim->links, L) ||
 	    !ALLOC(sim->leave, MF_INTENT_COUNT * P) || !ALLOC(sim->leave_week, MF_INTENT_COUNT * P) ||
 	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
@@ -179,7 +187,8 @@ static int alloc_tables(struct mf_sim *sim)
 	struct mf_day_counts *d = &sim->today;
 	if (!ALLOC(d->occupancy, P * MF_INTENT_COUNT) || !ALLOC(d->in_transit, L) ||
 	    !ALLOC(d->link_flow, L) || !ALLOC(d->spawned, P) || !ALLOC(d->arrivals, P) ||
-	    !ALLOC(d->deaths, L) || !ALLOC(d->monitor_passes, M * MF_DIR_COUNT))
+	    !ALLOC(d->deaths, L) || !ALLOC(d->monitor_passes, M * MF_DIR_COUNT) ||
+	    !ALLOC(d->link_arrivals, L) || !ALLOC(d->link_interceptions, L))
 		return -1;
 	sim->thread_counts = calloc((size_t)sim->threads, sizeof(*sim->thread_counts));
 	if (!sim->thread_counts)
@@ -212,6 +221,7 @@ static void init_static(struct mf_sim *sim)
 		sim->world.link_fare[l] = link->fare_usd;
 		sim->world.link_death_day[l] = link->death_per_day;
 		sim->world.link_interception[l] = link->interception;
+		sim->world.link_death_crossing[l] = link->death_per_crossing;
 		sim->world.link_departs[l] = (int8_t)link->departs_weekday;
 		sim->links[l].to = (uint16_t)link->to;
 		sim->links[l].intercept_to = (uint16_t)(link->intercept_to >= 0 ? link->intercept_to : link->from);
@@ -301,6 +311,7 @@ void mf_sim_destroy(struct mf_sim *sim)
 		w->security, w->ramp_from, w->ramp_to, w->ramp_start, w->ramp_end,
 		w->link_open_event, w->link_capacity, w->source_multiplier, w->link_speed,
 		w->link_fare, w->link_death_day, w->link_interception, w->link_departs,
+		w->link_death_crossing,
 		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
 		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->expel_to,
 		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,
@@ -308,7 +319,7 @@ void mf_sim_destroy(struct mf_sim *sim)
 		sim->scratch_cost, sim->scratch_cost_intent, sim->scratch_weight, sim->scratch_heap,
 		sim->scratch_position, sim->today.occupancy, sim->today.in_transit,
 		sim->today.link_flow, sim->today.spawned, sim->today.arrivals, sim->today.deaths,
-		sim->today.monitor_passes,
+		sim->today.monitor_passes, sim->today.link_arrivals, sim->today.link_interceptions,
 	};
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(*arrays); i++)
 		free(arrays[i]);

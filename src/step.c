@@ -87,6 +87,7 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 			if (a->attempts[i] < UINT8_MAX)
 				a->attempts[i]++;
 			c->scalars[SC_INTERCEPTIONS]++;
+			c->link_interceptions[l]++;
 			/* Retry decision from the upper bits of the same draw's word. */
 			uint32_t again = (uint32_t)(draw(ctx, STREAM_MOVE, i, 2) >> 32);
 			if (again >= ctx->retry_interception)
@@ -100,6 +101,7 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 	a->loc[i] = (uint16_t)q;
 	a->timer[i] = ctx->today;
 	c->arrivals[q]++;
+	c->link_arrivals[l]++;
 	if (ctx->country[q] != ctx->country[a->home[i]])
 		a->flags[i] |= AGENT_ABROAD;
 	if (link->monitor >= 0)

@@ -38,6 +38,7 @@ struct world {
 	double *link_fare;       /* [link] USD */
 	double *link_death_day;  /* [link] base daily death probability */
 	double *link_interception; /* [link] per crossing */
+	double *link_death_crossing; /* [link] per crossing */
 	int8_t *link_departs;    /* [link] weekday, -1 daily */
 	double *source_multiplier; /* [source] */
 	bool changed;            /* derived tables need recomputing */
@@ -51,6 +52,8 @@ struct counters {
 	int64_t *arrivals;       /* [place] */
 	int64_t *deaths;         /* [link] */
 	int64_t *requests;       /* [link] capacity requests */
+	int64_t *link_arrivals;  /* [link] */
+	int64_t *link_interceptions; /* [link] */
 	int64_t *monitor;        /* [monitor * MF_DIR_COUNT + direction] */
 	int64_t *scalars;        /* SC_* below */
 	int64_t *base;           /* the allocation */

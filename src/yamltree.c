@@ -125,6 +125,8 @@ static struct yt_node *build(struct builder *b, yaml_event_t *event, int depth)
 	}
 	if (event->type == YAML_SCALAR_EVENT) {
 		node->kind = YT_SCALAR;
+		node->start = event->start_mark.index;
+		node->end = event->end_mark.index;
 		node->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		node->text = malloc(event->data.scalar.length + 1);
 		if (!node->text) {
@@ -589,6 +591,77 @@ struct yt_doc *yt_load_extended(const char *path, const char *const *append_keys
 	struct yt_doc *doc = load_chain(path, append_keys, n_append_keys, paths, 0, err);
 	free(paths);
 	return doc;
+}
+
+/* ---- selecting nodes by path ---- */
+
+static int select_from(struct yt_node *node, const char *path, struct yt_node **nodes, int max,
+		       int found)
+{
+	if (!*path) {
+		if (found < max)
+			nodes[found] = node;
+		return found + 1;
+	}
+	/* One segment: key, optionally followed by [index], [*] or [key=value]. */
+	char key[96], filter[96] = "";
+	size_t n = strcspn(path, ".[");
+	if (n == 0 || n >= sizeof(key))
+		return -1;
+	memcpy(key, path, n);
+	key[n] = '\0';
+	const char *rest = path + n;
+	bool has_filter = *rest == '[';
+	if (has_filter) {
+		const char *close = strchr(rest, ']');
+		if (!close || (size_t)(close - rest - 1) >= sizeof(filter) || close == rest + 1)
+			return -1;
+		memcpy(filter, rest + 1, (size_t)(close - rest - 1));
+		filter[close - rest - 1] = '\0';
+		rest = close + 1;
+	}
+	if (*rest == '.')
+		rest++;
+	else if (*rest)
+		return -1;
+	struct yt_node *child = yt_get(node, key);
+	if (!child)
+		return found;
+	if (!has_filter)
+		return select_from(child, rest, nodes, max, found);
+	if (child->kind != YT_SEQUENCE)
+		return found;
+	char *equals = strchr(filter, '=');
+	long index = -1;
+	if (!equals && strcmp(filter, "*") != 0) {
+		char *end;
+		index = strtol(filter, &end, 10);
+		if (*end || index < 0)
+			return -1;
+	}
+	for (int i = 0; i < child->n; i++) {
+		struct yt_node *item = child->items[i];
+		bool take = false;
+		if (equals) {
+			*equals = '\0';
+			struct yt_node *field = yt_get(item, filter);
+			take = field && field->kind == YT_SCALAR && strcmp(field->text, equals + 1) == 0;
+			*equals = '=';
+		} else {
+			take = index < 0 || i == index;
+		}
+		if (take) {
+			found = select_from(item, rest, nodes, max, found);
+			if (found < 0)
+				return -1;
+		}
+	}
+	return found;
+}
+
+int yt_select(struct yt_node *root, const char *path, struct yt_node **nodes, int max)
+{
+	return select_from(root, path, nodes, max, 0);
 }
 
 /* ---- emitting a tree as YAML text ---- */

@@ -14,6 +14,7 @@ struct yt_node {
 	enum yt_kind kind;
 	const char *file;       /* the file it was read from (owned by its doc) */
 	int line, column;       /* 1-based start of the node */
+	size_t start, end;      /* byte offsets of a scalar's text in its file */
 	char *text;             /* scalar text */
 	bool plain;             /* scalar written without quotes */
 	int n;                  /* items of a sequence, pairs of a mapping */
@@ -45,6 +46,12 @@ struct yt_doc *yt_load(const char *path, struct mf_error *err);
  * replaced. Cycles, missing files and chains longer than 16 are errors. */
 struct yt_doc *yt_load_extended(const char *path, const char *const *append_keys,
 				int n_append_keys, struct mf_error *err);
+
+/* Nodes selected by a path such as `parameters.stay_days.Libya`,
+ * `sources[2].rate`, `sources[intent=circular].rate` (every list item whose
+ * key equals the value) or `events[*].level`. Fills up to max nodes and
+ * returns how many matched, or -1 on a malformed path. */
+int yt_select(struct yt_node *root, const char *path, struct yt_node **nodes, int max);
 
 /* The tree as YAML text (caller frees), or NULL when out of memory. */
 char *yt_emit(const struct yt_doc *doc);

@@ -30,6 +30,7 @@ struct mf_goal_set {
 
 /* A daily flow of new agents from one place. */
 struct mf_source {
+	char name[MF_NAME_MAX]; /* "<place>-<intent>" unless named */
 	int place;
 	enum mf_intent intent;
 	double rate;           /* persons per day before seasonality and events */
@@ -74,7 +75,7 @@ enum mf_event_kind {
 	MF_EVENT_CAPACITY,    /* set daily capacity of links (persons/day, 0 unlimited) */
 	MF_EVENT_SPEED,       /* multiply the speed of links (travel days divide) */
 	MF_EVENT_FARE,        /* set (value_is_absolute) or multiply the base fare */
-	MF_EVENT_HAZARD,      /* set or multiply the base daily death probability */
+	MF_EVENT_HAZARD,      /* set or multiply the daily death probability, or set it per sea crossing */
 	MF_EVENT_INTERCEPTION,/* set the interception probability of sea links */
 	MF_EVENT_CONVOY,      /* set the departure weekday of links (-1 daily) */
 	MF_EVENT_SOURCE_RATE, /* multiply spawning of matching sources */
@@ -92,6 +93,7 @@ struct mf_event {
 	int source_intent;     /* SOURCE_RATE: -1 = any */
 	double value;          /* level, capacity, factor, fare, probability ... */
 	bool value_is_absolute;/* FARE, HAZARD: value replaces instead of multiplying */
+	bool per_crossing;     /* HAZARD: value is the death probability per sea crossing */
 	int weekday;           /* CONVOY: 0 = Monday ... 6, -1 daily */
 	int ramp_days;         /* SECURITY: 0 = step */
 	char target[96];       /* what it acts on, for summaries ("country Mali") */
@@ -131,6 +133,18 @@ struct mf_parameters {
 	double retry_after_interception;
 };
 
+/* A free parameter of the calibration (`calibrate:` block): a YAML path to
+ * one value it sets, or to values it multiplies. */
+struct mf_free_parameter {
+	char name[MF_NAME_MAX];
+	char path[160];
+	bool multiplier;        /* `scale:` path (multiplies) rather than `set:` */
+	double min, max, start;
+	bool log_scale;         /* searched on a log scale */
+	const char *file;
+	int line, column;
+};
+
 struct mf_scenario {
 	char path[256];
 	char name[MF_NAME_MAX];
@@ -149,6 +163,9 @@ struct mf_scenario {
 	struct mf_event *events; /* sorted by day, stable */
 	struct mf_parameters params;
 	int destination;        /* place index onward migrants head for */
+	int n_free;             /* free parameters of the calibration */
+	struct mf_free_parameter *free;
+	char targets_path[512]; /* `targets:` file, "" if none */
 	char *resolved_text;    /* the scenario with `extends` merged, as YAML */
 	char *source_text;      /* the text of every file read, with its name */
 };
@@ -163,6 +180,29 @@ struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err);
 
 /* Frees a scenario. Accepts NULL. */
 void mf_scenario_destroy(struct mf_scenario *scenario);
+
+/* A scenario kept as its YAML tree, to be built again with the values of
+ * its free parameters changed (calibration). */
+struct mf_scenario_source;
+
+/* Reads path as mf_scenario_load does and keeps its tree. The free
+ * parameters' values must be written in path itself (not in a file it
+ * extends), so that they can be written back. Caller frees with
+ * mf_scenario_source_destroy. */
+struct mf_scenario_source *mf_scenario_source_load(const char *path, struct mf_error *err);
+void mf_scenario_source_destroy(struct mf_scenario_source *source);
+
+/* The scenario as loaded (owned by source). */
+const struct mf_scenario *mf_scenario_source_scenario(const struct mf_scenario_source *source);
+
+/* A new scenario with free parameter i set to values[i] (values may be
+ * NULL: the file's values). Caller frees with mf_scenario_destroy. */
+struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
+					     const double *values, struct mf_error *err);
+
+/* The text of the scenario file with the free parameters' values written
+ * in place (comments and layout kept). Caller frees. */
+char *mf_scenario_source_text(const struct mf_scenario_source *source, const double *values);
 
 const char *mf_intent_name(enum mf_intent intent);
 const char *mf_direction_name(enum mf_direction direction);

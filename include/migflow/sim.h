@@ -28,6 +28,8 @@ struct mf_day_counts {
 	int64_t *arrivals;       /* [place], arrivals over a link */
 	int64_t *deaths;         /* [link], deaths on the link (desert or sea) */
 	int64_t *monitor_passes; /* [monitor * MF_DIR_COUNT + direction] */
+	int64_t *link_arrivals;  /* [link], reached the end of the link */
+	int64_t *link_interceptions; /* [link], intercepted on the (sea) link */
 	int64_t interceptions;   /* at sea, returned to the coast */
 	int64_t expulsions;      /* moved by expulsion (Algeria -> Assamaka) */
 	int64_t returns;         /* reached home and left the model */

@@ -19,6 +19,7 @@ enum {
 
 int mf_cli_run(int argc, char **argv);
 int mf_cli_check(int argc, char **argv);
+int mf_cli_calibrate(int argc, char **argv);
 
 /* Prints an error from the library as "migflow: error: file:line:col: ...". */
 void mf_cli_print_error(const struct mf_error *err);

@@ -14,11 +14,14 @@ static void usage(FILE *out)
 		"              [--replicate K] [--agent-scale N] [--force] [--quiet]\n"
 		"              [--summary-json FILE]\n"
 		"  migflow check SCENARIO [--resolved]\n"
+		"  migflow calibrate SCENARIO [--targets FILE] [-o OUT.yaml] [--replicates N]\n"
+		"              [--max-evals N] [--seed N] [--agent-scale N]\n"
 		"  migflow --help\n"
 		"  migflow --version\n\n"
 		"commands:\n"
 		"  run       simulate a scenario and write its results to an HDF5 file\n"
-		"  check     validate a scenario without running it; summarise or resolve it\n\n"
+		"  check     validate a scenario without running it; summarise or resolve it\n"
+		"  calibrate fit a scenario's free parameters to observed targets\n\n"
 		"Run 'migflow COMMAND --help' for the options of a command.\n",
 		MF_VERSION);
 }
@@ -42,6 +45,8 @@ int main(int argc, char **argv)
 		return mf_cli_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return mf_cli_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "calibrate") == 0)
+		return mf_cli_calibrate(argc - 1, argv + 1);
 	fprintf(stderr, "migflow: error: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

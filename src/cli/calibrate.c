@@ -1,0 +1,273 @@
+/* migflow calibrate: fit a scenario's free parameters to observed targets,
+ * print the report and write the calibrated scenario. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void calibrate_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migflow calibrate SCENARIO [--targets FILE] [-o OUT.yaml] [--replicates N]\n"
+		"                         [--max-evals N] [--seed N] [--threads N] [--agent-scale N]\n"
+		"                         [--force] [--quiet]\n\n"
+		"Fits the free parameters of SCENARIO's `calibrate:` block so that the mean over\n"
+		"N replicates (common random numbers) matches the targets (default: the\n"
+		"scenario's `targets:` file). Prints one line per evaluation on stderr and the\n"
+		"report at the end; with -o writes the calibrated scenario (the same file with\n"
+		"the fitted values in place and a comment block recording the fit).\n\n"
+		"  --replicates N   replicates per evaluation (default 3)\n"
+		"  --max-evals N    evaluations at most (default 200)\n"
+		"  --seed N         random seed (default: the scenario's)\n"
+		"  --agent-scale N  persons per agent during the fit (default: the scenario's)\n");
+}
+
+struct calibrate_args {
+	const char *scenario, *targets, *output;
+	int replicates, max_evaluations, threads, agent_scale;
+	bool has_seed, force, quiet;
+	uint64_t seed;
+};
+
+static bool whole(const char *text, long long min, long long max, long long *value)
+{
+	if (!text || !*text)
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (*end || errno || v < min || v > max)
+		return false;
+	*value = v;
+	return true;
+}
+
+static int parse(int argc, char **argv, struct calibrate_args *a)
+{
+	*a = (struct calibrate_args){.replicates = 3, .max_evaluations = 200};
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+		long long number;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			calibrate_usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(arg, "--force")) {
+			a->force = true;
+		} else if (!strcmp(arg, "--quiet")) {
+			a->quiet = true;
+		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output")) {
+			if (!value || !*value) {
+				fprintf(stderr, "migflow calibrate: error: option '%s' needs a value\n", arg);
+				return EXIT_USAGE;
+			}
+			*(strcmp(arg, "--targets") ? &a->output : &a->targets) = value;
+			i++;
+		} else if (!strcmp(arg, "--replicates") || !strcmp(arg, "--max-evals") ||
+			   !strcmp(arg, "--seed") || !strcmp(arg, "--threads") ||
+			   !strcmp(arg, "--agent-scale")) {
+			bool seed = !strcmp(arg, "--seed");
+			if (!whole(value, seed ? 0 : 1, seed ? INT64_MAX : 100000, &number)) {
+				fprintf(stderr, "migflow calibrate: error: option '%s' expects a whole number%s, got '%s'\n",
+					arg, seed ? " >= 0" : " in 1..100000", value ? value : "");
+				return EXIT_USAGE;
+			}
+			if (seed) {
+				a->seed = (uint64_t)number;
+				a->has_seed = true;
+			} else if (!strcmp(arg, "--replicates")) {
+				a->replicates = (int)number;
+			} else if (!strcmp(arg, "--max-evals")) {
+				a->max_evaluations = (int)number;
+			} else if (!strcmp(arg, "--threads")) {
+				a->threads = (int)number;
+			} else {
+				a->agent_scale = (int)number;
+			}
+			i++;
+		} else if (arg[0] == '-') {
+			fprintf(stderr, "migflow calibrate: error: unknown option '%s'\n", arg);
+			return EXIT_USAGE;
+		} else if (!a->scenario) {
+			a->scenario = arg;
+		} else {
+			fprintf(stderr, "migflow calibrate: error: unexpected argument '%s'\n", arg);
+			return EXIT_USAGE;
+		}
+	}
+	if (!a->scenario) {
+		fprintf(stderr, "migflow calibrate: error: no scenario file given\n");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+struct progress_context {
+	const struct mf_scenario *scenario;
+	bool quiet;
+	double started;
+};
+
+static void on_evaluation(void *data, const struct mf_calibration_step *step)
+{
+	struct progress_context *p = data;
+	if (p->quiet)
+		return;
+	fprintf(stderr, "eval %3d  %7.1fs  objective %10.4g  best %10.4g ", step->evaluation,
+		progress_now() - p->started, step->objective, step->best_objective);
+	for (int i = 0; i < p->scenario->n_free; i++)
+		fprintf(stderr, " %s=%.4g", p->scenario->free[i].name, step->values[i]);
+	fprintf(stderr, "\n");
+}
+
+static void print_report(FILE *out, const char *prefix, const struct mf_targets *targets,
+			 const double *mean, const double *sd, int replicates)
+{
+	fprintf(out, "%s%-30s %-23s %12s %12s %10s %8s %4s  %s\n", prefix, "target", "window", "observed",
+		"simulated", "sd", "error", "ok", "source");
+	int within = 0;
+	for (int i = 0; i < targets->n; i++) {
+		const struct mf_target *t = &targets->targets[i];
+		double error = mf_target_error(t, mean[i]);
+		bool ok = fabs(error) <= t->tolerance;
+		within += ok;
+		fprintf(out, "%s%-30s %-23s %s%11.0f %12.0f %10.0f %+7.1f%% %4s  %s (tolerance %g%%)\n", prefix,
+			t->name, t->window, t->at_least ? ">" : " ", t->observed, mean[i], sd[i],
+			100 * (mean[i] - t->observed) / t->observed, ok ? "yes" : "NO", t->source,
+			100 * t->tolerance);
+	}
+	fprintf(out, "%s%d of %d targets within tolerance (mean of %d replicates)\n", prefix, within,
+		targets->n, replicates);
+}
+
+/* The calibrated scenario: the file with the fitted values in place, under a
+ * comment block recording the fit (an earlier block is replaced). */
+static int write_output(const char *path, bool force, const struct mf_scenario_source *source,
+			const struct calibrate_args *a, const struct mf_targets *targets,
+			const struct mf_calibration_result *result, struct mf_error *err)
+{
+	const struct mf_scenario *s = mf_scenario_source_scenario(source);
+	if (!force && access(path, F_OK) == 0)
+		return mf_error_set(err, MF_ERR_EXISTS, "%s exists; use --force to overwrite it", path);
+	char *text = mf_scenario_source_text(source, result->values);
+	if (!text)
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+	static const char begin[] = "# ---- calibration (written by migflow calibrate) ----\n";
+	static const char end[] = "# ---- end of calibration ----\n";
+	char *body = text, *old = strstr(text, begin);
+	if (old == text) {
+		char *after = strstr(text, end);
+		if (after)
+			body = after + strlen(end);
+	}
+	char partial[1100];
+	snprintf(partial, sizeof(partial), "%s.partial", path);
+	FILE *out = fopen(partial, "w");
+	if (!out) {
+		free(text);
+		return mf_error_set(err, MF_ERR_IO, "cannot write %s: %s", partial, strerror(errno));
+	}
+	char today[32];
+	time_t now = time(NULL);
+	strftime(today, sizeof(today), "%Y-%m-%d", gmtime(&now));
+	fputs(begin, out);
+	fprintf(out, "# migflow %s, %s: migflow calibrate %s --targets %s --replicates %d --max-evals %d --seed %llu%s",
+		MF_VERSION, today, a->scenario, targets->path, a->replicates, a->max_evaluations,
+		(unsigned long long)(a->has_seed ? a->seed : s->seed), a->agent_scale ? "" : "\n");
+	if (a->agent_scale)
+		fprintf(out, " --agent-scale %d\n", a->agent_scale);
+	fprintf(out, "# %d evaluations, objective %.4g. Fitted values:\n", result->evaluations, result->objective);
+	for (int i = 0; i < s->n_free; i++)
+		fprintf(out, "#   %-28s %.6g  (%s %s, start %g, bounds %g..%g)\n", s->free[i].name,
+			result->values[i], s->free[i].multiplier ? "scales" : "sets", s->free[i].path,
+			s->free[i].start, s->free[i].min, s->free[i].max);
+	fprintf(out, "# Achieved (mean and sd over %d replicates):\n", a->replicates);
+	print_report(out, "#   ", targets, result->mean, result->sd, a->replicates);
+	fputs(end, out);
+	fputs(body, out);
+	free(text);
+	if (fclose(out) != 0 || rename(partial, path) != 0) {
+		unlink(partial);
+		return mf_error_set(err, MF_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	}
+	return MF_OK;
+}
+
+int mf_cli_calibrate(int argc, char **argv)
+{
+	struct calibrate_args a;
+	int code = parse(argc, argv, &a);
+	if (code >= 0) {
+		if (code == EXIT_USAGE)
+			calibrate_usage(stderr);
+		return code;
+	}
+	struct mf_error err = {0};
+	struct mf_targets *targets = NULL;
+	struct mf_calibration_result result = {0};
+	enum mf_status status = MF_OK;
+	if (a.output && !a.force && access(a.output, F_OK) == 0) {
+		mf_error_set(&err, MF_ERR_EXISTS, "%s exists; use --force to overwrite it", a.output);
+		mf_cli_print_error(&err);
+		return EXIT_INPUT;
+	}
+	struct mf_scenario_source *source = mf_scenario_source_load(a.scenario, &err);
+	if (!source) {
+		status = err.code;
+		goto done;
+	}
+	const struct mf_scenario *s = mf_scenario_source_scenario(source);
+	const char *targets_path = a.targets ? a.targets : s->targets_path;
+	if (!targets_path[0]) {
+		status = mf_error_set(&err, MF_ERR_INPUT,
+				      "no targets: give --targets FILE or a `targets:` key in %s", a.scenario);
+		goto done;
+	}
+	targets = mf_targets_load(targets_path, s, &err);
+	if (!targets) {
+		status = err.code;
+		goto done;
+	}
+	if (s->n_free == 0) {
+		status = mf_error_at(&err, s->path, 1, 1, "calibrate",
+				     "no free parameters: add a `calibrate:` block");
+		goto done;
+	}
+	struct progress_context progress = {s, a.quiet, progress_now()};
+	struct mf_calibration_options options = {
+		.replicates = a.replicates,
+		.max_evaluations = a.max_evaluations,
+		.seed = a.has_seed ? a.seed : s->seed,
+		.threads = a.threads,
+		.agent_scale = a.agent_scale,
+		.progress = on_evaluation,
+		.context = &progress,
+	};
+	status = mf_calibrate(source, targets, &options, &result, &err);
+	if (status != MF_OK)
+		goto done;
+	if (!a.quiet) {
+		printf("\nmigflow calibrate: %d evaluations in %.1f s, objective %.4g\n", result.evaluations,
+		       progress_now() - progress.started, result.objective);
+		for (int i = 0; i < s->n_free; i++)
+			printf("  %-28s %.6g\n", s->free[i].name, result.values[i]);
+		printf("\n");
+		print_report(stdout, "", targets, result.mean, result.sd, a.replicates);
+	}
+	if (a.output) {
+		status = write_output(a.output, a.force, source, &a, targets, &result, &err);
+		if (status == MF_OK && !a.quiet)
+			printf("wrote %s\n", a.output);
+	}
+done:
+	if (status != MF_OK)
+		mf_cli_print_error(&err);
+	mf_calibration_result_free(&result);
+	mf_targets_destroy(targets);
+	mf_scenario_source_destroy(source);
+	return status == MF_OK ? EXIT_OK
+	       : status == MF_ERR_INPUT || status == MF_ERR_EXISTS ? EXIT_INPUT : EXIT_FAILURE_RUN;
+}
