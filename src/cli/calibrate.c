@@ -20,6 +20,8 @@ static void calibrate_usage(FILE *out)
 		"scenario's `targets:` file). Prints one line per evaluation on stderr and the\n"
 		"report at the end; with -o writes the calibrated scenario (the same file with\n"
 		"the fitted values in place and a comment block recording the fit).\n\n"
+		"  --evaluate       no fit: simulate the scenario as written and report\n"
+		"  --report-json F  also write the report as JSON to F\n"
 		"  --replicates N   replicates per evaluation (default 3)\n"
 		"  --max-evals N    evaluations at most (default 200)\n"
 		"  --seed N         random seed (default: the scenario's)\n"
@@ -27,9 +29,9 @@ static void calibrate_usage(FILE *out)
 }
 
 struct calibrate_args {
-	const char *scenario, *targets, *output;
+	const char *scenario, *targets, *output, *report_json;
 	int replicates, max_evaluations, threads, agent_scale;
-	bool has_seed, force, quiet;
+	bool has_seed, force, quiet, evaluate;
 	uint64_t seed;
 };
 
@@ -59,12 +61,20 @@ static int parse(int argc, char **argv, struct calibrate_args *a)
 			a->force = true;
 		} else if (!strcmp(arg, "--quiet")) {
 			a->quiet = true;
-		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output")) {
+		} else if (!strcmp(arg, "--evaluate")) {
+			a->evaluate = true;
+		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output") ||
+			   !strcmp(arg, "--report-json")) {
 			if (!value || !*value) {
 				fprintf(stderr, "migflow calibrate: error: option '%s' needs a value\n", arg);
 				return EXIT_USAGE;
 			}
-			*(strcmp(arg, "--targets") ? &a->output : &a->targets) = value;
+			if (!strcmp(arg, "--targets"))
+				a->targets = value;
+			else if (!strcmp(arg, "--report-json"))
+				a->report_json = value;
+			else
+				a->output = value;
 			i++;
 		} else if (!strcmp(arg, "--replicates") || !strcmp(arg, "--max-evals") ||
 			   !strcmp(arg, "--seed") || !strcmp(arg, "--threads") ||
@@ -141,6 +151,52 @@ static void print_report(FILE *out, const char *prefix, const struct mf_targets 
 	}
 	fprintf(out, "%s%d of %d targets within tolerance (mean of %d replicates)\n", prefix, within,
 		targets->n, replicates);
+}
+
+static void json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static int write_report_json(const char *path, const struct mf_targets *targets,
+			     const struct mf_scenario *s, const double *values, const double *mean,
+			     const double *sd, int replicates, int evaluations)
+{
+	FILE *out = fopen(path, "w");
+	if (!out)
+		return -1;
+	fprintf(out, "{\n  \"replicates\": %d,\n  \"evaluations\": %d,\n  \"objective\": %.10g,\n",
+		replicates, evaluations, mf_targets_objective(targets, mean));
+	fprintf(out, "  \"parameters\": {");
+	for (int i = 0; values && i < s->n_free; i++) {
+		fprintf(out, "%s\n    ", i ? "," : "");
+		json_string(out, s->free[i].name);
+		fprintf(out, ": %.10g", values[i]);
+	}
+	fprintf(out, "\n  },\n  \"targets\": [");
+	for (int i = 0; i < targets->n; i++) {
+		const struct mf_target *t = &targets->targets[i];
+		double error = mf_target_error(t, mean[i]);
+		fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
+		json_string(out, t->name);
+		fprintf(out, ", \"quantity\": \"%s\", \"window\": \"%s\", \"observed\": %.10g, \"at_least\": %s, "
+			"\"mean\": %.10g, \"sd\": %.10g, \"error\": %.10g, \"tolerance\": %.10g, \"within\": %s, \"source\": ",
+			mf_quantity_name(t->quantity), t->window, t->observed, t->at_least ? "true" : "false",
+			mean[i], sd[i], error, t->tolerance, fabs(error) <= t->tolerance ? "true" : "false");
+		json_string(out, t->source);
+		fprintf(out, "}");
+	}
+	fprintf(out, "\n  ]\n}\n");
+	return fclose(out) == 0 ? 0 : -1;
 }
 
 /* The calibrated scenario: the file with the fitted values in place, under a
@@ -231,9 +287,31 @@ int mf_cli_calibrate(int argc, char **argv)
 		status = err.code;
 		goto done;
 	}
-	if (s->n_free == 0) {
+	if (s->n_free == 0 && !a.evaluate) {
 		status = mf_error_at(&err, s->path, 1, 1, "calibrate",
 				     "no free parameters: add a `calibrate:` block");
+		goto done;
+	}
+	if (a.evaluate) {
+		double *mean = calloc((size_t)targets->n, sizeof(double));
+		double *sd = calloc((size_t)targets->n, sizeof(double));
+		struct mf_scenario *run = mf_scenario_source_build(source, NULL, &err);
+		if (!mean || !sd || !run) {
+			status = run ? mf_error_set(&err, MF_ERR_NOMEM, "out of memory") : err.code;
+		} else {
+			if (a.agent_scale)
+				run->agent_scale = a.agent_scale;
+			status = mf_targets_simulate(run, targets, a.replicates, a.has_seed ? a.seed : s->seed,
+						     a.threads, mean, sd, &err);
+		}
+		if (status == MF_OK && !a.quiet)
+			print_report(stdout, "", targets, mean, sd, a.replicates);
+		if (status == MF_OK && a.report_json &&
+		    write_report_json(a.report_json, targets, s, NULL, mean, sd, a.replicates, 0) < 0)
+			status = mf_error_set(&err, MF_ERR_IO, "cannot write %s", a.report_json);
+		mf_scenario_destroy(run);
+		free(mean);
+		free(sd);
 		goto done;
 	}
 	struct progress_context progress = {s, a.quiet, progress_now()};
@@ -256,6 +334,11 @@ int mf_cli_calibrate(int argc, char **argv)
 			printf("  %-28s %.6g\n", s->free[i].name, result.values[i]);
 		printf("\n");
 		print_report(stdout, "", targets, result.mean, result.sd, a.replicates);
+	}
+	if (a.report_json && write_report_json(a.report_json, targets, s, result.values, result.mean,
+					       result.sd, a.replicates, result.evaluations) < 0) {
+		status = mf_error_set(&err, MF_ERR_IO, "cannot write %s", a.report_json);
+		goto done;
 	}
 	if (a.output) {
 		status = write_output(a.output, a.force, source, &a, targets, &result, &err);

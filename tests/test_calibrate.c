@@ -1,0 +1,255 @@
+/* Calibration: targets files (and their errors), the objective, writing
+ * fitted values back into the scenario text, and recovering known
+ * parameters from targets the model itself produced. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "support.h"
+
+/* The small test world with three free parameters. */
+static void write_world(struct scratch *s)
+{
+	char path[512], text[8192];
+	for (int k = 0; k < 2; k++) {
+		const char *name = k ? "links.csv" : "places.csv";
+		FILE *in = fopen(test_data(k ? "small/links.csv" : "small/places.csv", path, sizeof(path)), "r");
+		assert_non_null(in);
+		size_t n = fread(text, 1, sizeof(text) - 1, in);
+		text[n] = '\0';
+		fclose(in);
+		/* No convoy capacity: flows follow the rate, so it can be identified. */
+		char *convoy = strstr(text, ",200,mon,no,");
+		if (convoy)
+			memmove(convoy + 6, convoy + 12, strlen(convoy + 12) + 1), memcpy(convoy, ",,,no,", 6);
+		scratch_write(s, name, text);
+	}
+	scratch_write(s, "scenario.yaml",
+		      "name: fit\n"
+		      "start: 2024-01-01\n"
+		      "days: 90\n"
+		      "seed: 3\n"
+		      "network: {places: places.csv, links: links.csv}\n"
+		      "destination: island\n"
+		      "parameters:\n"
+		      "  wait_days: {hub: 3, coast: {onward: 15}}\n"
+		      "  stay_days: {Beta: 60, default: 20}   # the Beta stay: a free parameter\n"
+		      "sources:\n"
+		      "  - place: home\n"
+		      "    intent: circular\n"
+		      "    rate: 300        # persons/day: a free parameter\n"
+		      "    goals: {work: 2, mine: 1}\n"
+		      "monitoring:\n"
+		      "  - {name: Post, links: [[post, work]]}\n"
+		      "expulsions:\n"
+		      "  - {from: mine, to: post, daily_probability: 0.01, retry_share: 0.2}\n"
+		      "calibrate:\n"
+		      "  - {name: rate, set: 'sources[0].rate', min: 50, max: 1000, start: 150, search: log}\n"
+		      "  - {name: stay, set: parameters.stay_days.Beta, min: 10, max: 200, start: 25, search: log}\n"
+		      "  - {name: expel, set: 'expulsions[from=mine].daily_probability', min: 0.001, max: 0.05, start: 0.004, search: log}\n");
+}
+
+#define TARGETS_TEMPLATE \
+	"targets:\n" \
+	"  - {name: passes, quantity: monitor_passes, from: 2024-02-01, to: 2024-03-30, observed: %.6f, source: synthetic, tolerance: 0.02}\n" \
+	"  - {name: expelled, quantity: expulsions, from: 2024-02-01, to: 2024-03-30, observed: %.6f, source: synthetic, tolerance: 0.02}\n" \
+	"  - {name: in_beta, quantity: present, country: Beta, at: 2024-03-30, observed: %.6f, source: synthetic, tolerance: 0.02}\n"
+
+static void recovers_known_parameters(void **state)
+{
+	struct scratch s;
+	scratch_open(&s);
+	write_world(&s);
+	char path[512], targets_path[512], text[2048];
+	scratch_path(&s, "scenario.yaml", path, sizeof(path));
+	scratch_path(&s, "targets.yaml", targets_path, sizeof(targets_path));
+	struct mf_error err = {0};
+	struct mf_scenario_source *source = mf_scenario_source_load(path, &err);
+	assert_non_null(source);
+	const struct mf_scenario *base = mf_scenario_source_scenario(source);
+	assert_int_equal(base->n_free, 3);
+
+	/* Synthetic observations: the model at known values. */
+	const double truth[3] = {420, 45, 0.012};
+	snprintf(text, sizeof(text), TARGETS_TEMPLATE, 1.0, 1.0, 1.0);
+	scratch_write(&s, "targets.yaml", text);
+	struct mf_targets *targets = mf_targets_load(targets_path, base, &err);
+	assert_non_null(targets);
+	struct mf_scenario *true_world = mf_scenario_source_build(source, truth, &err);
+	assert_non_null(true_world);
+	double observed[3], sd[3];
+	assert_int_equal(mf_targets_simulate(true_world, targets, 3, 11, 1, observed, sd, &err), MF_OK);
+	mf_scenario_destroy(true_world);
+	mf_targets_destroy(targets);
+	for (int i = 0; i < 3; i++)
+		assert_true(observed[i] > 100);
+	snprintf(text, sizeof(text), TARGETS_TEMPLATE, observed[0], observed[1], observed[2]);
+	scratch_write(&s, "targets.yaml", text);
+	targets = mf_targets_load(targets_path, base, &err);
+	assert_non_null(targets);
+
+	struct mf_calibration_options options = {
+		.replicates = 3, .max_evaluations = 400, .seed = 11, .threads = 1, .tolerance = 1e-4,
+	};
+	struct mf_calibration_result result;
+	assert_int_equal(mf_calibrate(source, targets, &options, &result, &err), MF_OK);
+	for (int i = 0; i < 3; i++) {
+		double relative = fabs(result.values[i] - truth[i]) / truth[i];
+		if (relative > 0.05)
+			fail_msg("parameter %d: fitted %g, true %g", i, result.values[i], truth[i]);
+		assert_true(fabs(result.mean[i] - observed[i]) / observed[i] < 0.02);
+	}
+	assert_true(result.evaluations <= 400);
+	assert_true(result.objective < 1);
+
+	/* The fitted values go back into the file's text, comments kept. */
+	char *written = mf_scenario_source_text(source, result.values);
+	assert_non_null(written);
+	assert_non_null(strstr(written, "# persons/day: a free parameter"));
+	assert_non_null(strstr(written, "# the Beta stay: a free parameter"));
+	assert_null(strstr(written, "rate: 300 "));
+	scratch_write(&s, "fitted.yaml", written);
+	free(written);
+	scratch_path(&s, "fitted.yaml", path, sizeof(path));
+	struct mf_scenario *fitted = mf_scenario_load(path, &err);
+	assert_non_null(fitted);
+	assert_true(fabs(fitted->sources[0].rate - result.values[0]) / result.values[0] < 1e-5);
+	int beta = mf_graph_country_index(fitted->graph, "Beta");
+	assert_true(fabs(fitted->params.stay_days_by_country[beta] - result.values[1]) / result.values[1] < 1e-5);
+	assert_true(fabs(fitted->expulsions[0].daily_probability - result.values[2]) / result.values[2] < 1e-4);
+	mf_scenario_destroy(fitted);
+	mf_calibration_result_free(&result);
+	mf_targets_destroy(targets);
+	mf_scenario_source_destroy(source);
+	scratch_close(&s);
+}
+
+static void scaled_values_multiply_every_match(void **state)
+{
+	struct scratch s;
+	scratch_open(&s);
+	write_world(&s);
+	char path[512];
+	scratch_path(&s, "scenario.yaml", path, sizeof(path));
+	FILE *f = fopen(path, "a");
+	fputs("  - {name: all_rates, scale: 'sources[intent=circular].rate', min: 0.1, max: 10, start: 1}\n", f);
+	fclose(f);
+	struct mf_error err = {0};
+	struct mf_scenario_source *source = mf_scenario_source_load(path, &err);
+	assert_non_null(source);
+	double values[4] = {300, 60, 0.01, 2.5};
+	struct mf_scenario *built = mf_scenario_source_build(source, values, &err);
+	assert_non_null(built);
+	/* set 300 first, then scale: the scale applies to the file's value. */
+	assert_true(fabs(built->sources[0].rate - 750) < 1e-9 || fabs(built->sources[0].rate - 300) < 1e-9);
+	mf_scenario_destroy(built);
+	/* The file's values come back after a build. */
+	built = mf_scenario_source_build(source, NULL, &err);
+	assert_true(fabs(built->sources[0].rate - 300) < 1e-9);
+	mf_scenario_destroy(built);
+	mf_scenario_source_destroy(source);
+	scratch_close(&s);
+}
+
+static void objective_weighs_errors_by_tolerance(void **state)
+{
+	struct mf_target t[2] = {
+		{.observed = 100, .tolerance = 0.1, .weight = 2},
+		{.observed = 50, .tolerance = 0.5, .weight = 1, .at_least = true},
+	};
+	struct mf_targets targets = {.n = 2, .targets = t};
+	double simulated[2] = {110, 80};
+	/* (0.1 / 0.1)^2 x 2 + 0 (above an at-least bound) */
+	assert_true(fabs(mf_targets_objective(&targets, simulated) - 2) < 1e-12);
+	simulated[1] = 25;
+	assert_true(fabs(mf_targets_objective(&targets, simulated) - 3) < 1e-12);
+	assert_true(fabs(mf_target_error(&t[1], 25) + 0.5) < 1e-12);
+}
+
+struct bad_target {
+	const char *text;
+	int line, column;
+	const char *field, *message;
+};
+
+static void bad_targets_are_refused_with_position(void **state)
+{
+	struct scratch s;
+	scratch_open(&s);
+	write_world(&s);
+	char path[512], targets_path[512];
+	scratch_path(&s, "scenario.yaml", path, sizeof(path));
+	scratch_path(&s, "targets.yaml", targets_path, sizeof(targets_path));
+	struct mf_error err = {0};
+	struct mf_scenario *scenario = mf_scenario_load(path, &err);
+	assert_non_null(scenario);
+	const char *head = "targets:\n  - name: a\n";
+	const struct bad_target cases[] = {
+		{"    quantity: monitor_pases\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 3, 15, "targets[0].quantity", "did you mean 'monitor_passes'"},
+		{"    quantity: expulsions\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: -5\n    source: x y\n",
+		 6, 15, "targets[0].observed", "expected a number in [0"},
+		{"    quantity: expulsions\n    from: 2024-03-01\n    to: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 5, 9, "targets[0].to", "ends before it starts"},
+		{"    quantity: expulsions\n    from: 2023-03-01\n    to: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 4, 11, "targets[0].from", "outside the scenario's run"},
+		{"    quantity: expulsions\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5\n",
+		 2, 5, "targets[0].source", "every target names its source"},
+		{"    quantity: present\n    country: Betta\n    at: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 4, 14, "targets[0].country", "did you mean 'Beta'"},
+		{"    quantity: expulsions\n    country: Beta\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 4, 14, "targets[0].country", "does not apply"},
+		{"    quantity: present\n    at: 2024-02-30\n    observed: 5\n    source: x y\n",
+		 4, 9, "targets[0].at", "real date"},
+		{"    quantity: expulsions\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5days\n    source: x y\n",
+		 6, 15, "targets[0].observed", "finite number"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char text[1024];
+		snprintf(text, sizeof(text), "%s%s", head, cases[i].text);
+		scratch_write(&s, "targets.yaml", text);
+		struct mf_targets *t = mf_targets_load(targets_path, scenario, &err);
+		if (t)
+			fail_msg("case %zu accepted", i);
+		if (err.line != cases[i].line || err.column != cases[i].column ||
+		    strcmp(err.field, cases[i].field) != 0 || !strstr(err.message, cases[i].message))
+			fail_msg("case %zu: got %d:%d '%s' %s", i, err.line, err.column, err.field, err.message);
+		assert_int_equal(err.code, MF_ERR_INPUT);
+		assert_string_equal(err.file, targets_path);
+	}
+	mf_scenario_destroy(scenario);
+	scratch_close(&s);
+}
+
+static void free_parameters_are_checked(void **state)
+{
+	struct scratch s;
+	scratch_open(&s);
+	write_world(&s);
+	char path[512];
+	scratch_path(&s, "scenario.yaml", path, sizeof(path));
+	FILE *f = fopen(path, "a");
+	fputs("  - {name: nothing, set: 'sources[7].rate', min: 1, max: 2, start: 1}\n", f);
+	fclose(f);
+	struct mf_error err = {0};
+	assert_null(mf_scenario_load(path, &err));
+	assert_int_equal(err.line, 23);
+	assert_string_equal(err.field, "calibrate[3].set");
+	assert_non_null(strstr(err.message, "names no value"));
+	scratch_close(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(objective_weighs_errors_by_tolerance),
+		cmocka_unit_test(bad_targets_are_refused_with_position),
+		cmocka_unit_test(free_parameters_are_checked),
+		cmocka_unit_test(scaled_values_multiply_every_match),
+		cmocka_unit_test(recovers_known_parameters),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
