@@ -9,7 +9,7 @@
 
 struct mf_csv {
 	FILE *file;
-	char path[256];
+	char path[4096];
 	int line;
 	int n_fields;
 	char text[MF_CSV_LINE_MAX + 2];

@@ -77,7 +77,7 @@ static void advance_ramps(struct mf_sim *sim)
 		if (w->ramp_end[p] < 0)
 			continue;
 		int span = w->ramp_end[p] - w->ramp_start[p];
-		double done = (double)(sim->day - w->ramp_start[p] + 1) / span;
+		double done = (double)(sim->day - w->ramp_start[p]) / span;
 		if (done >= 1) {
 			w->security[p] = w->ramp_to[p];
 			w->ramp_end[p] = -1;

@@ -901,6 +901,68 @@ static int add_event(struct reader *r, int *capacity, struct mf_event **out)
 	return 0;
 }
 
+/* One effect of a policy state: an event body without a date, applied on
+ * `day` and attributed to the switching event `at`. */
+static int read_effect(struct reader *r, const struct yt_node *effect, const char *where, int day,
+		       const struct yt_node *at, struct mf_event *e)
+{
+	char field[96];
+	if (yt_expect(r->doc, effect, YT_MAPPING, where, r->err) < 0)
+		return -1;
+	if (yt_get(effect, "date"))
+		return fail(r, yt_get(effect, "date"), where,
+			    "a policy's effects take the date of the switch: remove 'date'");
+	int kind;
+	FIELD(field, "%s.kind", where);
+	if (!yt_get(effect, "kind"))
+		return fail(r, effect, field, "required key missing");
+	if (yt_choice(r->doc, yt_get(effect, "kind"), field, event_kind_names, MF_EVENT_KIND_COUNT, &kind, r->err) < 0)
+		return -1;
+	e->kind = (enum mf_event_kind)kind;
+	e->day = day;
+	mf_text_copy(e->file, sizeof(e->file), at->file);
+	e->line = at->line;
+	e->column = at->column;
+	return read_event_body(r, effect, where, e);
+}
+
+/* Every policy's every state is read once, switched on or not, so that a
+ * mistake in a state no event uses is still reported. */
+static int check_policies(struct reader *r, const struct yt_node *policies)
+{
+	if (yt_expect(r->doc, policies, YT_MAPPING, "policies", r->err) < 0)
+		return -1;
+	for (int i = 0; i < policies->n; i++) {
+		const struct yt_node *key = policies->items[2 * i], *states = policies->items[2 * i + 1];
+		if (key->kind != YT_SCALAR)
+			return fail(r, key, "policies", "expected a policy name as key");
+		char field[96];
+		FIELD(field, "policies.%s", key->text);
+		if (yt_expect(r->doc, states, YT_MAPPING, field, r->err) < 0)
+			return -1;
+		for (int k = 0; k < states->n; k++) {
+			const struct yt_node *state = states->items[2 * k], *effects = states->items[2 * k + 1];
+			if (state->kind != YT_SCALAR)
+				return fail(r, state, field, "expected a state name (enforced, repealed ...) as key");
+			char sub[128];
+			FIELD(sub, "%s.%s", field, state->text);
+			if (yt_expect(r->doc, effects, YT_SEQUENCE, sub, r->err) < 0)
+				return -1;
+			for (int j = 0; j < effects->n; j++) {
+				char where[160];
+				FIELD(where, "%s[%d]", sub, j);
+				struct mf_event scratch = {0};
+				int status = read_effect(r, effects->items[j], where, 0, effects->items[j], &scratch);
+				free(scratch.places);
+				free(scratch.links);
+				if (status < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* A policy switch: the effects listed for that state under `policies`,
  * each an event body applied on the switch's date. */
 static int read_policy(struct reader *r, const struct yt_node *m, const char *where, int day,
@@ -944,31 +1006,13 @@ static int read_policy(struct reader *r, const struct yt_node *m, const char *wh
 			    hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 	}
 	for (int k = 0; k < effects->n; k++) {
-		const struct yt_node *effect = effects->items[k];
 		char effect_where[96];
 		FIELD(effect_where, "policies.%s.%s[%d]", name, state, k);
 		struct mf_event *e;
-		if (add_event(r, capacity, &e) < 0)
+		if (add_event(r, capacity, &e) < 0 ||
+		    read_effect(r, effects->items[k], effect_where, day, m, e) < 0)
 			return -1;
-		if (yt_expect(r->doc, effect, YT_MAPPING, effect_where, r->err) < 0)
-			return -1;
-		if (yt_get(effect, "date"))
-			return fail(r, yt_get(effect, "date"), effect_where,
-				    "a policy's effects take the date of the switch: remove 'date'");
-		int kind;
-		FIELD(field, "%s.kind", effect_where);
-		if (!yt_get(effect, "kind"))
-			return fail(r, effect, field, "required key missing");
-		if (yt_choice(r->doc, yt_get(effect, "kind"), field, event_kind_names, MF_EVENT_KIND_COUNT, &kind, r->err) < 0)
-			return -1;
-		e->kind = (enum mf_event_kind)kind;
-		e->day = day;
-		e->file = m->file;
-		e->line = m->line;
-		e->column = m->column;
 		snprintf(e->policy, sizeof(e->policy), "%s: %s", name, state);
-		if (read_event_body(r, effect, effect_where, e) < 0)
-			return -1;
 		r->s->n_events++;
 	}
 	return 0;
@@ -980,21 +1024,8 @@ static int read_events(struct reader *r, const struct yt_node *list, const struc
 	int capacity = 0;
 	if (yt_expect(r->doc, list, YT_SEQUENCE, "events", r->err) < 0)
 		return -1;
-	if (policies && yt_expect(r->doc, policies, YT_MAPPING, "policies", r->err) < 0)
+	if (policies && check_policies(r, policies) < 0)
 		return -1;
-	for (int i = 0; policies && i < policies->n; i++) {
-		char field[96];
-		FIELD(field, "policies.%s", policies->items[2 * i]->text);
-		const struct yt_node *states = policies->items[2 * i + 1];
-		if (yt_expect(r->doc, states, YT_MAPPING, field, r->err) < 0)
-			return -1;
-		for (int k = 0; k < states->n; k++) {
-			char sub[128];
-			FIELD(sub, "%s.%s", field, states->items[2 * k]->text);
-			if (yt_expect(r->doc, states->items[2 * k + 1], YT_SEQUENCE, sub, r->err) < 0)
-				return -1;
-		}
-	}
 	static const char *const kinds_with_policy[MF_EVENT_KIND_COUNT + 1] = {
 		"security", "closure", "reopen", "capacity", "speed", "fare", "hazard",
 		"interception", "convoy", "source_rate", "policy",
@@ -1045,7 +1076,7 @@ static int read_events(struct reader *r, const struct yt_node *list, const struc
 			return -1;
 		e->kind = (enum mf_event_kind)kind;
 		e->day = date - s->start;
-		e->file = m->file;
+		mf_text_copy(e->file, sizeof(e->file), m->file);
 		e->line = m->line;
 		e->column = m->column;
 		if (read_event_body(r, m, where, e) < 0)
@@ -1141,7 +1172,7 @@ static int read_calibrate(struct reader *r, const struct yt_node *list)
 		f->log_scale = scale == 1;
 		if (f->log_scale && f->min <= 0)
 			return fail(r, yt_get(m, "min"), where, "a log-scale parameter needs min above 0");
-		f->file = m->file;
+		mf_text_copy(f->file, sizeof(f->file), m->file);
 		f->line = m->line;
 		f->column = m->column;
 		s->n_free++;
@@ -1156,7 +1187,7 @@ static void relative_path(const char *naming_file, const char *name, char *out, 
 		snprintf(out, size, "%s", name);
 		return;
 	}
-	char copy[256];
+	char copy[PATH_MAX];
 	mf_text_copy(copy, sizeof(copy), naming_file);
 	const char *dir = dirname(copy);
 	if (strcmp(dir, ".") == 0)
@@ -1236,7 +1267,7 @@ static int read_top(struct reader *r, const struct yt_node *root)
 	if (yt_expect(doc, network, YT_MAPPING, "network", r->err) < 0 ||
 	    yt_check_keys(doc, network, network_keys, 2, "network", r->err) < 0)
 		return -1;
-	char names[2][256], paths[2][512];
+	char names[2][PATH_MAX], paths[2][PATH_MAX];
 	for (int k = 0; k < 2; k++) {
 		char field[32];
 		FIELD(field, "network.%s", network_keys[k]);
@@ -1286,7 +1317,7 @@ static int read_top(struct reader *r, const struct yt_node *root)
 	if ((node = yt_get(root, "calibrate")) && read_calibrate(r, node) < 0)
 		return -1;
 	if ((node = yt_get(root, "targets"))) {
-		char name[256];
+		char name[PATH_MAX];
 		if (yt_string(doc, node, "targets", name, sizeof(name), r->err) < 0)
 			return -1;
 		relative_path(node->file, name, s->targets_path, sizeof(s->targets_path));

@@ -100,6 +100,47 @@ static int next_event(struct builder *b, yaml_event_t *event)
 	return fail_at(b, mark, "YAML syntax error: %s", detail);
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+	const struct yt_node *x = *(struct yt_node *const *)a, *y = *(struct yt_node *const *)b;
+	int order = strcmp(x->text, y->text);
+	if (order)
+		return order;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->column > y->column) - (x->column < y->column);
+}
+
+/* A key given twice in one mapping is an error here, in its own file:
+ * after `extends` merges files one copy would silently win. */
+static int check_unique_keys(struct builder *b, const struct yt_node *map)
+{
+	int n = 0;
+	for (int i = 0; i < map->n; i++)
+		n += map->items[2 * i]->kind == YT_SCALAR;
+	if (n < 2)
+		return 0;
+	struct yt_node **keys = malloc((size_t)n * sizeof(*keys));
+	if (!keys) {
+		mf_error_set(b->err, MF_ERR_NOMEM, "out of memory reading %s", b->doc->path);
+		return -1;
+	}
+	n = 0;
+	for (int i = 0; i < map->n; i++)
+		if (map->items[2 * i]->kind == YT_SCALAR)
+			keys[n++] = map->items[2 * i];
+	qsort(keys, (size_t)n, sizeof(*keys), compare_keys);
+	for (int i = 1; i < n; i++)
+		if (strcmp(keys[i - 1]->text, keys[i]->text) == 0) {
+			mf_error_at(b->err, b->doc->path, keys[i]->line, keys[i]->column, keys[i]->text,
+				    "key given twice (first on line %d)", keys[i - 1]->line);
+			free(keys);
+			return -1;
+		}
+	free(keys);
+	return 0;
+}
+
 /* Parses the node whose first event is `event` (consumed). */
 static struct yt_node *build(struct builder *b, yaml_event_t *event, int depth)
 {
@@ -181,6 +222,8 @@ static struct yt_node *build(struct builder *b, yaml_event_t *event, int depth)
 		fail_at(b, &event->start_mark, "%s", "mapping key without a value");
 		goto fail;
 	}
+	if (node->kind == YT_MAPPING && check_unique_keys(b, node) < 0)
+		goto fail;
 	return node;
 fail:
 	/* The nodes built so far belong to the document and go with it. */
@@ -529,7 +572,7 @@ static struct yt_doc *load_chain(const char *path, const char *const *append_key
 					  ? yt_get(doc->root, "extends") : NULL;
 	if (!extends)
 		return doc;
-	char name[256], parent_path[PATH_MAX];
+	char name[PATH_MAX], parent_path[PATH_MAX];
 	if (yt_string(doc, extends, "extends", name, sizeof(name), err) < 0)
 		goto fail;
 	if (name[0] == '/') {

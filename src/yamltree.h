@@ -22,7 +22,7 @@ struct yt_node {
 };
 
 struct yt_doc {
-	char path[256];
+	char path[4096];
 	char *source;           /* the file's text */
 	struct yt_node *root;   /* NULL for an empty document */
 	/* Every node of the tree (and of the documents merged into it) is in

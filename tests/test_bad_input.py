@@ -3,24 +3,37 @@
 
 usage: test_bad_input.py MIGFLOW BAD_DIR
 
-Runs `migflow run` on every case listed in BAD_DIR/cases.txt and checks
-that it exits with status 1, prints an error that names the file, line,
-column and field to blame, and leaves no output file behind. Then checks
-that an existing output file is refused and left as it was, and that bad
-command lines exit with status 2. The good scenario comes from
+Runs every case listed in BAD_DIR/cases.txt twice, as `migflow run CASE -o
+out.h5` and as `migflow check CASE`, and checks that both exit with status 1,
+print an error that names the file, line, column and field to blame (the
+same error line both times) and leave no file behind. Then checks that an
+existing output file is refused and left as it was, and that bad command
+lines exit with status 2. The good scenario comes from
 $MIGFLOW_TEST_DATA/small/scenario.yaml.
+
+Every invocation runs with a time limit (TIMEOUT seconds) and a memory cap
+(about 2 GB of address space; under AddressSanitizer, which reserves far
+more address space than it uses, an RSS limit instead). A crash (a signal,
+an exit status of 128 or more) or a sanitizer report is a failure whatever
+the exit status.
 
 Prints one line per check and a final "N passed, M failed".
 """
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2
-TIMEOUT = 60
+TIMEOUT = 20
+MEMORY_LIMIT = 2_000_000_000  # bytes of address space
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
+                   "runtime error:", "ThreadSanitizer", "MemorySanitizer")
+# Files of BAD_DIR that cannot start with a comment line.
+NO_COMMENT = {"binary.yaml", "binary_no_nul.yaml", "empty.yaml"}
 
 
 class Checks:
@@ -41,15 +54,48 @@ class Checks:
             print(f"ok   {name}")
 
 
-def run(command, cwd):
-    """Runs a command; returns (exit status, stderr text)."""
+def uses_asan(program):
+    """Whether program was built with AddressSanitizer."""
     try:
-        done = subprocess.run(command, cwd=cwd, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {TIMEOUT} s"
-    return done.returncode, done.stderr.decode("utf-8", errors="replace")
+        with open(program, "rb") as binary:
+            return b"__asan_init" in binary.read()
+    except OSError:
+        return False
+
+
+class Runner:
+    """Runs migflow with a time limit and a memory cap."""
+
+    def __init__(self, migflow):
+        self.migflow = migflow
+        self.asan = uses_asan(migflow)
+        self.env = dict(os.environ)
+        # Make sanitizer findings fatal and visible whatever meson set.
+        asan = self.env.get("ASAN_OPTIONS", "")
+        self.env["ASAN_OPTIONS"] = ":".join(
+            part for part in (asan, "abort_on_error=1", "halt_on_error=1",
+                              "hard_rss_limit_mb=2000", "max_allocation_size_mb=2000",
+                              "allocator_may_return_null=1") if part)
+        ubsan = self.env.get("UBSAN_OPTIONS", "")
+        self.env["UBSAN_OPTIONS"] = ":".join(
+            part for part in (ubsan, "halt_on_error=1", "abort_on_error=1",
+                              "print_stacktrace=1") if part)
+
+    def _limit_memory(self):
+        if not self.asan:
+            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    def run(self, arguments, cwd):
+        """Runs migflow with arguments; returns (exit status, stderr text)."""
+        try:
+            done = subprocess.run([self.migflow] + arguments, cwd=cwd, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=TIMEOUT, check=False, env=self.env,
+                                  preexec_fn=self._limit_memory)
+        except subprocess.TimeoutExpired:
+            return None, f"timed out after {TIMEOUT} s"
+        return done.returncode, done.stderr.decode("utf-8", errors="replace")
 
 
 def describe_status(status):
@@ -57,7 +103,25 @@ def describe_status(status):
         return "no exit status (timeout)"
     if status < 0:
         return f"killed by signal {-status} (a crash)"
+    if status >= 128:
+        return f"exit status {status} (a crash)"
     return f"exit status {status}"
+
+
+def health_problems(status, stderr):
+    """Crashes, hangs and sanitizer reports, whatever the exit status."""
+    problems = []
+    if status is None or status < 0 or status >= 128:
+        problems.append(f"crash or hang: {describe_status(status)}")
+    for mark in SANITIZER_MARKS:
+        if mark in stderr:
+            problems.append(f"sanitizer report ('{mark}')")
+            break
+    return problems
+
+
+def error_lines(stderr):
+    return [line for line in stderr.splitlines() if "error" in line]
 
 
 def read_cases(bad_dir):
@@ -76,34 +140,67 @@ def read_cases(bad_dir):
             yield number, scenario, location, field, message
 
 
-def check_bad_case(migflow, bad_dir, scenario, location, field, message):
-    """Runs one bad scenario; returns a list of problems."""
+def check_stderr(status, stderr, location, field, message):
+    problems = health_problems(status, stderr)
+    if status != EXIT_INPUT:
+        problems.append(f"expected exit status {EXIT_INPUT}, got {describe_status(status)}")
+    if "error" not in stderr:
+        problems.append("stderr does not say 'error'")
+    if location not in stderr:
+        problems.append(f"stderr lacks the location '{location}'")
+    if field and f"'{field}'" not in stderr:
+        problems.append(f"stderr lacks the field '{field}'")
+    if message and message not in stderr:
+        problems.append(f"stderr lacks '{message}'")
+    return problems
+
+
+def check_bad_case(runner, bad_dir, scenario, location, field, message):
+    """Runs one bad scenario through run and check; returns a list of problems."""
     problems = []
     path = os.path.join(bad_dir, scenario)
     if not os.path.exists(path):
         return [f"case file {path} does not exist"]
-    with tempfile.TemporaryDirectory(prefix="migflow-bad-") as scratch:
-        output = os.path.join(scratch, "out.h5")
-        status, stderr = run([migflow, "run", path, "-o", output, "--quiet"], scratch)
-        if status != EXIT_INPUT:
-            problems.append(f"expected exit status {EXIT_INPUT}, got {describe_status(status)}")
-        if "error" not in stderr:
-            problems.append("stderr does not say 'error'")
-        if location not in stderr:
-            problems.append(f"stderr lacks the location '{location}'")
-        if field and f"'{field}'" not in stderr:
-            problems.append(f"stderr lacks the field '{field}'")
-        if message and message not in stderr:
-            problems.append(f"stderr lacks '{message}'")
-        for leftover in (output, output + ".partial"):
-            if os.path.exists(leftover):
-                problems.append(f"{os.path.basename(leftover)} was left behind")
-        if problems:
-            problems.append("stderr was: " + (stderr.strip() or "(empty)"))
+    stderrs = {}
+    for command in ("run", "check"):
+        with tempfile.TemporaryDirectory(prefix="migflow-bad-") as scratch:
+            output = os.path.join(scratch, "out.h5")
+            arguments = ([command, path, "-o", output, "--quiet"] if command == "run"
+                         else [command, path])
+            status, stderr = runner.run(arguments, scratch)
+            found = check_stderr(status, stderr, location, field, message)
+            for leftover in (output, output + ".partial"):
+                if os.path.exists(leftover):
+                    found.append(f"{os.path.basename(leftover)} was left behind")
+            stray = sorted(set(os.listdir(scratch)) - {"out.h5", "out.h5.partial"})
+            if stray:
+                found.append(f"stray files: {stray}")
+            if found:
+                found.append("stderr was: " + (stderr.strip()[:2000] or "(empty)"))
+                problems += [f"migflow {command}: {problem}" for problem in found]
+            stderrs[command] = stderr
+    if not problems and error_lines(stderrs["run"]) != error_lines(stderrs["check"]):
+        problems.append("run and check report different errors: "
+                        f"{error_lines(stderrs['run'])} vs {error_lines(stderrs['check'])}")
     return problems
 
 
-def check_existing_output(migflow, good):
+def check_comments(bad_dir):
+    """Every file of a case starts with a comment saying what is wrong."""
+    problems = []
+    for directory, _, names in os.walk(bad_dir):
+        for name in sorted(names):
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, bad_dir)
+            if relative in NO_COMMENT or not name.endswith((".yaml", ".csv")):
+                continue
+            with open(path, "rb") as case_file:
+                if not case_file.read(1) == b"#":
+                    problems.append(f"{relative} does not start with a comment")
+    return problems
+
+
+def check_existing_output(runner, good):
     """A good scenario must not overwrite an existing file without --force."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="migflow-bad-") as scratch:
@@ -112,7 +209,8 @@ def check_existing_output(migflow, good):
         with open(output, "wb") as existing:
             existing.write(content)
         before = os.stat(output)
-        status, stderr = run([migflow, "run", good, "-o", output, "--quiet"], scratch)
+        status, stderr = runner.run(["run", good, "-o", output, "--quiet"], scratch)
+        problems += health_problems(status, stderr)
         if status != EXIT_INPUT:
             problems.append(f"expected exit status {EXIT_INPUT}, got {describe_status(status)}")
         if "error" not in stderr:
@@ -133,12 +231,13 @@ def check_existing_output(migflow, good):
     return problems
 
 
-def check_command_line(migflow, arguments, expected=EXIT_USAGE):
+def check_command_line(runner, arguments, expected=EXIT_USAGE):
     """A bad command line exits with status 2 and writes nothing."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="migflow-bad-") as scratch:
         arguments = [a.replace("@OUT@", os.path.join(scratch, "out.h5")) for a in arguments]
-        status, stderr = run([migflow] + arguments, scratch)
+        status, stderr = runner.run(arguments, scratch)
+        problems += health_problems(status, stderr)
         if status != expected:
             problems.append(f"expected exit status {expected}, got {describe_status(status)}")
         if "error" not in stderr and "usage" not in stderr:
@@ -160,13 +259,15 @@ def main():
     if not os.access(migflow, os.X_OK):
         print(f"test_bad_input.py: {migflow} is not an executable", file=sys.stderr)
         return 2
+    runner = Runner(migflow)
     checks = Checks()
 
+    checks.report("every bad file starts with a comment", check_comments(bad_dir))
     for number, scenario, location, field, message in read_cases(bad_dir):
         name = f"bad input {scenario} (cases.txt:{number})"
-        checks.report(name, check_bad_case(migflow, bad_dir, scenario, location, field, message))
+        checks.report(name, check_bad_case(runner, bad_dir, scenario, location, field, message))
 
-    checks.report("existing output is kept without --force", check_existing_output(migflow, good))
+    checks.report("existing output is kept without --force", check_existing_output(runner, good))
 
     bad_command_lines = [
         ("--days abc", ["run", good, "-o", "@OUT@", "--days", "abc"]),
@@ -181,9 +282,12 @@ def main():
         ("two scenarios", ["run", good, good, "-o", "@OUT@"]),
         ("no command", []),
         ("unknown command", ["walk", good]),
+        ("check: no scenario", ["check"]),
+        ("check: unknown option", ["check", good, "--frobnicate"]),
+        ("check: two scenarios", ["check", good, good]),
     ]
     for name, arguments in bad_command_lines:
-        checks.report(f"command line: {name}", check_command_line(migflow, arguments))
+        checks.report(f"command line: {name}", check_command_line(runner, arguments))
 
     print(f"{checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0

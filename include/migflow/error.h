@@ -20,7 +20,7 @@ enum mf_status {
 
 struct mf_error {
 	enum mf_status code;
-	char file[256];   /* input file to blame, "" if none */
+	char file[4096];  /* input file to blame, "" if none */
 	int line;         /* 1-based, 0 if unknown */
 	int column;       /* 1-based, 0 if unknown */
 	char field[64];   /* offending field or key, "" if none */

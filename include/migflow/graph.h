@@ -71,7 +71,7 @@ struct mf_graph {
 	/* Out-links of place p are out_links[out_offset[p] .. out_offset[p+1]). */
 	int *out_offset;
 	int *out_links;
-	char places_path[256], links_path[256];
+	char places_path[4096], links_path[4096];
 };
 
 /* Loads and validates a network. Returns NULL and fills err (file:line:column

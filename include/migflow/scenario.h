@@ -98,7 +98,7 @@ struct mf_event {
 	int ramp_days;         /* SECURITY: 0 = step */
 	char target[96];       /* what it acts on, for summaries ("country Mali") */
 	char policy[MF_NAME_MAX]; /* the policy switch it comes from, "" if none */
-	const char *file;      /* where it was written */
+	char file[4096];       /* where it was written */
 	int line, column;
 };
 
@@ -141,12 +141,12 @@ struct mf_free_parameter {
 	bool multiplier;        /* `scale:` path (multiplies) rather than `set:` */
 	double min, max, start;
 	bool log_scale;         /* searched on a log scale */
-	const char *file;
+	char file[4096];
 	int line, column;
 };
 
 struct mf_scenario {
-	char path[256];
+	char path[4096];
 	char name[MF_NAME_MAX];
 	char *description;
 	int start;              /* days since 1970-01-01 */
@@ -165,7 +165,7 @@ struct mf_scenario {
 	int destination;        /* place index onward migrants head for */
 	int n_free;             /* free parameters of the calibration */
 	struct mf_free_parameter *free;
-	char targets_path[512]; /* `targets:` file, "" if none */
+	char targets_path[4096]; /* `targets:` file, "" if none */
 	char *resolved_text;    /* the scenario with `extends` merged, as YAML */
 	char *source_text;      /* the text of every file read, with its name */
 };

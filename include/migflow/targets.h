@@ -39,7 +39,7 @@ struct mf_target {
 };
 
 struct mf_targets {
-	char path[256];
+	char path[4096];
 	int n;
 	struct mf_target *targets;
 };
