@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "flee_cli.h"
 
 static void usage(FILE *out)
 {
@@ -16,12 +17,17 @@ static void usage(FILE *out)
 		"  migflow check SCENARIO [--resolved]\n"
 		"  migflow calibrate SCENARIO [--targets FILE] [-o OUT.yaml] [--replicates N]\n"
 		"              [--max-evals N] [--seed N] [--agent-scale N]\n"
+		"  migflow flee DIR [-o FILE] [--seed N] [--replicates N] [--days N] [--threads N]\n"
+		"              [--hasten N] [--force] [--quiet]\n"
+		"  migflow validate RUN.h5 [RUN.h5 ...] DIR [--no-store] [--quiet]\n"
 		"  migflow --help\n"
 		"  migflow --version\n\n"
 		"commands:\n"
 		"  run       simulate a scenario and write its results to an HDF5 file\n"
 		"  check     validate a scenario without running it; summarise or resolve it\n"
-		"  calibrate fit a scenario's free parameters to observed targets\n\n"
+		"  calibrate fit a scenario's free parameters to observed targets\n"
+		"  flee      run a FLEE instance (input_csv/, source_data/, simsetting.yml)\n"
+		"  validate  FLEE's averaged relative difference of a run against UNHCR data\n\n"
 		"Run 'migflow COMMAND --help' for the options of a command.\n",
 		MF_VERSION);
 }
@@ -47,6 +53,10 @@ int main(int argc, char **argv)
 		return mf_cli_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "calibrate") == 0)
 		return mf_cli_calibrate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "flee") == 0)
+		return mf_cli_flee(argc - 1, argv + 1);
+	if (strcmp(argv[1], "validate") == 0)
+		return mf_cli_validate(argc - 1, argv + 1);
 	fprintf(stderr, "migflow: error: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

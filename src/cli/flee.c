@@ -1,0 +1,436 @@
+/* migflow flee: run a FLEE instance (N replicates, one HDF5 file each).
+ * migflow validate: FLEE's ARD of runs against the instance's UNHCR data,
+ * printed and stored in the run files. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "flee_cli.h"
+
+#define PATH_SIZE 1024
+#define REPLICATES_MAX 1000
+#define DEFAULT_SEED 1
+
+/* Set by SIGINT/SIGTERM: the day loop stops and no file is left behind.
+ * Signal handlers need a global. */
+static volatile sig_atomic_t flee_interrupted;
+
+static void on_signal(int signal_number)
+{
+	(void)signal_number;
+	flee_interrupted = 1;
+}
+
+struct flee_args {
+	const char *dir, *output;
+	bool force, quiet;
+	uint64_t seed;
+	int replicates, days, threads, hasten;
+};
+
+static void flee_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migflow flee DIR [options]\n\n"
+		"Runs the FLEE instance in DIR (input_csv/, source_data/, simsetting.yml) with\n"
+		"migflow's FLEE rule set and writes one HDF5 file per replicate.\n\n"
+		"options:\n"
+		"  -o, --output FILE     output file (default: the instance's name + .h5); with\n"
+		"                        several replicates, replicate k goes to FILE with _r<k>\n"
+		"                        before the extension (run.h5 -> run_r0.h5, run_r1.h5 ...)\n"
+		"      --seed N          random seed (default %d)\n"
+		"      --replicates N    independent runs, replicate numbers 0 .. N-1 (default 1)\n"
+		"      --days N          simulate N days instead of sim_period.csv's Length\n"
+		"      --threads N       OpenMP threads (default: one per 250,000 agents, at\n"
+		"                        most OMP_NUM_THREADS or the number of cores)\n"
+		"      --hasten N        persons per agent, instead of simsetting.yml's\n"
+		"                        optimisations.hasten (1 = full scale)\n"
+		"      --force           overwrite existing output files\n"
+		"      --quiet           no warnings, no per-replicate lines\n"
+		"  -h, --help            this help\n\n"
+		"Score the runs with: migflow validate FILE... DIR\n",
+		DEFAULT_SEED);
+}
+
+static bool parse_count(const char *text, long long max, long long *value)
+{
+	if (!text || !*text || *text == '-' || *text == '+')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (*end || errno == ERANGE || v > (unsigned long long)max)
+		return false;
+	*value = (long long)v;
+	return true;
+}
+
+struct number_option {
+	const char *name;
+	long long min, max;
+};
+
+static const struct number_option number_options[] = {
+	{"--seed", 0, INT64_MAX},
+	{"--replicates", 1, REPLICATES_MAX},
+	{"--days", 1, 60000},
+	{"--threads", 1, 1024},
+	{"--hasten", 1, 1000000},
+};
+
+/* Returns -1 when done with an exit code in *exit_code. */
+static int flee_parse(int argc, char **argv, struct flee_args *args, int *exit_code)
+{
+	memset(args, 0, sizeof(*args));
+	args->seed = DEFAULT_SEED;
+	args->replicates = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		const struct number_option *number = NULL;
+		for (size_t k = 0; k < sizeof(number_options) / sizeof(*number_options); k++)
+			if (strcmp(a, number_options[k].name) == 0)
+				number = &number_options[k];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			flee_usage(stdout);
+			*exit_code = EXIT_OK;
+			return -1;
+		} else if (strcmp(a, "--force") == 0) {
+			args->force = true;
+		} else if (strcmp(a, "--quiet") == 0) {
+			args->quiet = true;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			if (!value || !*value) {
+				fprintf(stderr, "migflow flee: error: option '%s' needs a value\n", a);
+				goto usage;
+			}
+			args->output = value;
+			i++;
+		} else if (number) {
+			long long v;
+			if (!parse_count(value, number->max, &v) || v < number->min) {
+				fprintf(stderr,
+					"migflow flee: error: option '%s' expects a whole number in %lld..%lld, got '%s'\n",
+					a, number->min, number->max, value ? value : "");
+				goto usage;
+			}
+			if (strcmp(a, "--seed") == 0)
+				args->seed = (uint64_t)v;
+			else if (strcmp(a, "--replicates") == 0)
+				args->replicates = (int)v;
+			else if (strcmp(a, "--days") == 0)
+				args->days = (int)v;
+			else if (strcmp(a, "--threads") == 0)
+				args->threads = (int)v;
+			else
+				args->hasten = (int)v;
+			i++;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "migflow flee: error: unknown option '%s'\n", a);
+			goto usage;
+		} else if (!args->dir) {
+			args->dir = a;
+		} else {
+			fprintf(stderr, "migflow flee: error: unexpected argument '%s' (one instance per run)\n", a);
+			goto usage;
+		}
+	}
+	if (!args->dir) {
+		fprintf(stderr, "migflow flee: error: no instance directory given\n");
+		goto usage;
+	}
+	return 0;
+usage:
+	flee_usage(stderr);
+	*exit_code = EXIT_USAGE;
+	return -1;
+}
+
+/* Output path of replicate k: base itself for a single run, else base with
+ * _r<k> before its extension. */
+static void replicate_path(const char *base, int replicates, int k, char *out, size_t size)
+{
+	if (replicates == 1) {
+		snprintf(out, size, "%s", base);
+		return;
+	}
+	const char *slash = strrchr(base, '/');
+	const char *dot = strrchr(base, '.');
+	if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : base))
+		snprintf(out, size, "%s_r%d", base, k);
+	else
+		snprintf(out, size, "%.*s_r%d%s", (int)(dot - base), base, k, dot);
+}
+
+static int exit_code_of(enum mf_status status)
+{
+	switch (status) {
+	case MF_OK: return EXIT_OK;
+	case MF_ERR_INPUT:
+	case MF_ERR_EXISTS: return EXIT_INPUT;
+	case MF_ERR_CANCELLED: return EXIT_INTERRUPTED;
+	default: return EXIT_FAILURE_RUN;
+	}
+}
+
+struct replicate_result {
+	int64_t agents;
+	uint64_t agent_steps;
+	double wall;
+	int threads, days;
+};
+
+/* One replicate: simulate and write path. Nothing is left at path on
+ * failure. */
+static enum mf_status run_replicate(const struct mf_flee_instance *inst,
+				    const struct mf_scenario *scenario, const struct flee_args *args,
+				    int k, const char *path, struct replicate_result *result,
+				    struct mf_error *err)
+{
+	enum mf_status status = MF_OK;
+	struct mf_flee_run_options options = {
+		.seed = args->seed,
+		.replicate = (uint32_t)k,
+		.threads = args->threads,
+		.days = args->days,
+	};
+	double started = progress_now();
+	struct mf_output *out = NULL;
+	struct mf_flee_sim *sim = mf_flee_sim_create(inst, &options, err);
+	if (!sim)
+		return err->code;
+	int days = mf_flee_sim_days_total(sim);
+	struct mf_output_info info = {
+		.scenario = scenario,
+		.days = days,
+		.seed = args->seed,
+		.replicate = (uint32_t)k,
+		.threads = mf_flee_sim_threads(sim),
+	};
+	out = mf_output_create(path, args->force, &info, err);
+	if (!out) {
+		status = err->code;
+		goto done;
+	}
+	for (int day = 0; day < days; day++) {
+		if (flee_interrupted) {
+			status = mf_error_set(err, MF_ERR_CANCELLED, "interrupted on day %d; %s was not written",
+					      day, path);
+			goto done;
+		}
+		if ((status = mf_flee_sim_step(sim, err)) != MF_OK ||
+		    (status = mf_output_write_day(out, mf_flee_sim_day_counts(sim), err)) != MF_OK)
+			goto done;
+	}
+	result->agents = mf_flee_sim_agents_created(sim);
+	result->agent_steps = mf_flee_sim_agent_steps(sim);
+	result->threads = mf_flee_sim_threads(sim);
+	result->days = days;
+	result->wall = progress_now() - started;
+	/* The wall time stored covers the whole run: creating the simulation,
+	 * stepping it and writing the file (all but closing it). */
+	struct mf_run_stats stats = {.agent_steps = result->agent_steps, .wall_seconds = result->wall};
+	status = mf_output_finish(out, &stats, err);
+	out = NULL;
+done:
+	mf_output_discard(out);
+	mf_flee_sim_destroy(sim);
+	return status;
+}
+
+static void print_warnings(const struct mf_flee_instance *inst)
+{
+	for (int i = 0; i < inst->n_warnings; i++)
+		fprintf(stderr, "migflow flee: warning: %s\n", inst->warnings[i]);
+}
+
+int mf_cli_flee(int argc, char **argv)
+{
+	struct flee_args args;
+	int code;
+	if (flee_parse(argc, argv, &args, &code) < 0)
+		return code;
+	struct mf_error err = {0};
+	enum mf_status status = MF_OK;
+	struct mf_flee_instance *inst = NULL;
+	struct mf_scenario *scenario = NULL;
+	char base[PATH_SIZE], path[PATH_SIZE];
+	int written = 0;
+
+	inst = mf_flee_load_scaled(args.dir, args.hasten, &err);
+	if (!inst) {
+		status = err.code;
+		goto done;
+	}
+	if (args.output)
+		snprintf(base, sizeof(base), "%s", args.output);
+	else
+		snprintf(base, sizeof(base), "%s.h5", inst->name);
+	for (int k = 0; k < args.replicates && !args.force; k++) {
+		replicate_path(base, args.replicates, k, path, sizeof(path));
+		if (access(path, F_OK) == 0) {
+			status = mf_error_set(&err, MF_ERR_EXISTS,
+					      "output file %s exists; use --force to overwrite it or -o to "
+					      "choose another", path);
+			goto done;
+		}
+	}
+	if (!args.quiet)
+		print_warnings(inst);
+	scenario = mf_flee_scenario_create(inst, args.seed, &err);
+	if (!scenario) {
+		status = err.code;
+		goto done;
+	}
+	struct sigaction action = {.sa_handler = on_signal};
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+
+	double cpu_seconds = 0;
+	uint64_t steps = 0;
+	for (int k = 0; k < args.replicates; k++) {
+		struct replicate_result r = {0};
+		replicate_path(base, args.replicates, k, path, sizeof(path));
+		if ((status = run_replicate(inst, scenario, &args, k, path, &r, &err)) != MF_OK)
+			goto done;
+		written++;
+		cpu_seconds += r.wall * r.threads;
+		steps += r.agent_steps;
+		if (!args.quiet)
+			printf("replicate %d: %lld agents, %d days, %.3f s on %d threads, "
+			       "%.3g agent-days per CPU-second -> %s\n",
+			       k, (long long)r.agents, r.days, r.wall, r.threads,
+			       r.wall > 0 ? (double)r.agent_steps / (r.wall * r.threads) : 0.0, path);
+	}
+	if (!args.quiet && args.replicates > 1)
+		printf("%d replicates: %.3g agent-days per CPU-second overall\n", args.replicates,
+		       cpu_seconds > 0 ? (double)steps / cpu_seconds : 0.0);
+done:
+	if (status != MF_OK) {
+		/* Nothing written on failure: drop the replicates already done. */
+		for (int k = 0; k < written; k++) {
+			replicate_path(base, args.replicates, k, path, sizeof(path));
+			unlink(path);
+		}
+		mf_cli_print_error(&err);
+	}
+	mf_flee_scenario_destroy(scenario);
+	mf_flee_destroy(inst);
+	return exit_code_of(status);
+}
+
+/* ---- validate ---- */
+
+static void validate_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migflow validate RUN.h5 [RUN.h5 ...] DIR [options]\n\n"
+		"Scores runs of the FLEE instance in DIR against its UNHCR camp data with\n"
+		"FLEE's averaged relative difference (ARD), per day and its mean, normal and\n"
+		"rescaled (registration corrections applied). Stores ard(time),\n"
+		"ard_rescaled(time) and the attributes ard_mean, ard_rescaled_mean in each run\n"
+		"file, and prints the means (and their average over several runs).\n\n"
+		"options:\n"
+		"      --no-store        only print; leave the run files as they are\n"
+		"      --quiet           print only the final figures\n"
+		"  -h, --help            this help\n");
+}
+
+static bool is_directory(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int mf_cli_validate(int argc, char **argv)
+{
+	const char **positional = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*positional));
+	if (!positional) {
+		fprintf(stderr, "migflow validate: error: out of memory\n");
+		return EXIT_FAILURE_RUN;
+	}
+	int n = 0;
+	bool store = true, quiet = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			validate_usage(stdout);
+			free(positional);
+			return EXIT_OK;
+		} else if (strcmp(a, "--no-store") == 0) {
+			store = false;
+		} else if (strcmp(a, "--quiet") == 0) {
+			quiet = true;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "migflow validate: error: unknown option '%s'\n", a);
+			validate_usage(stderr);
+			free(positional);
+			return EXIT_USAGE;
+		} else {
+			positional[n++] = a;
+		}
+	}
+	if (n < 2) {
+		fprintf(stderr, "migflow validate: error: expected one or more run files and the "
+				"instance directory\n");
+		validate_usage(stderr);
+		free(positional);
+		return EXIT_USAGE;
+	}
+	const char *dir = positional[n - 1];
+	struct mf_error err = {0};
+	enum mf_status status = MF_OK;
+	struct mf_flee_instance *inst = NULL;
+	int runs = n - 1;
+	double sum = 0, sum_sq = 0, sum_rescaled = 0, sum_rescaled_sq = 0;
+	if (!is_directory(dir)) {
+		status = mf_error_set(&err, MF_ERR_INPUT, "%s: not a FLEE instance directory", dir);
+		goto done;
+	}
+	for (int r = 0; r < runs; r++) {
+		const char *path = positional[r];
+		int scale;
+		if ((status = mf_flee_run_agent_scale(path, &scale, &err)) != MF_OK)
+			goto done;
+		if (!inst || inst->settings.hasten != scale) {
+			mf_flee_destroy(inst);
+			if (!(inst = mf_flee_load_scaled(dir, scale, &err))) {
+				status = err.code;
+				goto done;
+			}
+		}
+		struct mf_flee_ard ard;
+		if ((status = mf_flee_ard_of_run(path, inst, store, &ard, &err)) != MF_OK)
+			goto done;
+		if (!quiet)
+			printf("%s: ARD %.4f, rescaled %.4f (mean over %d days)%s\n", path, ard.mean,
+			       ard.mean_rescaled, ard.days, store ? "; stored in the file" : "");
+		sum += ard.mean;
+		sum_sq += ard.mean * ard.mean;
+		sum_rescaled += ard.mean_rescaled;
+		sum_rescaled_sq += ard.mean_rescaled * ard.mean_rescaled;
+		mf_flee_ard_free(&ard);
+	}
+	double mean = sum / runs, mean_rescaled = sum_rescaled / runs;
+	if (runs > 1) {
+		double sd = sqrt(fmax(0, (sum_sq - runs * mean * mean) / (runs - 1)));
+		double sd_rescaled =
+			sqrt(fmax(0, (sum_rescaled_sq - runs * mean_rescaled * mean_rescaled) / (runs - 1)));
+		printf("mean of %d runs: ARD %.4f (sd %.4f), rescaled %.4f (sd %.4f)\n", runs, mean, sd,
+		       mean_rescaled, sd_rescaled);
+	} else if (quiet) {
+		printf("ARD %.4f, rescaled %.4f\n", mean, mean_rescaled);
+	}
+done:
+	if (status != MF_OK)
+		mf_cli_print_error(&err);
+	mf_flee_destroy(inst);
+	free(positional);
+	return exit_code_of(status);
+}
