@@ -19,3 +19,13 @@ fi
 ninja -C build-sanitize >/dev/null
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	meson test -C build-sanitize --print-errorlogs --num-processes 2 --no-suite slow
+
+# The MPI build (-Dmpi=enabled, OpenMPI): `mpirun -np 2 migflow batch
+# scenarios/batch-example.yaml` must give the data of the serial batch (run
+# by the build above).
+if [[ ! -f build-mpi/build.ninja ]]; then
+	meson setup build-mpi --buildtype=release -Dmpi=enabled -Dwerror=true >/dev/null
+fi
+ninja -C build-mpi >/dev/null
+MIGFLOW_SERIAL_BINARY="$PWD/build/src/cli/migflow" \
+	meson test -C build-mpi --print-errorlogs --suite mpi

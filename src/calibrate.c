@@ -174,19 +174,32 @@ enum mf_status mf_calibrate(struct mf_scenario_source *source, const struct mf_t
 		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		gsl_vector_set(start, (size_t)i, to_search(&base->free[i], base->free[i].start));
-		gsl_vector_set(step, (size_t)i, 0.5);
-	}
 	gsl_multimin_function function = {.f = objective, .n = (size_t)n, .params = &s};
 	gsl_error_handler_t *previous = gsl_set_error_handler_off();
-	gsl_multimin_fminimizer_set(minimizer, &function, start, step);
 	double tolerance = options->tolerance > 0 ? options->tolerance : 1e-3;
-	while (s.status == MF_OK && s.evaluations < options->max_evaluations) {
-		if (gsl_multimin_fminimizer_iterate(minimizer) != GSL_SUCCESS)
-			break;
-		if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(minimizer), tolerance) == GSL_SUCCESS)
-			break;
+	/* Nelder-Mead may shrink onto a point that is not a minimum: restart
+	 * from the best point with a fresh simplex until a restart no longer
+	 * improves it (or the evaluations run out). */
+	double step_size = 0.5, previous_best = GSL_POSINF;
+	for (int round = 0; round < 4 && s.status == MF_OK && s.evaluations < options->max_evaluations; round++) {
+		if (round > 0) {
+			if (!(result->objective < previous_best * (1 - 1e-3)))
+				break;
+			for (int i = 0; i < n; i++)
+				gsl_vector_set(start, (size_t)i, to_search(&base->free[i], result->values[i]));
+			step_size /= 2;
+		}
+		previous_best = result->objective;
+		gsl_vector_set_all(step, step_size);
+		gsl_multimin_fminimizer_set(minimizer, &function, start, step);
+		while (s.status == MF_OK && s.evaluations < options->max_evaluations) {
+			if (gsl_multimin_fminimizer_iterate(minimizer) != GSL_SUCCESS)
+				break;
+			if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(minimizer), tolerance) == GSL_SUCCESS)
+				break;
+		}
 	}
 	gsl_set_error_handler(previous);
 	status = s.status;

@@ -1,5 +1,7 @@
 /* Phase 1 of the day: apply the scenario's events due today and advance
  * security ramps; rebuild the derived tables once if anything changed. */
+#include <string.h>
+
 #include "world.h"
 
 static void apply(struct mf_sim *sim, const struct mf_event *e)
@@ -59,7 +61,8 @@ static void apply(struct mf_sim *sim, const struct mf_event *e)
 	case MF_EVENT_SOURCE_RATE:
 		for (int s = 0; s < sim->scenario->n_sources; s++) {
 			const struct mf_source *src = &sim->scenario->sources[s];
-			if ((e->source_place < 0 || e->source_place == src->place) &&
+			if ((!e->source_name[0] || strcmp(e->source_name, src->name) == 0) &&
+			    (e->source_place < 0 || e->source_place == src->place) &&
 			    (e->source_intent < 0 || e->source_intent == (int)src->intent))
 				w->source_multiplier[s] = e->value;
 		}

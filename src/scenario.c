@@ -741,7 +741,7 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 		[MF_EVENT_HAZARD] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "multiplier", "death_per_day", "death_per_crossing"},
 		[MF_EVENT_INTERCEPTION] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "probability"},
 		[MF_EVENT_CONVOY] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "departs"},
-		[MF_EVENT_SOURCE_RATE] = {"date", "kind", "place", "intent", "multiplier"},
+		[MF_EVENT_SOURCE_RATE] = {"date", "kind", "source", "place", "intent", "multiplier"},
 	};
 	int n_keys = 0;
 	while (n_keys < 12 && keys[e->kind][n_keys])
@@ -775,6 +775,23 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 		return 0;
 	}
 	case MF_EVENT_SOURCE_RATE:
+		FIELD(field, "%s.source", where);
+		if ((value = yt_get(m, "source"))) {
+			if (yt_string(r->doc, value, field, e->source_name, sizeof(e->source_name), r->err) < 0)
+				return -1;
+			bool known = false;
+			for (int k = 0; k < r->s->n_sources; k++)
+				known |= strcmp(r->s->sources[k].name, e->source_name) == 0;
+			if (!known) {
+				const char *names[256];
+				int n = r->s->n_sources < 256 ? r->s->n_sources : 256;
+				for (int k = 0; k < n; k++)
+					names[k] = r->s->sources[k].name;
+				const char *hint = mf_text_suggest(e->source_name, names, n);
+				return fail(r, value, field, "no source named '%s'%s%s%s", e->source_name,
+					    hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+			}
+		}
 		FIELD(field, "%s.place", where);
 		if ((value = yt_get(m, "place")) && read_place(r, value, field, &e->source_place) < 0)
 			return -1;
@@ -787,7 +804,8 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 		FIELD(field, "%s.multiplier", where);
 		if (yt_number(r->doc, value, field, 0, 1e4, &e->value, r->err) < 0)
 			return -1;
-		snprintf(e->target, sizeof(e->target), "sources%s%s%s%s",
+		snprintf(e->target, sizeof(e->target), "sources%s%s%s%s%s%s",
+			 e->source_name[0] ? " named " : "", e->source_name,
 			 e->source_place >= 0 ? " at " : "",
 			 e->source_place >= 0 ? r->s->graph->places[e->source_place].id : "",
 			 e->source_intent >= 0 ? " of intent " : "",

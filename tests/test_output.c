@@ -1,6 +1,7 @@
 /* Tests of the HDF5 output: write a tiny run by hand, read it back with the
  * HDF5 C API, and check the file lifecycle (exists, force, discard, short
- * runs). */
+ * runs); ensembles (replicate dimension, statistics), tables, and batch
+ * files assembled from run files. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1021,6 +1023,559 @@ static void test_hdf5_failure_is_reported(void **state)
 	assert_int_equal(rmdir(path), 0);
 }
 
+/* --- ensembles ---------------------------------------------------------------- */
+
+#define REPLICATES 3
+
+/* The value of an ensemble test: value_of plus a replicate offset. */
+static int64_t replicate_value(int replicate, int series, int day, size_t index)
+{
+	return value_of(series, day, index) + (int64_t)replicate * 100000000;
+}
+
+static void fill_replicate_day(struct fixture *fx, int replicate, int day)
+{
+	fx->counts.day = day;
+	for (int s = 0; s < SERIES_COUNT; s++) {
+		int64_t *row = day_row(&fx->counts, s);
+		size_t n = row_length(s, N_MONITORS);
+		for (size_t i = 0; i < n; i++)
+			row[i] = replicate_value(replicate, s, day, i);
+	}
+}
+
+/* Writes an ensemble of `replicates` with `days` days each; finishes when
+ * stats is given. */
+static struct mf_output *write_ensemble(struct fixture *fx, const char *path,
+					const struct mf_output_info *info,
+					struct mf_error *err)
+{
+	struct mf_output *out = mf_output_create(path, true, info, err);
+	assert_non_null(out);
+	for (int r = 0; r < info->replicates; r++)
+		for (int day = 0; day < info->days; day++) {
+			fill_replicate_day(fx, r, day);
+			assert_int_equal(mf_output_write_day(out, &fx->counts, err), MF_OK);
+		}
+	return out;
+}
+
+static void test_replicate_layout(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_SIZE];
+	path_in(fx, "ensemble.h5", path, sizeof(path));
+	struct mf_output_info info = fx->info;
+	info.replicates = REPLICATES;
+	info.days = 70; /* more than one block */
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_output *out = write_ensemble(fx, path, &info, &err);
+	struct mf_run_stats stats = {.agent_steps = 3000, .wall_seconds = 2.0};
+	assert_int_equal(mf_output_finish(out, &stats, &err), MF_OK);
+	assert_false(partial_exists(path));
+
+	hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	assert_true(file >= 0);
+	for (int s = 0; s < SERIES_COUNT; s++) {
+		size_t row = row_length(s, N_MONITORS);
+		hsize_t dims[4] = {REPLICATES, 70, 0, 0};
+		int rank = 2;
+		if (s == OCCUPANCY || s == MONITOR_PASSES) {
+			dims[2] = s == OCCUPANCY ? N_PLACES : N_MONITORS;
+			dims[3] = s == OCCUPANCY ? MF_INTENT_COUNT : MF_DIR_COUNT;
+			rank = 4;
+		} else if (row > 1) {
+			dims[2] = row;
+			rank = 3;
+		}
+		int64_t *values = read_int64(file, series_names[s], rank, dims);
+		for (int r = 0; r < REPLICATES; r++)
+			for (int day = 0; day < 70; day++)
+				for (size_t i = 0; i < row; i++) {
+					int64_t got = values[((size_t)r * 70 + (size_t)day) * row + i];
+					if (got != replicate_value(r, s, day, i))
+						fail_msg("%s[%d][%d][%zu] = %lld", series_names[s], r, day,
+							 i, (long long)got);
+				}
+		free(values);
+		/* replicate, then the single run's dimensions. */
+		const char *dims_names[5] = {"replicate", NULL, NULL, NULL, NULL};
+		for (int a = 0; series_dims[s][a]; a++)
+			dims_names[a + 1] = series_dims[s][a];
+		assert_attached(file, series_names[s], dims_names);
+		hid_t dataset = H5Dopen2(file, series_names[s], H5P_DEFAULT);
+		hid_t dcpl = H5Dget_create_plist(dataset);
+		hsize_t chunk[4] = {0};
+		assert_int_equal(H5Pget_chunk(dcpl, 4, chunk), rank);
+		assert_int_equal(chunk[0], 1);
+		assert_true(chunk[1] >= 1 && chunk[1] <= 64);
+		assert_true(H5Pclose(dcpl) >= 0);
+		assert_true(H5Dclose(dataset) >= 0);
+	}
+	hid_t replicate = H5Dopen2(file, "replicate", H5P_DEFAULT);
+	assert_true(replicate >= 0);
+	assert_int_equal(H5DSis_scale(replicate), 1);
+	int32_t numbers[REPLICATES] = {-1, -1, -1};
+	assert_true(H5Dread(replicate, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+			    numbers) >= 0);
+	for (int r = 0; r < REPLICATES; r++)
+		assert_int_equal(numbers[r], r);
+	assert_has_attr(file, "replicate", "long_name", true);
+	assert_true(H5Dclose(replicate) >= 0);
+	const char *const statistics[] = {"mean", "p05", "p50", "p95"};
+	assert_labels(file, "statistic", 4, statistics);
+
+	int32_t replicates = 0;
+	uint64_t agent_steps = 0;
+	read_attr(file, "replicates", H5T_NATIVE_INT32, &replicates);
+	read_attr(file, "agent_steps", H5T_NATIVE_UINT64, &agent_steps);
+	assert_int_equal(replicates, REPLICATES);
+	assert_int_equal(agent_steps, 3000);
+	assert_has_attr(file, ".", "replicate", false);
+	assert_has_attr(file, ".", "wall_seconds", true);
+	assert_true(H5Fclose(file) >= 0);
+}
+
+/* A single run has no replicate or statistic dimension and no summaries. */
+static void test_single_run_has_no_ensemble_parts(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_SIZE];
+	path_in(fx, "single.h5", path, sizeof(path));
+	struct mf_run_stats stats = {.agent_steps = 1, .wall_seconds = 1.0};
+	struct mf_error err;
+	assert_int_equal(write_run(fx, path, &fx->info, DAYS, &stats, &err), MF_OK);
+	hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	assert_true(file >= 0);
+	const char *const absent[] = {"replicate", "statistic", "summary_occupancy",
+				      "summary_deaths"};
+	for (size_t i = 0; i < COUNT_OF(absent); i++)
+		assert_int_equal(H5Lexists(file, absent[i], H5P_DEFAULT), 0);
+	assert_has_attr(file, ".", "replicates", false);
+	assert_has_attr(file, ".", "replicate", true);
+	assert_true(H5Fclose(file) >= 0);
+}
+
+static void test_percentile_is_numpy_linear(void **state)
+{
+	(void)state;
+	/* numpy.percentile(values, q) for these, method "linear" (default). */
+	const double four[] = {1, 2, 3, 4};
+	assert_true(fabs(mf_output_percentile(four, 4, 0.05) - 1.15) < 1e-12);
+	assert_true(mf_output_percentile(four, 4, 0.5) == 2.5);
+	assert_true(fabs(mf_output_percentile(four, 4, 0.95) - 3.85) < 1e-12);
+	assert_true(mf_output_percentile(four, 4, 0) == 1);
+	assert_true(mf_output_percentile(four, 4, 1) == 4);
+	const double one[] = {7};
+	assert_true(mf_output_percentile(one, 1, 0.05) == 7);
+	assert_true(mf_output_percentile(one, 1, 0.95) == 7);
+	const double two[] = {0, 10};
+	assert_true(mf_output_percentile(two, 2, 0.05) == 0.5);
+	assert_true(mf_output_percentile(two, 2, 0.95) == 9.5);
+	const double five[] = {0, 10, 20, 30, 40};
+	assert_true(mf_output_percentile(five, 5, 0.05) == 2);
+	assert_true(mf_output_percentile(five, 5, 0.5) == 20);
+	assert_true(mf_output_percentile(five, 5, 0.95) == 38);
+	assert_true(isnan(mf_output_percentile(five, 0, 0.5)));
+}
+
+/* Reads a whole float64 dataset of n values; caller frees. */
+static double *read_doubles(hid_t file, const char *name, size_t n)
+{
+	hid_t dataset = H5Dopen2(file, name, H5P_DEFAULT);
+	assert_true(dataset >= 0);
+	hid_t type = H5Dget_type(dataset);
+	assert_true(H5Tequal(type, H5T_IEEE_F64LE) > 0);
+	hid_t space = H5Dget_space(dataset);
+	assert_int_equal(H5Sget_simple_extent_npoints(space), n);
+	double *values = calloc(n ? n : 1, sizeof(*values));
+	assert_non_null(values);
+	if (n)
+		assert_true(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+				    values) >= 0);
+	H5Sclose(space);
+	H5Tclose(type);
+	H5Dclose(dataset);
+	return values;
+}
+
+/* Five replicates whose values at every cell are a shuffle of
+ * 0, 10, 20, 30, 40 (plus the cell's own offset), so the statistics are
+ * known: mean 20, p05 2, p50 20, p95 38 above the offset. */
+static void test_replicate_statistics(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_SIZE];
+	path_in(fx, "statistics.h5", path, sizeof(path));
+	struct mf_output_info info = fx->info;
+	info.replicates = 5;
+	info.days = 3;
+	static const int order[5] = {3, 0, 4, 1, 2};
+	struct mf_error err;
+	struct mf_output *out = mf_output_create(path, false, &info, &err);
+	assert_non_null(out);
+	for (int r = 0; r < 5; r++)
+		for (int day = 0; day < info.days; day++) {
+			fx->counts.day = day;
+			for (int s = 0; s < SERIES_COUNT; s++) {
+				int64_t *row = day_row(&fx->counts, s);
+				for (size_t i = 0; i < row_length(s, N_MONITORS); i++)
+					row[i] = value_of(s, day, i) + 10 * order[r];
+			}
+			assert_int_equal(mf_output_write_day(out, &fx->counts, &err), MF_OK);
+		}
+	struct mf_run_stats stats = {.agent_steps = 5, .wall_seconds = 1.0};
+	assert_int_equal(mf_output_finish(out, &stats, &err), MF_OK);
+
+	hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	assert_true(file >= 0);
+	const int summarised[] = {OCCUPANCY, DEATHS, MONITOR_PASSES, INTERCEPTIONS,
+				  EXPULSIONS, RETURNS, DESTINATION_ARRIVALS};
+	const double above[4] = {20, 2, 20, 38};
+	for (size_t k = 0; k < COUNT_OF(summarised); k++) {
+		int s = summarised[k];
+		char name[64];
+		snprintf(name, sizeof(name), "summary_%s", series_names[s]);
+		size_t row = row_length(s, N_MONITORS);
+		double *values = read_doubles(file, name, 4 * 3 * row);
+		for (int stat = 0; stat < 4; stat++)
+			for (int day = 0; day < 3; day++)
+				for (size_t i = 0; i < row; i++) {
+					double got = values[((size_t)stat * 3 + (size_t)day) * row + i];
+					double expected = (double)value_of(s, day, i) + above[stat];
+					if (got != expected)
+						fail_msg("%s[%d][%d][%zu] = %.17g, expected %.17g", name,
+							 stat, day, i, got, expected);
+				}
+		free(values);
+		assert_has_attr(file, name, "units", true);
+		assert_has_attr(file, name, "long_name", true);
+		const char *dims[5] = {"statistic", NULL, NULL, NULL, NULL};
+		for (int a = 0; series_dims[s][a]; a++)
+			dims[a + 1] = series_dims[s][a];
+		assert_attached(file, name, dims);
+	}
+	/* Not every variable is summarised. */
+	assert_int_equal(H5Lexists(file, "summary_link_flow", H5P_DEFAULT), 0);
+	assert_true(H5Fclose(file) >= 0);
+}
+
+static void test_replicates_in_order(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_SIZE];
+	path_in(fx, "ensemble_short.h5", path, sizeof(path));
+	struct mf_output_info info = fx->info;
+	info.replicates = 3;
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_output *out = mf_output_create(path, true, &info, &err);
+	assert_non_null(out);
+	for (int r = 0; r < 2; r++)
+		for (int day = 0; day < DAYS; day++) {
+			fill_replicate_day(fx, r, day);
+			assert_int_equal(mf_output_write_day(out, &fx->counts, &err), MF_OK);
+		}
+	fill_replicate_day(fx, 2, 0);
+	assert_int_equal(mf_output_write_day(out, &fx->counts, &err), MF_OK);
+	struct mf_run_stats stats = {.agent_steps = 1, .wall_seconds = 1.0};
+	assert_int_equal(mf_output_finish(out, &stats, &err), MF_ERR_INTERNAL);
+	assert_non_null(strstr(err.message, "2 of 3 replicates"));
+	assert_false(exists(path));
+	assert_false(partial_exists(path));
+
+	/* A replicate's days in order; nothing after the last replicate. */
+	info.replicates = 1;
+	out = mf_output_create(path, true, &info, &err);
+	assert_non_null(out);
+	for (int day = 0; day < DAYS; day++) {
+		fill_replicate_day(fx, 0, day);
+		assert_int_equal(mf_output_write_day(out, &fx->counts, &err), MF_OK);
+	}
+	fill_replicate_day(fx, 1, 0);
+	assert_int_equal(mf_output_write_day(out, &fx->counts, &err), MF_ERR_INTERNAL);
+	assert_non_null(strstr(err.message, "last of 1 replicates"));
+	mf_output_discard(out);
+	assert_false(partial_exists(path));
+
+	info.replicates = -1;
+	assert_null(mf_output_create(path, true, &info, &err));
+	assert_int_equal(err.code, MF_ERR_INTERNAL);
+}
+
+/* --- tables and attributes ----------------------------------------------------- */
+
+static void test_table(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_SIZE];
+	path_in(fx, "table.h5", path, sizeof(path));
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_output *out = mf_output_create(path, false, &fx->info, &err);
+	assert_non_null(out);
+	const char *const labels[] = {"niger_outbound", "sea_arrivals", "libya_stock"};
+	const double observed[] = {1.5e6, 42279, 824131};
+	const double simulated[] = {1.49e6, 40000.5, 800000};
+	const char *const sources[] = {"IOM flow monitoring", "Ministero dell'Interno",
+				       "IOM DTM Libya \xc3\xa9t\xc3\xa9"};
+	const struct mf_table_column columns[] = {
+		{"target_observed", "observed value", "persons", MF_COLUMN_NUMBER, observed, NULL},
+		{"target_simulated", "replicate mean", "persons", MF_COLUMN_NUMBER, simulated, NULL},
+		{"target_source", "where the observation comes from", NULL, MF_COLUMN_TEXT, NULL,
+		 sources},
+	};
+	struct mf_table table = {"target", "calibration target", 3, labels, 3, columns};
+	assert_int_equal(mf_output_add_table(out, &table, &err), MF_OK);
+	assert_int_equal(mf_output_add_text_attribute(out, "calibration", "nelder-mead", &err),
+			 MF_OK);
+	for (int day = 0; day < DAYS; day++) {
+		fill_day(fx, &fx->info, day);
+		assert_int_equal(mf_output_write_day(out, &fx->counts, &err), MF_OK);
+	}
+	struct mf_run_stats stats = {.agent_steps = 1, .wall_seconds = 1.0};
+	assert_int_equal(mf_output_finish(out, &stats, &err), MF_OK);
+
+	hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	assert_true(file >= 0);
+	assert_labels(file, "target", 3, labels);
+	assert_labels(file, "target_source", 3, sources);
+	double *values = read_doubles(file, "target_simulated", 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(values[i] == simulated[i]);
+	free(values);
+	const char *const dims[] = {"target", NULL};
+	for (size_t c = 0; c < COUNT_OF(columns); c++) {
+		assert_attached(file, columns[c].name, dims);
+		assert_has_attr(file, columns[c].name, "long_name", true);
+		assert_has_attr(file, columns[c].name, "units", columns[c].units != NULL);
+	}
+	hid_t scale = H5Dopen2(file, "target", H5P_DEFAULT);
+	assert_int_equal(H5DSis_scale(scale), 1);
+	assert_string_attr(scale, "long_name", "calibration target");
+	assert_true(H5Dclose(scale) >= 0);
+	hid_t observed_set = H5Dopen2(file, "target_observed", H5P_DEFAULT);
+	assert_string_attr(observed_set, "units", "persons");
+	assert_true(H5Dclose(observed_set) >= 0);
+	assert_string_attr(file, "calibration", "nelder-mead");
+	assert_true(H5Fclose(file) >= 0);
+}
+
+static void test_table_errors(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_SIZE];
+	path_in(fx, "table_errors.h5", path, sizeof(path));
+	struct mf_error err;
+	const char *const labels[] = {"a", "b"};
+	const double numbers[] = {1, 2};
+	struct mf_table_column column = {"value", "a value", "1", MF_COLUMN_NUMBER, numbers, NULL};
+	struct mf_table table = {"row", "a row", 2, labels, 1, &column};
+
+	/* A name already in the file: the place dimension. */
+	struct mf_output *out = mf_output_create(path, true, &fx->info, &err);
+	assert_non_null(out);
+	table.dimension = "place";
+	assert_int_equal(mf_output_add_table(out, &table, &err), MF_ERR_INTERNAL);
+	assert_non_null(strstr(err.message, "already in the file"));
+	mf_output_discard(out);
+
+	/* A slash in a name, a column named as its dimension, a missing text. */
+	out = mf_output_create(path, true, &fx->info, &err);
+	table.dimension = "a/b";
+	assert_int_equal(mf_output_add_table(out, &table, &err), MF_ERR_INTERNAL);
+	mf_output_discard(out);
+	out = mf_output_create(path, true, &fx->info, &err);
+	table.dimension = "value";
+	assert_int_equal(mf_output_add_table(out, &table, &err), MF_ERR_INTERNAL);
+	assert_non_null(strstr(err.message, "used twice"));
+	mf_output_discard(out);
+	out = mf_output_create(path, true, &fx->info, &err);
+	const char *const texts[] = {"x", NULL};
+	struct mf_table_column text = {"note", "a note", NULL, MF_COLUMN_TEXT, NULL, texts};
+	table.dimension = "row";
+	table.columns = &text;
+	assert_int_equal(mf_output_add_table(out, &table, &err), MF_ERR_INTERNAL);
+	mf_output_discard(out);
+
+	/* The same attribute twice. */
+	out = mf_output_create(path, true, &fx->info, &err);
+	assert_int_equal(mf_output_add_text_attribute(out, "seed", "1", &err), MF_ERR_INTERNAL);
+	mf_output_discard(out);
+	assert_false(partial_exists(path));
+
+	/* An empty table is fine. */
+	out = mf_output_create(path, true, &fx->info, &err);
+	struct mf_table empty = {"nothing", "no rows", 0, NULL, 0, NULL};
+	assert_int_equal(mf_output_add_table(out, &empty, &err), MF_OK);
+	mf_output_discard(out);
+}
+
+/* --- batch files ------------------------------------------------------------------ */
+
+/* Every dataset of a (whole file or group) with its values, compared. */
+static void assert_same_dataset(hid_t a_group, hid_t b_group, const char *name)
+{
+	hid_t a = H5Dopen2(a_group, name, H5P_DEFAULT), b = H5Dopen2(b_group, name, H5P_DEFAULT);
+	assert_true(a >= 0);
+	assert_true(b >= 0);
+	hid_t a_type = H5Dget_type(a), b_type = H5Dget_type(b);
+	assert_true(H5Tequal(a_type, b_type) > 0);
+	hid_t a_space = H5Dget_space(a), b_space = H5Dget_space(b);
+	assert_int_equal(H5Sget_simple_extent_npoints(a_space), H5Sget_simple_extent_npoints(b_space));
+	size_t n = (size_t)H5Sget_simple_extent_npoints(a_space);
+	if (H5Tget_class(a_type) != H5T_STRING && n > 0) {
+		hid_t memory = H5Tget_native_type(a_type, H5T_DIR_ASCEND);
+		size_t size = H5Tget_size(memory);
+		char *x = calloc(n, size), *y = calloc(n, size);
+		assert_true(H5Dread(a, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+		assert_true(H5Dread(b, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, y) >= 0);
+		assert_memory_equal(x, y, n * size);
+		free(x);
+		free(y);
+		H5Tclose(memory);
+	}
+	hid_t a_plist = H5Dget_create_plist(a), b_plist = H5Dget_create_plist(b);
+	assert_int_equal(H5Pget_layout(a_plist), H5Pget_layout(b_plist));
+	H5Pclose(a_plist);
+	H5Pclose(b_plist);
+	H5Sclose(a_space);
+	H5Sclose(b_space);
+	H5Tclose(a_type);
+	H5Tclose(b_type);
+	H5Dclose(a);
+	H5Dclose(b);
+}
+
+static void test_batch_file(void **state)
+{
+	struct fixture *fx = *state;
+	char run[PATH_SIZE], ensemble[PATH_SIZE], batch[PATH_SIZE];
+	path_in(fx, "member_run.h5", run, sizeof(run));
+	path_in(fx, "member_ensemble.h5", ensemble, sizeof(ensemble));
+	path_in(fx, "batch.h5", batch, sizeof(batch));
+	struct mf_error err;
+	mf_error_clear(&err);
+	/* A member whose scenario text is larger than an attribute header. */
+	size_t size = 100000;
+	char *text = malloc(size + 1);
+	assert_non_null(text);
+	for (size_t i = 0; i < size; i++)
+		text[i] = (char)('a' + i % 26);
+	text[size] = '\0';
+	struct mf_scenario scenario = fx->scenario;
+	scenario.resolved_text = text;
+	struct mf_output_info info = fx->info;
+	info.scenario = &scenario;
+	struct mf_run_stats stats = {.agent_steps = 11, .wall_seconds = 0.25};
+	assert_int_equal(write_run(fx, run, &info, DAYS, &stats, &err), MF_OK);
+	info.replicates = REPLICATES;
+	struct mf_output *out = write_ensemble(fx, ensemble, &info, &err);
+	assert_int_equal(mf_output_add_text_attribute(out, "batch_key", "key 1", &err), MF_OK);
+	stats.agent_steps = 33;
+	assert_int_equal(mf_output_finish(out, &stats, &err), MF_OK);
+
+	struct mf_run_stats probed = {0};
+	char *key = NULL;
+	assert_int_equal(mf_output_probe(ensemble, "batch_key", &key, &probed, &err), MF_OK);
+	assert_string_equal(key, "key 1");
+	free(key);
+	assert_int_equal(probed.agent_steps, 33);
+	assert_true(probed.wall_seconds == 0.25);
+	assert_int_equal(mf_output_probe(run, "batch_key", &key, NULL, &err), MF_OK);
+	assert_null(key);
+
+	out = mf_output_create_batch(batch, false, &err);
+	assert_non_null(out);
+	assert_int_equal(mf_output_add_run(out, "members/single", run, &err), MF_OK);
+	assert_int_equal(mf_output_add_run(out, "members/ensemble", ensemble, &err), MF_OK);
+	stats.agent_steps = 44;
+	assert_int_equal(mf_output_finish(out, &stats, &err), MF_OK);
+	assert_false(partial_exists(batch));
+
+	hid_t file = H5Fopen(batch, H5F_ACC_RDONLY, H5P_DEFAULT);
+	assert_true(file >= 0);
+	int32_t flag = 0;
+	read_attr(file, "migflow_batch", H5T_NATIVE_INT32, &flag);
+	assert_int_equal(flag, 1);
+	assert_string_attr(file, "title", "migflow batch");
+	const char *const members[] = {"members/single", "members/ensemble"};
+	const char *const sources[] = {run, ensemble};
+	for (int m = 0; m < 2; m++) {
+		hid_t group = H5Gopen2(file, members[m], H5P_DEFAULT);
+		assert_true(group >= 0);
+		hid_t gcpl = H5Gget_create_plist(group);
+		unsigned order = 0;
+		assert_true(H5Pget_link_creation_order(gcpl, &order) >= 0);
+		assert_int_equal(order, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+		H5Pclose(gcpl);
+		hid_t source = H5Fopen(sources[m], H5F_ACC_RDONLY, H5P_DEFAULT);
+		assert_true(source >= 0);
+		for (int s = 0; s < SERIES_COUNT; s++) {
+			assert_same_dataset(source, group, series_names[s]);
+			const char *dims[5] = {NULL, NULL, NULL, NULL, NULL};
+			int first = m == 1 ? 1 : 0;
+			if (m == 1)
+				dims[0] = "replicate";
+			for (int a = 0; series_dims[s][a]; a++)
+				dims[first + a] = series_dims[s][a];
+			assert_attached(group, series_names[s], dims);
+			assert_has_attr(group, series_names[s], "units", true);
+		}
+		for (size_t t = 0; t < COUNT_OF(table_names); t++)
+			assert_same_dataset(source, group, table_names[t]);
+		assert_labels(group, "place", N_PLACES,
+			      (const char *const[]){"zinder", "agadez", "sabha"});
+		assert_string_attr(group, "scenario", text);
+		uint64_t steps = 0;
+		read_attr(group, "agent_steps", H5T_NATIVE_UINT64, &steps);
+		assert_int_equal(steps, m == 0 ? 11 : 33);
+		if (m == 1) {
+			assert_same_dataset(source, group, "summary_occupancy");
+			assert_string_attr(group, "batch_key", "key 1");
+			const char *dims[] = {"statistic", "time", "place", "intent", NULL};
+			assert_attached(group, "summary_occupancy", dims);
+		}
+		H5Fclose(source);
+		H5Gclose(group);
+	}
+	assert_true(H5Fclose(file) >= 0);
+	free(text);
+
+	/* A group twice, a missing run, a run file that is not complete. */
+	out = mf_output_create_batch(batch, true, &err);
+	assert_non_null(out);
+	assert_int_equal(mf_output_add_run(out, "members/x", run, &err), MF_OK);
+	assert_int_equal(mf_output_add_run(out, "members/x", run, &err), MF_ERR_INTERNAL);
+	mf_output_discard(out);
+	out = mf_output_create_batch(batch, true, &err);
+	char missing[PATH_SIZE];
+	path_in(fx, "missing.h5", missing, sizeof(missing));
+	assert_int_equal(mf_output_add_run(out, "members/y", missing, &err), MF_ERR_IO);
+	mf_output_discard(out);
+	assert_true(exists(batch)); /* the finished one is untouched */
+	assert_false(partial_exists(batch));
+	assert_int_equal(mf_output_probe(missing, NULL, NULL, NULL, &err), MF_ERR_IO);
+	/* An HDF5 file without `complete = 1`, as a killed writer leaves. */
+	char incomplete[PATH_SIZE];
+	path_in(fx, "incomplete.h5", incomplete, sizeof(incomplete));
+	hid_t bare = H5Fcreate(incomplete, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	assert_true(bare >= 0);
+	assert_true(H5Fclose(bare) >= 0);
+	assert_int_equal(mf_output_probe(incomplete, NULL, NULL, NULL, &err), MF_ERR_INPUT);
+	assert_non_null(strstr(err.message, "not a complete migflow file"));
+	unlink(incomplete);
+	/* A batch file refuses to become a run, and the other way round. */
+	out = mf_output_create_batch(batch, true, &err);
+	fill_day(fx, &fx->info, 0);
+	assert_int_equal(mf_output_write_day(out, &fx->counts, &err), MF_ERR_INTERNAL);
+	mf_output_discard(out);
+	out = mf_output_create(missing, false, &fx->info, &err);
+	assert_int_equal(mf_output_add_run(out, "members/z", run, &err), MF_ERR_INTERNAL);
+	mf_output_discard(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1038,6 +1593,14 @@ int main(void)
 		cmocka_unit_test(test_no_monitors),
 		cmocka_unit_test(test_large_scenario_text),
 		cmocka_unit_test(test_hdf5_failure_is_reported),
+		cmocka_unit_test(test_replicate_layout),
+		cmocka_unit_test(test_single_run_has_no_ensemble_parts),
+		cmocka_unit_test(test_percentile_is_numpy_linear),
+		cmocka_unit_test(test_replicate_statistics),
+		cmocka_unit_test(test_replicates_in_order),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_errors),
+		cmocka_unit_test(test_batch_file),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

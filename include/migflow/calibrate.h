@@ -1,7 +1,8 @@
 /* Calibration: fit a scenario's free parameters (its `calibrate:` block) so
  * that the replicate means of simulated quantities match observed targets.
- * Nelder-Mead (GSL's nmsimplex2) on parameters transformed to the real
- * line (logistic within bounds, on a log scale where asked), with common
+ * Nelder-Mead (GSL's nmsimplex2, restarted from the best point while that
+ * helps) on parameters transformed to the real line (logistic within
+ * bounds, on a log scale where asked), with common
  * random numbers: every evaluation runs the same replicates 0..R-1 of the
  * same seed, so the objective changes only with the parameters. */
 #ifndef MIGFLOW_CALIBRATE_H

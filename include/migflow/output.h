@@ -1,14 +1,25 @@
-/* Output: one HDF5 file per run, netCDF4-compatible so that
+/* Output: one HDF5 file per run or batch, netCDF4-compatible so that
  * xarray.open_dataset(path, engine="h5netcdf") opens it (MODEL.md 9).
  *
- * Dimensions (HDF5 dimension scales): time, place, link, monitoring_point,
- * direction, intent. Variables: occupancy(time, place, intent),
- * in_transit(time, link), link_flow(time, link), spawned(time, place),
- * arrivals(time, place), deaths(time, link), interceptions(time),
+ * A run file. Dimensions (HDF5 dimension scales): time, place, link,
+ * monitoring_point, direction, intent. Variables: occupancy(time, place,
+ * intent), in_transit(time, link), link_flow(time, link), spawned(time,
+ * place), arrivals(time, place), deaths(time, link), interceptions(time),
  * expulsions(time), returns(time), destination_arrivals(time),
  * monitor_passes(time, monitoring_point, direction), and the place and link
  * tables. Days are buffered and written in blocks. The file is written under
- * a temporary name (path + ".partial") and renamed on success. */
+ * a temporary name (path + ".partial") and renamed on success.
+ *
+ * An ensemble (mf_output_info.replicates = N >= 1) adds a leading
+ * `replicate` dimension (coordinate 0 .. N-1) to every variable along time,
+ * and, computed at mf_output_finish, a `statistic` dimension (mean, p05, p50,
+ * p95) with summary_<variable>(statistic, time, ...) in float64 for
+ * occupancy, deaths, monitor_passes, interceptions, expulsions, returns and
+ * destination_arrivals. Percentiles interpolate linearly between order
+ * statistics (mf_output_percentile, numpy's default method).
+ *
+ * A batch file (mf_output_create_batch) holds finished run files copied into
+ * groups (mf_output_add_run) and small tables (mf_output_add_table). */
 #ifndef MIGFLOW_OUTPUT_H
 #define MIGFLOW_OUTPUT_H
 
@@ -24,12 +35,16 @@ struct mf_output_info {
 	const struct mf_scenario *scenario; /* network, monitors, start, text */
 	int days;              /* length of the time dimension */
 	uint64_t seed;
-	uint32_t replicate;
+	uint32_t replicate;    /* single run: its replicate number */
 	int threads;
+	/* 0: a single run, no replicate dimension (the `replicate` attribute
+	 * says which). N >= 1: replicates 0 .. N-1, written one after the
+	 * other (each day 0 .. days-1 in turn); `replicate` is then unused. */
+	int replicates;
 };
 
 struct mf_run_stats {
-	uint64_t agent_steps;  /* agents x days actually stepped */
+	uint64_t agent_steps;  /* agents x days actually stepped (all replicates) */
 	double wall_seconds;   /* whole run */
 };
 
@@ -40,18 +55,91 @@ struct mf_output *mf_output_create(const char *path, bool force,
 				   const struct mf_output_info *info,
 				   struct mf_error *err);
 
-/* Buffers one day's counts (days must come in order 0, 1, 2, ...). */
+/* Buffers one day's counts. Days come in order 0, 1, 2, ... days-1; in an
+ * ensemble, replicate 0's days, then replicate 1's, and so on. */
 enum mf_status mf_output_write_day(struct mf_output *out,
 				   const struct mf_day_counts *counts,
 				   struct mf_error *err);
 
-/* Flushes, writes run statistics, closes and renames the file into place.
- * Frees out in every case; on failure it also removes the partial file. */
+/* A small table along a new dimension, for reports (calibration, batch
+ * members). Every column is a variable along `dimension` holding n_rows
+ * values; the labels are the dimension's coordinate. */
+enum mf_column_kind {
+	MF_COLUMN_NUMBER, /* float64 */
+	MF_COLUMN_TEXT,   /* variable-length UTF-8 strings */
+};
+
+struct mf_table_column {
+	const char *name;        /* variable name, unique in the file */
+	const char *long_name;   /* required */
+	const char *units;       /* NULL: no units attribute */
+	enum mf_column_kind kind;
+	const double *numbers;   /* MF_COLUMN_NUMBER: n_rows values */
+	const char *const *texts;/* MF_COLUMN_TEXT: n_rows strings, none NULL */
+};
+
+struct mf_table {
+	const char *dimension;   /* name of the new dimension, unique in the file */
+	const char *long_name;   /* of the dimension */
+	int n_rows;              /* >= 0 */
+	const char *const *labels; /* n_rows row labels (the coordinate) */
+	int n_columns;
+	const struct mf_table_column *columns;
+};
+
+/* Writes a table into a run or batch file (any time before
+ * mf_output_finish). The data are copied; the caller keeps table. Names
+ * must not clash with anything in the file and must not contain '/'
+ * (MF_ERR_INTERNAL otherwise). The file stays usable after a failure
+ * (MF_ERR_IO, MF_ERR_NOMEM) only in the sense that it can be discarded. */
+enum mf_status mf_output_add_table(struct mf_output *out,
+				   const struct mf_table *table,
+				   struct mf_error *err);
+
+/* Adds a global (root) string attribute, any time before mf_output_finish.
+ * A name already written is an error (MF_ERR_INTERNAL). */
+enum mf_status mf_output_add_text_attribute(struct mf_output *out,
+					    const char *name, const char *value,
+					    struct mf_error *err);
+
+/* Flushes, computes the ensemble statistics, writes run statistics, closes
+ * and renames the file into place. Frees out in every case; on failure it
+ * also removes the partial file. */
 enum mf_status mf_output_finish(struct mf_output *out,
 				const struct mf_run_stats *stats,
 				struct mf_error *err);
 
 /* Closes and removes the partial file; frees out. Accepts NULL. */
 void mf_output_discard(struct mf_output *out);
+
+/* Starts a batch file at path (path.partial until finished): root
+ * attributes title, Conventions, engine, engine_version and
+ * migflow_batch = 1; mf_output_finish adds agent_steps, wall_seconds,
+ * created and complete = 1. Refuses an existing file unless force. */
+struct mf_output *mf_output_create_batch(const char *path, bool force,
+					 struct mf_error *err);
+
+/* Copies the finished run file run_path into the batch file as the group
+ * group_path ("members/baseline_p0": groups on the way are created):
+ * every dataset with its chunking, attributes and dimension scales, and
+ * the run's global attributes as the group's attributes, so that
+ * xarray.open_dataset(path, group=group_path, engine="h5netcdf") reads it
+ * as it reads the run file. Data are copied in bounded blocks. */
+enum mf_status mf_output_add_run(struct mf_output *out, const char *group_path,
+				 const char *run_path, struct mf_error *err);
+
+/* Reads what a finished run file says about itself: its agent_steps and
+ * wall_seconds into stats (may be NULL) and, when text_name is not NULL, a
+ * copy of that string attribute into *text (NULL if absent; caller frees).
+ * MF_ERR_INPUT when path is not a complete migflow file, MF_ERR_IO when it
+ * cannot be read. */
+enum mf_status mf_output_probe(const char *path, const char *text_name,
+			       char **text, struct mf_run_stats *stats,
+			       struct mf_error *err);
+
+/* Percentile q (0 <= q <= 1) of n >= 1 sorted values by linear
+ * interpolation between the order statistics at (n - 1) q, computed exactly
+ * as numpy.percentile / numpy.quantile do by default (method "linear"). */
+double mf_output_percentile(const double *sorted, int n, double q);
 
 #endif

@@ -89,6 +89,7 @@ struct mf_event {
 	int *places;
 	int n_links;           /* link events: links affected */
 	int *links;
+	char source_name[MF_NAME_MAX]; /* SOURCE_RATE: "" = any */
 	int source_place;      /* SOURCE_RATE: -1 = any */
 	int source_intent;     /* SOURCE_RATE: -1 = any */
 	double value;          /* level, capacity, factor, fare, probability ... */

@@ -19,6 +19,11 @@ enum {
 
 int mf_cli_run(int argc, char **argv);
 int mf_cli_check(int argc, char **argv);
+int mf_cli_batch(int argc, char **argv);
+int mf_cli_compare(int argc, char **argv);
+
+/* Exit code for a library status (shared by run, batch and compare). */
+int mf_cli_exit_code(enum mf_status status);
 int mf_cli_calibrate(int argc, char **argv);
 
 /* Prints an error from the library as "migflow: error: file:line:col: ...". */
@@ -35,6 +40,9 @@ struct run_summary {
 	int64_t interceptions, interceptions_window;
 	int64_t expulsions, expulsions_window;
 	int64_t spawned_window;
+	/* Set by summary_finish at the end of the run: */
+	struct mf_totals totals;
+	int64_t *present_by_country; /* [country] at the end of the last day */
 };
 
 int summary_init(struct run_summary *s, const struct mf_scenario *scenario);
@@ -47,6 +55,16 @@ int summary_write_json(const char *path, const struct run_summary *s,
 		       const struct mf_totals *totals, int days, uint64_t seed, int threads,
 		       double wall_seconds);
 void summary_free(struct run_summary *s);
+/* Records the totals and the stocks at the end of the run (last_day). */
+void summary_finish(struct run_summary *s, const struct mf_scenario *scenario,
+		    const struct mf_day_counts *last_day, const struct mf_totals *totals);
+/* An ensemble of n replicates (each finished): mean and 5th-95th
+ * percentiles across replicates. */
+void summary_print_ensemble(FILE *out, const struct run_summary *s, int n,
+			    const struct mf_scenario *scenario, double wall_seconds,
+			    int threads);
+int summary_write_json_ensemble(const char *path, const struct run_summary *s, int n,
+				int days, uint64_t seed, int threads, double wall_seconds);
 
 /* A progress line on stderr, redrawn a few times a second. */
 struct progress {

@@ -12,11 +12,13 @@ static void usage(FILE *out)
 		"(Central Sahel - Libya - Central Mediterranean)\n\n"
 		"usage:\n"
 		"  migflow run SCENARIO [-o FILE] [--seed N] [--days N] [--threads N]\n"
-		"              [--replicate K] [--agent-scale N] [--force] [--quiet]\n"
-		"              [--summary-json FILE]\n"
+		"              [--replicate K | --replicates N] [--agent-scale N] [--force]\n"
+		"              [--quiet] [--summary-json FILE]\n"
 		"  migflow check SCENARIO [--resolved]\n"
 		"  migflow calibrate SCENARIO [--targets FILE] [-o OUT.yaml] [--replicates N]\n"
 		"              [--max-evals N] [--seed N] [--agent-scale N]\n"
+		"  migflow batch BATCH.yaml [-o OUT.h5] [--force] [--quiet] [--threads N]\n"
+		"  migflow compare BASE.h5 ALT.h5 [--from DATE] [--to DATE] [--json FILE] [--png FILE]\n"
 		"  migflow flee DIR [-o FILE] [--seed N] [--replicates N] [--days N] [--threads N]\n"
 		"              [--hasten N] [--force] [--quiet]\n"
 		"  migflow validate RUN.h5 [RUN.h5 ...] DIR [--no-store] [--quiet]\n"
@@ -25,6 +27,8 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  run       simulate a scenario and write its results to an HDF5 file\n"
 		"  check     validate a scenario without running it; summarise or resolve it\n"
+		"  batch     run scenarios x a parameter sweep x replicates into one HDF5 file\n"
+		"  compare   the key indicators of two runs, their difference and its interval\n"
 		"  calibrate fit a scenario's free parameters to observed targets\n"
 		"  flee      run a FLEE instance (input_csv/, source_data/, simsetting.yml)\n"
 		"  validate  FLEE's averaged relative difference of a run against UNHCR data\n\n"
@@ -51,6 +55,10 @@ int main(int argc, char **argv)
 		return mf_cli_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return mf_cli_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "batch") == 0)
+		return mf_cli_batch(argc - 1, argv + 1);
+	if (strcmp(argv[1], "compare") == 0)
+		return mf_cli_compare(argc - 1, argv + 1);
 	if (strcmp(argv[1], "calibrate") == 0)
 		return mf_cli_calibrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "flee") == 0)

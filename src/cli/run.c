@@ -11,6 +11,8 @@
  * removed. The only global of the program: signal handlers need one. */
 static volatile sig_atomic_t interrupted;
 
+#define REPLICATES_MAX 10000
+
 static void on_signal(int signal_number)
 {
 	(void)signal_number;
@@ -23,6 +25,8 @@ struct run_args {
 	uint64_t seed;
 	int days, threads, agent_scale;
 	uint32_t replicate;
+	bool has_replicate;
+	int replicates;       /* 0: a single run */
 };
 
 static void run_usage(FILE *out)
@@ -35,6 +39,8 @@ static void run_usage(FILE *out)
 		"      --seed N          random seed (default: the scenario's seed)\n"
 		"      --days N          simulate N days instead of the scenario's length\n"
 		"      --replicate K     replicate number (part of the random key; default 0)\n"
+		"      --replicates N    run replicates 0..N-1 into one file (a leading\n"
+		"                        replicate dimension, and summary_* statistics)\n"
 		"      --agent-scale N   persons per agent instead of the scenario's (faster, noisier)\n"
 		"      --threads N       OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
 		"      --force           overwrite an existing output file\n"
@@ -96,6 +102,12 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 			if (!parse_count(value, UINT32_MAX, &number))
 				goto bad_number;
 			args->replicate = (uint32_t)number;
+			args->has_replicate = true;
+			i++;
+		} else if (strcmp(a, "--replicates") == 0) {
+			if (!parse_count(value, REPLICATES_MAX, &number) || number < 1)
+				goto bad_number;
+			args->replicates = (int)number;
 			i++;
 		} else if (strcmp(a, "--agent-scale") == 0) {
 			if (!parse_count(value, 100000, &number) || number < 1)
@@ -124,12 +136,18 @@ bad_number:
 		fprintf(stderr, "migflow run: error: option '%s' expects a whole number%s, got '%s'\n", a,
 			strcmp(a, "--days") == 0 ? " in 1..60000"
 			: strcmp(a, "--threads") == 0 ? " in 1..1024"
-			: strcmp(a, "--agent-scale") == 0 ? " in 1..100000" : " >= 0",
+			: strcmp(a, "--agent-scale") == 0 ? " in 1..100000"
+			: strcmp(a, "--replicates") == 0 ? " in 1..10000" : " >= 0",
 			value ? value : "");
 		goto usage;
 	}
 	if (!args->scenario) {
 		fprintf(stderr, "migflow run: error: no scenario file given\n");
+		goto usage;
+	}
+	if (args->has_replicate && args->replicates) {
+		fprintf(stderr, "migflow run: error: give --replicate K (one replicate) or --replicates N "
+			"(replicates 0..N-1), not both\n");
 		goto usage;
 	}
 	return 0;
@@ -148,7 +166,7 @@ static void default_output(const char *scenario, char *out, size_t size)
 	snprintf(out, size, "%.*s.h5", (int)(n ? n : strlen(base)), base);
 }
 
-static int exit_code_of(enum mf_status status)
+int mf_cli_exit_code(enum mf_status status)
 {
 	switch (status) {
 	case MF_OK: return EXIT_OK;
@@ -157,6 +175,41 @@ static int exit_code_of(enum mf_status status)
 	case MF_ERR_CANCELLED: return EXIT_INTERRUPTED;
 	default: return EXIT_FAILURE_RUN;
 	}
+}
+
+/* Simulates one replicate into out, keeping its summary. */
+static enum mf_status run_replicate(const struct run_args *args, const struct mf_scenario *scenario,
+				    struct mf_sim *sim, struct mf_output *out,
+				    struct run_summary *summary, const char *output,
+				    struct mf_error *err)
+{
+	enum mf_status status = MF_OK;
+	struct progress progress;
+	struct mf_totals totals;
+	int days = mf_sim_days_total(sim);
+	progress_start(&progress, !args->quiet && isatty(STDERR_FILENO));
+	for (int day = 0; day < days; day++) {
+		if (interrupted) {
+			status = mf_error_set(err, MF_ERR_CANCELLED,
+					      "interrupted on day %d; %s was not written", day, output);
+			break;
+		}
+		if ((status = mf_sim_step(sim, err)) != MF_OK)
+			break;
+		const struct mf_day_counts *counts = mf_sim_day_counts(sim);
+		if ((status = mf_output_write_day(out, counts, err)) != MF_OK)
+			break;
+		summary_add_day(summary, scenario, counts);
+		mf_sim_totals(sim, &totals);
+		progress_update(&progress, scenario, day + 1, days, mf_sim_agents_alive(sim),
+				totals.agent_steps);
+	}
+	progress_finish(&progress);
+	if (status == MF_OK) {
+		mf_sim_totals(sim, &totals);
+		summary_finish(summary, scenario, mf_sim_day_counts(sim), &totals);
+	}
+	return status;
 }
 
 int mf_cli_run(int argc, char **argv)
@@ -174,9 +227,15 @@ int mf_cli_run(int argc, char **argv)
 	struct mf_scenario *scenario = NULL;
 	struct mf_sim *sim = NULL;
 	struct mf_output *out = NULL;
-	struct run_summary summary = {0};
+	int runs = args.replicates ? args.replicates : 1;
+	int summaries_ready = 0;
+	struct run_summary *summaries = calloc((size_t)runs, sizeof(*summaries));
 	enum mf_status status = MF_OK;
 
+	if (!summaries) {
+		status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
 	if (!args.force && access(output, F_OK) == 0) {
 		status = mf_error_set(&err, MF_ERR_EXISTS,
 				      "output file %s exists; use --force to overwrite it or -o to choose another",
@@ -196,65 +255,68 @@ int mf_cli_run(int argc, char **argv)
 		.threads = args.threads,
 		.days = args.days,
 	};
-	double started = progress_now();
-	sim = mf_sim_create(scenario, &options, &err);
-	if (!sim || summary_init(&summary, scenario) < 0) {
-		status = sim ? mf_error_set(&err, MF_ERR_NOMEM, "out of memory") : err.code;
-		goto done;
-	}
-	struct mf_output_info info = {
-		.scenario = scenario,
-		.days = mf_sim_days_total(sim),
-		.seed = options.seed,
-		.replicate = options.replicate,
-		.threads = mf_sim_threads(sim),
-	};
-	out = mf_output_create(output, args.force, &info, &err);
-	if (!out) {
-		status = err.code;
-		goto done;
-	}
 	struct sigaction action = {.sa_handler = on_signal};
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
 
-	struct progress progress;
-	progress_start(&progress, !args.quiet && isatty(STDERR_FILENO));
-	struct mf_totals totals;
-	int days = mf_sim_days_total(sim);
-	for (int day = 0; day < days; day++) {
-		if (interrupted) {
-			status = mf_error_set(&err, MF_ERR_CANCELLED,
-					      "interrupted on day %d; %s was not written", day, output);
-			break;
+	double started = progress_now();
+	uint64_t agent_steps = 0;
+	for (int r = 0; r < runs; r++) {
+		if (args.replicates)
+			options.replicate = (uint32_t)r;
+		mf_sim_destroy(sim);
+		sim = mf_sim_create(scenario, &options, &err);
+		if (!sim) {
+			status = err.code;
+			goto done;
 		}
-		if ((status = mf_sim_step(sim, &err)) != MF_OK)
-			break;
-		const struct mf_day_counts *counts = mf_sim_day_counts(sim);
-		if ((status = mf_output_write_day(out, counts, &err)) != MF_OK)
-			break;
-		summary_add_day(&summary, scenario, counts);
-		mf_sim_totals(sim, &totals);
-		progress_update(&progress, scenario, day + 1, days, mf_sim_agents_alive(sim),
-				totals.agent_steps);
+		if (summary_init(&summaries[r], scenario) < 0) {
+			summaries_ready = r + 1;
+			status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		summaries_ready = r + 1;
+		if (!out) {
+			struct mf_output_info info = {
+				.scenario = scenario,
+				.days = mf_sim_days_total(sim),
+				.seed = options.seed,
+				.replicate = options.replicate,
+				.threads = mf_sim_threads(sim),
+				.replicates = args.replicates,
+			};
+			out = mf_output_create(output, args.force, &info, &err);
+			if (!out) {
+				status = err.code;
+				goto done;
+			}
+		}
+		if (!args.quiet && args.replicates && isatty(STDERR_FILENO))
+			fprintf(stderr, "replicate %d of %d\n", r + 1, runs);
+		status = run_replicate(&args, scenario, sim, out, &summaries[r], output, &err);
+		if (status != MF_OK)
+			goto done;
+		agent_steps += summaries[r].totals.agent_steps;
 	}
-	progress_finish(&progress);
-	if (status != MF_OK)
-		goto done;
-	mf_sim_totals(sim, &totals);
 	double wall = progress_now() - started;
-	struct mf_run_stats stats = {.agent_steps = totals.agent_steps, .wall_seconds = wall};
+	struct mf_run_stats stats = {.agent_steps = agent_steps, .wall_seconds = wall};
 	status = mf_output_finish(out, &stats, &err);
 	out = NULL;
 	if (status != MF_OK)
 		goto done;
-	if (!args.quiet)
-		summary_print(stdout, &summary, scenario, mf_sim_day_counts(sim), &totals, wall,
-			      mf_sim_threads(sim));
+	int days = mf_sim_days_total(sim);
+	if (!args.quiet && args.replicates)
+		summary_print_ensemble(stdout, summaries, runs, scenario, wall, mf_sim_threads(sim));
+	else if (!args.quiet)
+		summary_print(stdout, &summaries[0], scenario, mf_sim_day_counts(sim),
+			      &summaries[0].totals, wall, mf_sim_threads(sim));
 	if (args.summary_json &&
-	    summary_write_json(args.summary_json, &summary, &totals, days, options.seed,
-			       mf_sim_threads(sim), wall) < 0) {
+	    (args.replicates ? summary_write_json_ensemble(args.summary_json, summaries, runs, days,
+							   options.seed, mf_sim_threads(sim), wall)
+			     : summary_write_json(args.summary_json, &summaries[0],
+						  &summaries[0].totals, days, options.seed,
+						  mf_sim_threads(sim), wall)) < 0) {
 		status = mf_error_set(&err, MF_ERR_IO, "cannot write %s: %s", args.summary_json,
 				      strerror(errno));
 		goto done;
@@ -265,8 +327,10 @@ done:
 	mf_output_discard(out);
 	if (status != MF_OK)
 		mf_cli_print_error(&err);
-	summary_free(&summary);
+	for (int r = 0; r < summaries_ready; r++)
+		summary_free(&summaries[r]);
+	free(summaries);
 	mf_sim_destroy(sim);
 	mf_scenario_destroy(scenario);
-	return exit_code_of(status);
+	return mf_cli_exit_code(status);
 }

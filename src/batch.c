@@ -1,0 +1,1140 @@
+/* Batches: scenarios x parameter sweep x replicates, one member file each,
+ * assembled into one HDF5 file (include/migflow/batch.h). */
+#include "migflow/batch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_qrng.h>
+
+#include "migflow/sim.h"
+#include "migflow/version.h"
+#include "text.h"
+#include "yamltree.h"
+
+#define MEMBERS_MAX 100000
+#define REPLICATES_MAX 10000
+#define SOBOL_DIMENSIONS_MAX 40 /* gsl_qrng_sobol's limit */
+#define PARAMETERS_MAX 64
+#define NAME_SIZE 128
+#define PATH_SIZE 1024
+#define WORK_SUFFIX ".work"
+
+enum parameter_kind {
+	PARAMETER_SCALAR,      /* a double of struct mf_parameters */
+	PARAMETER_SPEED,       /* speed_km_per_day.<mode> */
+	PARAMETER_WAIT,        /* wait_days.<kind>[.<intent>] */
+	PARAMETER_STAY,        /* stay_days.<country> */
+	PARAMETER_SOURCE_RATE, /* source_rate[.<place>[.<intent>]], a multiplier */
+};
+
+/* A parameter a batch sets, resolved from its name. */
+struct parameter {
+	char name[NAME_SIZE];
+	enum parameter_kind kind;
+	size_t offset;         /* SCALAR: offset in struct mf_parameters */
+	int mode;              /* SPEED */
+	int place_kind;        /* WAIT */
+	int intent;            /* WAIT, SOURCE_RATE: -1 = every intent */
+	char country[MF_NAME_MAX]; /* STAY */
+	char place[MF_ID_MAX]; /* SOURCE_RATE: "" = every place */
+	double min, max;
+};
+
+/* The scalar parameters with the ranges scenario files accept for them
+ * (the same as scenario.c's read_parameters). */
+static const struct {
+	const char *name;
+	size_t offset;
+	double min, max;
+} scalar_parameters[] = {
+	{"cost_per_usd", offsetof(struct mf_parameters, cost_per_usd), 0, 1e3},
+	{"cost_per_death_risk", offsetof(struct mf_parameters, cost_per_death_risk), 0, 1e6},
+	{"insecurity_cost", offsetof(struct mf_parameters, insecurity_cost), 0, 1e6},
+	{"displaced_insecurity_factor",
+	 offsetof(struct mf_parameters, displaced_insecurity_factor), 0, 1e3},
+	{"route_temperature", offsetof(struct mf_parameters, route_temperature), 1e-3, 1e3},
+	{"displacement_rate", offsetof(struct mf_parameters, displacement_rate), 0, 1},
+	{"safe_security", offsetof(struct mf_parameters, safe_security), 0, 1},
+	{"insecurity_hazard", offsetof(struct mf_parameters, insecurity_hazard), 0, 1},
+	{"closure_security", offsetof(struct mf_parameters, closure_security), 0, 1},
+	{"displaced_onward_per_day",
+	 offsetof(struct mf_parameters, displaced_onward_per_day), 0, 1},
+	{"displaced_return_per_day",
+	 offsetof(struct mf_parameters, displaced_return_per_day), 0, 1},
+	{"retry_after_interception",
+	 offsetof(struct mf_parameters, retry_after_interception), 0, 1},
+};
+
+#define SCALAR_COUNT (sizeof(scalar_parameters) / sizeof(*scalar_parameters))
+
+struct batch_scenario {
+	char path[PATH_SIZE];    /* as opened: relative to the batch file's directory */
+	char given[PATH_SIZE];   /* as written in the batch file */
+	char name[MF_NAME_MAX];  /* member name prefix */
+	uint64_t seed;           /* the seed its members use */
+	uint64_t text_hash;      /* of its resolved text and source files */
+};
+
+struct member {
+	char name[NAME_SIZE];
+	int scenario;
+	int point;               /* sweep point, -1 without a sweep */
+	char *parameters;        /* JSON object */
+	char *key;               /* what its data depend on */
+};
+
+struct mf_batch {
+	char path[PATH_SIZE];
+	char name[MF_NAME_MAX];
+	char *text;              /* the batch file as read */
+	int days;                /* 0: each scenario's */
+	int agent_scale;         /* 0: each scenario's */
+	bool has_seed;
+	uint64_t seed;
+	int replicates;
+	int n_scenarios;
+	struct batch_scenario *scenarios;
+	int n_fixed;             /* `parameters:`, the same for every member */
+	struct parameter fixed[PARAMETERS_MAX];
+	double fixed_values[PARAMETERS_MAX];
+	int n_swept;             /* the sweep's parameters */
+	struct parameter swept[PARAMETERS_MAX];
+	int n_points;            /* 0 without a sweep */
+	double *points;          /* [point * n_swept + parameter] */
+	int n_members;
+	struct member *members;
+};
+
+/* --- small helpers --------------------------------------------------------- */
+
+static char *copy_text(const char *text)
+{
+	size_t n = strlen(text) + 1;
+	char *copy = malloc(n);
+	if (copy)
+		memcpy(copy, text, n);
+	return copy;
+}
+
+static uint64_t fnv1a(uint64_t hash, const char *text)
+{
+	for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; c++) {
+		hash ^= *c;
+		hash *= UINT64_C(0x100000001b3);
+	}
+	return hash;
+}
+
+/* Letters, digits, '_', '-' and '.' (not first): safe as an HDF5 group and
+ * file name. */
+static bool valid_member_name(const char *name)
+{
+	if (!name[0] || name[0] == '.' || name[0] == '-')
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.'))
+			return false;
+	return true;
+}
+
+/* A growing string. */
+struct text {
+	char *data;
+	size_t length, capacity;
+	bool failed;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	if (t->failed)
+		return;
+	for (;;) {
+		va_list args;
+		va_start(args, fmt);
+		size_t room = t->capacity - t->length;
+		int n = vsnprintf(t->data ? t->data + t->length : NULL, t->data ? room : 0, fmt, args);
+		va_end(args);
+		if (n < 0) {
+			t->failed = true;
+			return;
+		}
+		if (t->data && (size_t)n < room) {
+			t->length += (size_t)n;
+			return;
+		}
+		size_t capacity = t->capacity ? 2 * t->capacity : 256;
+		while (capacity < t->length + (size_t)n + 1)
+			capacity *= 2;
+		char *data = realloc(t->data, capacity);
+		if (!data) {
+			t->failed = true;
+			return;
+		}
+		t->data = data;
+		t->capacity = capacity;
+	}
+}
+
+/* A JSON string literal of text. */
+static void text_add_json_string(struct text *t, const char *text)
+{
+	text_add(t, "\"");
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			text_add(t, "\\%c", *c);
+		else if (*c < 0x20)
+			text_add(t, "\\u%04x", *c);
+		else
+			text_add(t, "%c", *c);
+	}
+	text_add(t, "\"");
+}
+
+/* The shortest text that reads back as exactly value. */
+static void text_add_number(struct text *t, double value)
+{
+	char buffer[40];
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buffer, sizeof(buffer), "%.*g", digits, value);
+		if (strtod(buffer, NULL) == value)
+			break;
+	}
+	text_add(t, "%s", buffer);
+}
+
+/* --- reading the batch file -------------------------------------------------- */
+
+struct loader {
+	struct mf_batch *batch;
+	struct yt_doc *doc;
+	struct mf_error *err;
+	struct mf_scenario **loaded; /* [n_scenarios], for validation */
+};
+
+static int fail(struct loader *l, const struct yt_node *node, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(struct loader *l, const struct yt_node *node, const char *field,
+		const char *fmt, ...)
+{
+	char message[512];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	return yt_fail(l->doc, node, field, l->err, "%s", message);
+}
+
+static int read_scenarios(struct loader *l, const struct yt_node *list)
+{
+	struct mf_batch *b = l->batch;
+	if (yt_expect(l->doc, list, YT_SEQUENCE, "scenarios", l->err) < 0)
+		return -1;
+	if (list->n < 1)
+		return fail(l, list, "scenarios", "list at least one scenario file");
+	b->scenarios = calloc((size_t)list->n, sizeof(*b->scenarios));
+	l->loaded = calloc((size_t)list->n, sizeof(*l->loaded));
+	if (!b->scenarios || !l->loaded)
+		return mf_error_set(l->err, MF_ERR_NOMEM, "out of memory"), -1;
+	char dir[PATH_SIZE];
+	mf_text_copy(dir, sizeof(dir), b->path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	for (int i = 0; i < list->n; i++) {
+		const struct yt_node *item = list->items[i];
+		struct batch_scenario *s = &b->scenarios[i];
+		char field[64];
+		snprintf(field, sizeof(field), "scenarios[%d]", i);
+		const struct yt_node *path = item, *name = NULL;
+		if (item->kind == YT_MAPPING) {
+			static const char *const keys[] = {"path", "name"};
+			if (yt_check_keys(l->doc, item, keys, 2, field, l->err) < 0)
+				return -1;
+			path = yt_get(item, "path");
+			name = yt_get(item, "name");
+			if (!path)
+				return fail(l, item, field, "required key 'path' missing");
+		}
+		if (yt_string(l->doc, path, field, s->given, sizeof(s->given), l->err) < 0)
+			return -1;
+		if (!s->given[0])
+			return fail(l, path, field, "expected a scenario file name");
+		int n = snprintf(s->path, sizeof(s->path), "%s%s", s->given[0] == '/' ? "" : dir,
+				 s->given);
+		if (n < 0 || (size_t)n >= sizeof(s->path))
+			return fail(l, path, field, "path too long");
+		if (name) {
+			char name_field[80];
+			snprintf(name_field, sizeof(name_field), "%s.name", field);
+			if (yt_string(l->doc, name, name_field, s->name, sizeof(s->name), l->err) < 0)
+				return -1;
+			if (!valid_member_name(s->name))
+				return fail(l, name, name_field,
+					    "'%s': use letters, digits, '_', '-' and '.'", s->name);
+		} else {
+			const char *base = strrchr(s->given, '/');
+			base = base ? base + 1 : s->given;
+			size_t length = strcspn(base, ".");
+			if (length == 0 || length >= sizeof(s->name))
+				return fail(l, path, field, "cannot name a member after '%s': give `name:`",
+					    s->given);
+			memcpy(s->name, base, length);
+			s->name[length] = '\0';
+			if (!valid_member_name(s->name))
+				return fail(l, path, field,
+					    "cannot name a member after '%s' (letters, digits, '_', '-' "
+					    "and '.' only): give `name:`", s->given);
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(b->scenarios[j].name, s->name) == 0)
+				return fail(l, name ? name : path, field,
+					    "two scenarios are called '%s': give one a `name:`", s->name);
+		b->n_scenarios = i + 1;
+		if (access(s->path, R_OK) < 0)
+			return fail(l, path, field, "cannot read %s: %s", s->path, strerror(errno));
+		l->loaded[i] = mf_scenario_load(s->path, l->err);
+		if (!l->loaded[i]) {
+			/* The scenario's own error names its file:line:column; say which
+			 * entry of the batch led there. */
+			if (!l->err->file[0])
+				return fail(l, path, field, "%s", l->err->message);
+			return -1;
+		}
+		s->seed = b->has_seed ? b->seed : l->loaded[i]->seed;
+		s->text_hash = fnv1a(fnv1a(UINT64_C(0xcbf29ce484222325), l->loaded[i]->resolved_text),
+				     l->loaded[i]->source_text);
+	}
+	return 0;
+}
+
+/* Candidates for "did you mean" on an unknown parameter. */
+static const char *suggest_parameter(const char *name)
+{
+	static const char *candidates[SCALAR_COUNT + 4];
+	size_t n = 0;
+	for (size_t i = 0; i < SCALAR_COUNT; i++)
+		candidates[n++] = scalar_parameters[i].name;
+	candidates[n++] = "speed_km_per_day";
+	candidates[n++] = "wait_days";
+	candidates[n++] = "stay_days";
+	candidates[n++] = "source_rate";
+	char first[NAME_SIZE];
+	mf_text_copy(first, sizeof(first), name);
+	first[strcspn(first, ".")] = '\0';
+	return mf_text_suggest(first, candidates, (int)n);
+}
+
+static int index_of(const char *text, const char *(*name_of)(int), int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(text, name_of(i)) == 0)
+			return i;
+	return -1;
+}
+
+static const char *mode_name(int i) { return mf_link_mode_name((enum mf_link_mode)i); }
+static const char *kind_name(int i) { return mf_place_kind_name((enum mf_place_kind)i); }
+static const char *intent_name(int i) { return mf_intent_name((enum mf_intent)i); }
+
+/* Resolves a parameter name (the key node) and checks it against every
+ * scenario of the batch. */
+static int resolve_parameter(struct loader *l, const struct yt_node *key, const char *where,
+			     struct parameter *p)
+{
+	char field[NAME_SIZE + 64];
+	if (key->kind != YT_SCALAR)
+		return fail(l, key, where, "expected a parameter name");
+	snprintf(field, sizeof(field), "%s.%s", where, key->text);
+	if (!mf_text_copy(p->name, sizeof(p->name), key->text))
+		return fail(l, key, field, "name too long");
+	char parts[3][NAME_SIZE] = {"", "", ""};
+	int n_parts = 0;
+	for (const char *c = p->name; n_parts < 4;) {
+		size_t length = strcspn(c, ".");
+		if (n_parts == 3 || length >= NAME_SIZE)
+			return fail(l, key, field, "unknown parameter '%s'", p->name);
+		memcpy(parts[n_parts], c, length);
+		parts[n_parts++][length] = '\0';
+		if (!c[length])
+			break;
+		c += length + 1;
+	}
+	for (size_t i = 0; n_parts == 1 && i < SCALAR_COUNT; i++)
+		if (strcmp(parts[0], scalar_parameters[i].name) == 0) {
+			p->kind = PARAMETER_SCALAR;
+			p->offset = scalar_parameters[i].offset;
+			p->min = scalar_parameters[i].min;
+			p->max = scalar_parameters[i].max;
+			return 0;
+		}
+	if (strcmp(parts[0], "speed_km_per_day") == 0) {
+		p->kind = PARAMETER_SPEED;
+		p->mode = n_parts == 2 ? index_of(parts[1], mode_name, MF_MODE_COUNT) : -1;
+		if (p->mode < 0)
+			return fail(l, key, field, "expected speed_km_per_day.<mode> with mode road, "
+				    "desert or sea");
+		p->min = 1;
+		p->max = 5000;
+		return 0;
+	}
+	if (strcmp(parts[0], "wait_days") == 0) {
+		p->kind = PARAMETER_WAIT;
+		p->place_kind = n_parts >= 2 ? index_of(parts[1], kind_name, MF_PLACE_KIND_COUNT) : -1;
+		p->intent = n_parts == 3 ? index_of(parts[2], intent_name, MF_INTENT_COUNT) : -1;
+		if (p->place_kind < 0 || (n_parts == 3 && p->intent < 0))
+			return fail(l, key, field, "expected wait_days.<kind of place>[.<intent>] "
+				    "(kinds as in places.csv, intents circular, onward, displaced, return)");
+		p->min = 0;
+		p->max = 1e5;
+		return 0;
+	}
+	if (strcmp(parts[0], "stay_days") == 0) {
+		p->kind = PARAMETER_STAY;
+		if (n_parts != 2 || !mf_text_copy(p->country, sizeof(p->country), parts[1]))
+			return fail(l, key, field, "expected stay_days.<country>");
+		for (int s = 0; s < l->batch->n_scenarios; s++)
+			if (mf_graph_country_index(l->loaded[s]->graph, p->country) < 0)
+				return fail(l, key, field, "no country '%s' in the network of %s",
+					    p->country, l->batch->scenarios[s].given);
+		p->min = 1;
+		p->max = 1e5;
+		return 0;
+	}
+	if (strcmp(parts[0], "source_rate") == 0) {
+		p->kind = PARAMETER_SOURCE_RATE;
+		p->intent = -1;
+		if (n_parts >= 2 && !mf_text_copy(p->place, sizeof(p->place), parts[1]))
+			return fail(l, key, field, "place id too long");
+		if (n_parts == 3 && (p->intent = index_of(parts[2], intent_name, MF_INTENT_COUNT)) < 0)
+			return fail(l, key, field, "unknown intent '%s' (circular, onward, displaced, "
+				    "return)", parts[2]);
+		for (int s = 0; s < l->batch->n_scenarios; s++) {
+			const struct mf_scenario *scenario = l->loaded[s];
+			int place = p->place[0] ? mf_graph_place_index(scenario->graph, p->place) : -1;
+			if (p->place[0] && place < 0)
+				return fail(l, key, field, "no place '%s' in the network of %s", p->place,
+					    l->batch->scenarios[s].given);
+			int matching = 0;
+			for (int i = 0; i < scenario->n_sources; i++)
+				matching += (place < 0 || scenario->sources[i].place == place) &&
+					    (p->intent < 0 || (int)scenario->sources[i].intent == p->intent);
+			if (!matching)
+				return fail(l, key, field, "no source matches it in %s",
+					    l->batch->scenarios[s].given);
+		}
+		p->min = 0;
+		p->max = 1e3;
+		return 0;
+	}
+	const char *hint = suggest_parameter(p->name);
+	return fail(l, key, field,
+		    "unknown parameter '%s'%s%s%s; known: the scalars of a scenario's `parameters:` "
+		    "(e.g. displacement_rate, insecurity_cost, retry_after_interception), "
+		    "speed_km_per_day.<mode>, wait_days.<kind>[.<intent>], stay_days.<country>, "
+		    "source_rate[.<place>[.<intent>]]",
+		    p->name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+}
+
+/* Whether a parameter name is already set by the batch (fixed or swept). */
+static bool parameter_taken(const struct mf_batch *b, const char *name)
+{
+	for (int i = 0; i < b->n_fixed; i++)
+		if (strcmp(b->fixed[i].name, name) == 0)
+			return true;
+	for (int i = 0; i < b->n_swept; i++)
+		if (strcmp(b->swept[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static int read_fixed(struct loader *l, const struct yt_node *map)
+{
+	struct mf_batch *b = l->batch;
+	if (yt_expect(l->doc, map, YT_MAPPING, "parameters", l->err) < 0)
+		return -1;
+	if (map->n > PARAMETERS_MAX)
+		return fail(l, map, "parameters", "more than %d parameters", PARAMETERS_MAX);
+	for (int i = 0; i < map->n; i++) {
+		struct parameter *p = &b->fixed[b->n_fixed];
+		if (resolve_parameter(l, map->items[2 * i], "parameters", p) < 0)
+			return -1;
+		if (parameter_taken(b, p->name))
+			return fail(l, map->items[2 * i], "parameters", "'%s' given twice", p->name);
+		char field[NAME_SIZE + 16];
+		snprintf(field, sizeof(field), "parameters.%s", p->name);
+		if (yt_number(l->doc, map->items[2 * i + 1], field, p->min, p->max,
+			      &b->fixed_values[b->n_fixed], l->err) < 0)
+			return -1;
+		b->n_fixed++;
+	}
+	return 0;
+}
+
+static int read_grid(struct loader *l, const struct yt_node *map)
+{
+	struct mf_batch *b = l->batch;
+	if (yt_expect(l->doc, map, YT_MAPPING, "sweep.grid", l->err) < 0)
+		return -1;
+	if (map->n < 1 || map->n > PARAMETERS_MAX)
+		return fail(l, map, "sweep.grid", "give 1 to %d parameters, each with a list of values",
+			    PARAMETERS_MAX);
+	long points = 1;
+	for (int i = 0; i < map->n; i++) {
+		struct parameter *p = &b->swept[i];
+		if (resolve_parameter(l, map->items[2 * i], "sweep.grid", p) < 0)
+			return -1;
+		if (parameter_taken(b, p->name))
+			return fail(l, map->items[2 * i], "sweep.grid", "'%s' given twice", p->name);
+		b->n_swept = i + 1;
+		const struct yt_node *values = map->items[2 * i + 1];
+		char field[NAME_SIZE + 16];
+		snprintf(field, sizeof(field), "sweep.grid.%s", p->name);
+		if (yt_expect(l->doc, values, YT_SEQUENCE, field, l->err) < 0)
+			return -1;
+		if (values->n < 1)
+			return fail(l, values, field, "expected a list of at least one value");
+		points *= values->n;
+		if (points > MEMBERS_MAX)
+			return fail(l, values, field, "the grid has more than %d points", MEMBERS_MAX);
+	}
+	b->n_points = (int)points;
+	b->points = calloc((size_t)points * (size_t)b->n_swept, sizeof(double));
+	if (!b->points)
+		return mf_error_set(l->err, MF_ERR_NOMEM, "out of memory"), -1;
+	/* The last parameter varies fastest. */
+	for (int point = 0; point < b->n_points; point++) {
+		int rest = point;
+		for (int j = b->n_swept - 1; j >= 0; j--) {
+			const struct yt_node *values = map->items[2 * j + 1];
+			int k = rest % values->n;
+			rest /= values->n;
+			char field[NAME_SIZE + 32];
+			snprintf(field, sizeof(field), "sweep.grid.%s[%d]", b->swept[j].name, k);
+			if (yt_number(l->doc, values->items[k], field, b->swept[j].min, b->swept[j].max,
+				      &b->points[(size_t)point * (size_t)b->n_swept + (size_t)j],
+				      l->err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int read_sobol(struct loader *l, const struct yt_node *map)
+{
+	struct mf_batch *b = l->batch;
+	static const char *const keys[] = {"points", "bounds"};
+	if (yt_expect(l->doc, map, YT_MAPPING, "sweep.sobol", l->err) < 0 ||
+	    yt_check_keys(l->doc, map, keys, 2, "sweep.sobol", l->err) < 0)
+		return -1;
+	const struct yt_node *points = yt_get(map, "points"), *bounds = yt_get(map, "bounds");
+	if (!points || !bounds)
+		return fail(l, map, "sweep.sobol", "give `points:` (how many) and `bounds:` "
+			    "(parameter: [low, high])");
+	long n_points;
+	if (yt_integer(l->doc, points, "sweep.sobol.points", 1, MEMBERS_MAX, &n_points, l->err) < 0 ||
+	    yt_expect(l->doc, bounds, YT_MAPPING, "sweep.sobol.bounds", l->err) < 0)
+		return -1;
+	if (bounds->n < 1 || bounds->n > SOBOL_DIMENSIONS_MAX)
+		return fail(l, bounds, "sweep.sobol.bounds", "give 1 to %d parameters (GSL's Sobol "
+			    "sequence has at most %d dimensions)", SOBOL_DIMENSIONS_MAX,
+			    SOBOL_DIMENSIONS_MAX);
+	double low[SOBOL_DIMENSIONS_MAX], high[SOBOL_DIMENSIONS_MAX];
+	for (int i = 0; i < bounds->n; i++) {
+		struct parameter *p = &b->swept[i];
+		if (resolve_parameter(l, bounds->items[2 * i], "sweep.sobol.bounds", p) < 0)
+			return -1;
+		if (parameter_taken(b, p->name))
+			return fail(l, bounds->items[2 * i], "sweep.sobol.bounds", "'%s' given twice",
+				    p->name);
+		b->n_swept = i + 1;
+		const struct yt_node *range = bounds->items[2 * i + 1];
+		char field[NAME_SIZE + 32];
+		snprintf(field, sizeof(field), "sweep.sobol.bounds.%s", p->name);
+		if (yt_expect(l->doc, range, YT_SEQUENCE, field, l->err) < 0)
+			return -1;
+		if (range->n != 2)
+			return fail(l, range, field, "expected [low, high]");
+		if (yt_number(l->doc, range->items[0], field, p->min, p->max, &low[i], l->err) < 0 ||
+		    yt_number(l->doc, range->items[1], field, p->min, p->max, &high[i], l->err) < 0)
+			return -1;
+		if (low[i] > high[i])
+			return fail(l, range, field, "low bound %g above high bound %g", low[i], high[i]);
+	}
+	b->n_points = (int)n_points;
+	b->points = calloc((size_t)n_points * (size_t)b->n_swept, sizeof(double));
+	gsl_qrng *sobol = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)b->n_swept);
+	if (!b->points || !sobol) {
+		gsl_qrng_free(sobol);
+		return mf_error_set(l->err, MF_ERR_NOMEM, "out of memory"), -1;
+	}
+	double unit[SOBOL_DIMENSIONS_MAX];
+	for (int point = 0; point < b->n_points; point++) {
+		gsl_qrng_get(sobol, unit);
+		for (int j = 0; j < b->n_swept; j++) {
+			double value = low[j] + unit[j] * (high[j] - low[j]);
+			b->points[(size_t)point * (size_t)b->n_swept + (size_t)j] =
+				value > high[j] ? high[j] : value;
+		}
+	}
+	gsl_qrng_free(sobol);
+	return 0;
+}
+
+static int read_sweep(struct loader *l, const struct yt_node *map)
+{
+	static const char *const keys[] = {"grid", "sobol"};
+	if (yt_expect(l->doc, map, YT_MAPPING, "sweep", l->err) < 0 ||
+	    yt_check_keys(l->doc, map, keys, 2, "sweep", l->err) < 0)
+		return -1;
+	const struct yt_node *grid = yt_get(map, "grid"), *sobol = yt_get(map, "sobol");
+	if ((grid != NULL) == (sobol != NULL))
+		return fail(l, map, "sweep", "give either `grid:` or `sobol:`");
+	return grid ? read_grid(l, grid) : read_sobol(l, sobol);
+}
+
+/* The parameters of member (scenario, point) as a JSON object. */
+static char *member_parameters(const struct mf_batch *b, int point)
+{
+	struct text t = {0};
+	text_add(&t, "{");
+	int written = 0;
+	for (int i = 0; i < b->n_fixed; i++, written++) {
+		text_add(&t, "%s", written ? ", " : "");
+		text_add_json_string(&t, b->fixed[i].name);
+		text_add(&t, ": ");
+		text_add_number(&t, b->fixed_values[i]);
+	}
+	for (int j = 0; point >= 0 && j < b->n_swept; j++, written++) {
+		text_add(&t, "%s", written ? ", " : "");
+		text_add_json_string(&t, b->swept[j].name);
+		text_add(&t, ": ");
+		text_add_number(&t, b->points[(size_t)point * (size_t)b->n_swept + (size_t)j]);
+	}
+	text_add(&t, "}");
+	if (t.failed) {
+		free(t.data);
+		return NULL;
+	}
+	return t.data;
+}
+
+static int make_members(struct loader *l)
+{
+	struct mf_batch *b = l->batch;
+	int points = b->n_points ? b->n_points : 1;
+	long n = (long)b->n_scenarios * points;
+	if (n > MEMBERS_MAX)
+		return mf_error_set(l->err, MF_ERR_INPUT, "%s: %ld members, at most %d", b->path, n,
+				    MEMBERS_MAX), -1;
+	b->members = calloc((size_t)n, sizeof(*b->members));
+	if (!b->members)
+		return mf_error_set(l->err, MF_ERR_NOMEM, "out of memory"), -1;
+	for (int s = 0; s < b->n_scenarios; s++)
+		for (int p = 0; p < points; p++) {
+			struct member *m = &b->members[b->n_members++];
+			const struct batch_scenario *scenario = &b->scenarios[s];
+			m->scenario = s;
+			m->point = b->n_points ? p : -1;
+			if (b->n_points)
+				snprintf(m->name, sizeof(m->name), "%s_p%d", scenario->name, p);
+			else
+				snprintf(m->name, sizeof(m->name), "%s", scenario->name);
+			m->parameters = member_parameters(b, m->point);
+			struct text key = {0};
+			text_add(&key, "migflow %s; scenario %s (text %016llx); parameters %s; seed %llu; "
+				 "replicates %d; days %d; agent_scale %d", MF_VERSION, scenario->given,
+				 (unsigned long long)scenario->text_hash,
+				 m->parameters ? m->parameters : "", (unsigned long long)scenario->seed,
+				 b->replicates, b->days, b->agent_scale);
+			m->key = key.data;
+			if (!m->parameters || key.failed || !m->key)
+				return mf_error_set(l->err, MF_ERR_NOMEM, "out of memory"), -1;
+		}
+	for (int i = 0; i < b->n_members; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(b->members[i].name, b->members[j].name) == 0)
+				return mf_error_set(l->err, MF_ERR_INPUT,
+						    "%s: two members are called '%s': name the scenarios "
+						    "apart with `name:`", b->path, b->members[i].name), -1;
+	return 0;
+}
+
+static int read_batch(struct loader *l)
+{
+	struct mf_batch *b = l->batch;
+	const struct yt_node *root = l->doc->root;
+	if (!root)
+		return mf_error_at(l->err, b->path, 1, 1, "", "empty batch file"), -1;
+	static const char *const keys[] = {"name", "description", "scenarios", "days", "agent_scale",
+					   "seed", "replicates", "parameters", "sweep"};
+	if (yt_expect(l->doc, root, YT_MAPPING, "", l->err) < 0 ||
+	    yt_check_keys(l->doc, root, keys, sizeof(keys) / sizeof(*keys), "", l->err) < 0)
+		return -1;
+	const struct yt_node *node;
+	if ((node = yt_get(root, "name"))) {
+		if (yt_string(l->doc, node, "name", b->name, sizeof(b->name), l->err) < 0)
+			return -1;
+	} else {
+		const char *base = strrchr(b->path, '/');
+		base = base ? base + 1 : b->path;
+		snprintf(b->name, sizeof(b->name), "%.*s", (int)strcspn(base, "."), base);
+	}
+	if ((node = yt_get(root, "description")) &&
+	    yt_expect(l->doc, node, YT_SCALAR, "description", l->err) < 0)
+		return -1;
+	long value;
+	if ((node = yt_get(root, "days"))) {
+		if (yt_integer(l->doc, node, "days", 1, 60000, &value, l->err) < 0)
+			return -1;
+		b->days = (int)value;
+	}
+	if ((node = yt_get(root, "agent_scale"))) {
+		if (yt_integer(l->doc, node, "agent_scale", 1, 100000, &value, l->err) < 0)
+			return -1;
+		b->agent_scale = (int)value;
+	}
+	if ((node = yt_get(root, "seed"))) {
+		if (yt_integer(l->doc, node, "seed", 0, LONG_MAX, &value, l->err) < 0)
+			return -1;
+		b->has_seed = true;
+		b->seed = (uint64_t)value;
+	}
+	b->replicates = 1;
+	if ((node = yt_get(root, "replicates"))) {
+		if (yt_integer(l->doc, node, "replicates", 1, REPLICATES_MAX, &value, l->err) < 0)
+			return -1;
+		b->replicates = (int)value;
+	}
+	if (!(node = yt_get(root, "scenarios")))
+		return fail(l, root, "scenarios", "required key missing: the scenario files to run");
+	if (read_scenarios(l, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "parameters")) && read_fixed(l, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "sweep")) && read_sweep(l, node) < 0)
+		return -1;
+	return make_members(l);
+}
+
+struct mf_batch *mf_batch_load(const char *path, struct mf_error *err)
+{
+	struct mf_batch *b = calloc(1, sizeof(*b));
+	if (!b) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (!mf_text_copy(b->path, sizeof(b->path), path)) {
+		mf_error_set(err, MF_ERR_INPUT, "%s: path too long", path);
+		free(b);
+		return NULL;
+	}
+	struct loader l = {.batch = b, .err = err};
+	l.doc = yt_load(path, err);
+	int status = l.doc ? read_batch(&l) : -1;
+	if (status == 0 && !(b->text = copy_text(l.doc->source))) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		status = -1;
+	}
+	if (l.loaded)
+		for (int i = 0; i < b->n_scenarios; i++)
+			mf_scenario_destroy(l.loaded[i]);
+	free(l.loaded);
+	yt_free(l.doc);
+	if (status < 0) {
+		if (err && err->code == MF_OK)
+			mf_error_set(err, MF_ERR_INPUT, "%s: invalid batch", path);
+		mf_batch_destroy(b);
+		return NULL;
+	}
+	return b;
+}
+
+void mf_batch_destroy(struct mf_batch *batch)
+{
+	if (!batch)
+		return;
+	for (int i = 0; i < batch->n_members; i++) {
+		free(batch->members[i].parameters);
+		free(batch->members[i].key);
+	}
+	free(batch->members);
+	free(batch->points);
+	free(batch->scenarios);
+	free(batch->text);
+	free(batch);
+}
+
+const char *mf_batch_name(const struct mf_batch *batch)
+{
+	return batch->name;
+}
+
+int mf_batch_member_count(const struct mf_batch *batch)
+{
+	return batch->n_members;
+}
+
+const char *mf_batch_member_name(const struct mf_batch *batch, int i)
+{
+	return batch->members[i].name;
+}
+
+const char *mf_batch_member_scenario_name(const struct mf_batch *batch, int i)
+{
+	return batch->scenarios[batch->members[i].scenario].name;
+}
+
+const char *mf_batch_member_parameters(const struct mf_batch *batch, int i)
+{
+	return batch->members[i].parameters;
+}
+
+int mf_batch_replicates(const struct mf_batch *batch)
+{
+	return batch->replicates;
+}
+
+/* --- members ----------------------------------------------------------------- */
+
+static void apply_parameter(struct mf_scenario *s, const struct parameter *p, double value)
+{
+	switch (p->kind) {
+	case PARAMETER_SCALAR:
+		*(double *)((char *)&s->params + p->offset) = value;
+		break;
+	case PARAMETER_SPEED:
+		s->params.speed_km_per_day[p->mode] = value;
+		break;
+	case PARAMETER_WAIT:
+		for (int i = 0; i < MF_INTENT_COUNT; i++)
+			if (p->intent < 0 || p->intent == i)
+				s->params.wait_days[p->place_kind][i] = value;
+		break;
+	case PARAMETER_STAY: {
+		int country = mf_graph_country_index(s->graph, p->country);
+		if (country >= 0)
+			s->params.stay_days_by_country[country] = value;
+		break;
+	}
+	case PARAMETER_SOURCE_RATE: {
+		int place = p->place[0] ? mf_graph_place_index(s->graph, p->place) : -1;
+		for (int i = 0; i < s->n_sources; i++)
+			if ((place < 0 || s->sources[i].place == place) &&
+			    (p->intent < 0 || (int)s->sources[i].intent == p->intent))
+				s->sources[i].rate *= value;
+		break;
+	}
+	}
+}
+
+struct mf_scenario *mf_batch_member_scenario(const struct mf_batch *batch, int i,
+					     struct mf_error *err)
+{
+	if (i < 0 || i >= batch->n_members) {
+		mf_error_set(err, MF_ERR_INTERNAL, "batch: no member %d", i);
+		return NULL;
+	}
+	const struct member *m = &batch->members[i];
+	const struct batch_scenario *bs = &batch->scenarios[m->scenario];
+	struct mf_scenario *s = mf_scenario_load(bs->path, err);
+	if (!s)
+		return NULL;
+	uint64_t hash = fnv1a(fnv1a(UINT64_C(0xcbf29ce484222325), s->resolved_text), s->source_text);
+	if (hash != bs->text_hash) {
+		mf_error_set(err, MF_ERR_INPUT, "%s: the scenario (or a file it reads) changed since "
+			     "the batch was loaded", bs->path);
+		mf_scenario_destroy(s);
+		return NULL;
+	}
+	if (batch->agent_scale)
+		s->agent_scale = batch->agent_scale;
+	for (int f = 0; f < batch->n_fixed; f++)
+		apply_parameter(s, &batch->fixed[f], batch->fixed_values[f]);
+	for (int j = 0; m->point >= 0 && j < batch->n_swept; j++)
+		apply_parameter(s, &batch->swept[j],
+				batch->points[(size_t)m->point * (size_t)batch->n_swept + (size_t)j]);
+	return s;
+}
+
+char *mf_batch_work_dir(const char *out_path)
+{
+	size_t n = strlen(out_path);
+	char *dir = malloc(n + sizeof(WORK_SUFFIX));
+	if (dir) {
+		memcpy(dir, out_path, n);
+		memcpy(dir + n, WORK_SUFFIX, sizeof(WORK_SUFFIX));
+	}
+	return dir;
+}
+
+char *mf_batch_member_path(const struct mf_batch *batch, int i, const char *work_dir)
+{
+	size_t n = strlen(work_dir) + strlen(batch->members[i].name) + 8;
+	char *path = malloc(n);
+	if (path)
+		snprintf(path, n, "%s/%s.h5", work_dir, batch->members[i].name);
+	return path;
+}
+
+bool mf_batch_member_done(const struct mf_batch *batch, int i, const char *work_dir)
+{
+	char *path = mf_batch_member_path(batch, i, work_dir);
+	if (!path)
+		return false;
+	char *key = NULL;
+	struct mf_error err = {0};
+	bool done = access(path, F_OK) == 0 &&
+		    mf_output_probe(path, "batch_key", &key, NULL, &err) == MF_OK && key &&
+		    strcmp(key, batch->members[i].key) == 0;
+	free(key);
+	free(path);
+	return done;
+}
+
+enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
+				   const char *work_dir,
+				   const struct mf_batch_run_options *options,
+				   struct mf_run_stats *stats, struct mf_error *err)
+{
+	struct mf_scenario *scenario = mf_batch_member_scenario(batch, i, err);
+	if (!scenario)
+		return err ? err->code : MF_ERR_INPUT;
+	const struct member *m = &batch->members[i];
+	enum mf_status status = MF_OK;
+	struct mf_output *out = NULL;
+	struct mf_sim *sim = NULL;
+	uint64_t agent_steps = 0;
+	double started = 0;
+	char *path = mf_batch_member_path(batch, i, work_dir);
+	if (!path) {
+		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	struct mf_run_options run = {
+		.seed = batch->scenarios[m->scenario].seed,
+		.threads = options ? options->threads : 0,
+		.days = batch->days,
+	};
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	started = (double)t0.tv_sec + 1e-9 * (double)t0.tv_nsec;
+	for (int r = 0; r < batch->replicates; r++) {
+		run.replicate = (uint32_t)r;
+		mf_sim_destroy(sim);
+		sim = mf_sim_create(scenario, &run, err);
+		if (!sim) {
+			status = err ? err->code : MF_ERR_INTERNAL;
+			goto done;
+		}
+		if (!out) {
+			struct mf_output_info info = {
+				.scenario = scenario,
+				.days = mf_sim_days_total(sim),
+				.seed = run.seed,
+				.threads = mf_sim_threads(sim),
+				.replicates = batch->replicates,
+			};
+			out = mf_output_create(path, true, &info, err);
+			if (!out ||
+			    mf_output_add_text_attribute(out, "member", m->name, err) != MF_OK ||
+			    mf_output_add_text_attribute(out, "parameters", m->parameters, err) != MF_OK ||
+			    mf_output_add_text_attribute(out, "batch_key", m->key, err) != MF_OK) {
+				status = err ? err->code : MF_ERR_IO;
+				goto done;
+			}
+		}
+		int days = mf_sim_days_total(sim);
+		for (int day = 0; day < days; day++) {
+			if (options && options->cancelled && options->cancelled(options->user)) {
+				status = mf_error_set(err, MF_ERR_CANCELLED,
+						      "member %s interrupted (replicate %d, day %d)",
+						      m->name, r, day);
+				goto done;
+			}
+			if ((status = mf_sim_step(sim, err)) != MF_OK ||
+			    (status = mf_output_write_day(out, mf_sim_day_counts(sim), err)) != MF_OK)
+				goto done;
+		}
+		struct mf_totals totals;
+		mf_sim_totals(sim, &totals);
+		agent_steps += totals.agent_steps;
+	}
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	struct mf_run_stats run_stats = {
+		.agent_steps = agent_steps,
+		.wall_seconds = (double)t1.tv_sec + 1e-9 * (double)t1.tv_nsec - started,
+	};
+	status = mf_output_finish(out, &run_stats, err);
+	out = NULL;
+	if (status == MF_OK && stats)
+		*stats = run_stats;
+done:
+	mf_output_discard(out);
+	mf_sim_destroy(sim);
+	mf_scenario_destroy(scenario);
+	free(path);
+	return status;
+}
+
+/* --- the batch file ------------------------------------------------------------ */
+
+static enum mf_status write_member_table(const struct mf_batch *b, struct mf_output *out,
+					 struct mf_error *err)
+{
+	enum mf_status status = MF_OK;
+	int n = b->n_members;
+	size_t rows = n > 0 ? (size_t)n : 1;
+	int n_columns = 6 + b->n_swept;
+	const char **labels = calloc(rows, sizeof(*labels));
+	const char **scenario = calloc(rows, sizeof(*scenario));
+	const char **scenario_path = calloc(rows, sizeof(*scenario_path));
+	const char **parameters = calloc(rows, sizeof(*parameters));
+	const char **state = calloc(rows, sizeof(*state));
+	double *seed = calloc(rows, sizeof(*seed));
+	double *replicates = calloc(rows, sizeof(*replicates));
+	double *swept = calloc(rows * (size_t)(b->n_swept ? b->n_swept : 1), sizeof(*swept));
+	struct mf_table_column *columns = calloc((size_t)n_columns, sizeof(*columns));
+	char (*names)[NAME_SIZE + 16] = calloc((size_t)(b->n_swept ? b->n_swept : 1), sizeof(*names));
+	char (*long_names)[NAME_SIZE + 64] = calloc((size_t)(b->n_swept ? b->n_swept : 1),
+						     sizeof(*long_names));
+	if (!labels || !scenario || !scenario_path || !parameters || !state || !seed ||
+	    !replicates || !swept || !columns || !names || !long_names) {
+		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct member *m = &b->members[i];
+		labels[i] = m->name;
+		scenario[i] = b->scenarios[m->scenario].name;
+		scenario_path[i] = b->scenarios[m->scenario].given;
+		parameters[i] = m->parameters;
+		state[i] = "complete";
+		seed[i] = (double)b->scenarios[m->scenario].seed;
+		replicates[i] = b->replicates;
+		for (int j = 0; j < b->n_swept; j++)
+			swept[(size_t)j * rows + (size_t)i] =
+				b->points[(size_t)m->point * (size_t)b->n_swept + (size_t)j];
+	}
+	columns[0] = (struct mf_table_column){"scenario", "scenario of the member (its name in the "
+		"batch)", NULL, MF_COLUMN_TEXT, NULL, scenario};
+	columns[1] = (struct mf_table_column){"scenario_path", "scenario file as given in the batch "
+		"file (relative to it)", NULL, MF_COLUMN_TEXT, NULL, scenario_path};
+	columns[2] = (struct mf_table_column){"parameters", "parameters set for the member (JSON "
+		"object)", NULL, MF_COLUMN_TEXT, NULL, parameters};
+	columns[3] = (struct mf_table_column){"status", "state of the member's group", NULL,
+		MF_COLUMN_TEXT, NULL, state};
+	columns[4] = (struct mf_table_column){"seed", "random seed of the member (float64: exact "
+		"below 2^53)", "1", MF_COLUMN_NUMBER, seed, NULL};
+	columns[5] = (struct mf_table_column){"replicates", "replicates of the member", "1",
+		MF_COLUMN_NUMBER, replicates, NULL};
+	for (int j = 0; j < b->n_swept; j++) {
+		snprintf(names[j], sizeof(names[j]), "parameter_%s", b->swept[j].name);
+		snprintf(long_names[j], sizeof(long_names[j]), "value of the swept parameter %s",
+			 b->swept[j].name);
+		columns[6 + j] = (struct mf_table_column){names[j], long_names[j],
+			b->swept[j].kind == PARAMETER_SOURCE_RATE ? "1" : NULL, MF_COLUMN_NUMBER,
+			swept + (size_t)j * rows, NULL};
+	}
+	struct mf_table table = {
+		.dimension = "member",
+		.long_name = "member of the batch (group members/<member>)",
+		.n_rows = n,
+		.labels = labels,
+		.n_columns = n_columns,
+		.columns = columns,
+	};
+	status = mf_output_add_table(out, &table, err);
+done:
+	free(long_names);
+	free(names);
+	free(columns);
+	free(swept);
+	free(replicates);
+	free(seed);
+	free(state);
+	free(parameters);
+	free(scenario_path);
+	free(scenario);
+	free(labels);
+	return status;
+}
+
+enum mf_status mf_batch_assemble(const struct mf_batch *batch, const char *work_dir,
+				 const char *out_path, bool force, struct mf_error *err)
+{
+	struct mf_run_stats total = {0};
+	for (int i = 0; i < batch->n_members; i++) {
+		if (!mf_batch_member_done(batch, i, work_dir))
+			return mf_error_set(err, MF_ERR_INTERNAL, "batch: member %s is not done",
+					    batch->members[i].name);
+	}
+	struct mf_output *out = mf_output_create_batch(out_path, force, err);
+	if (!out)
+		return err ? err->code : MF_ERR_IO;
+	enum mf_status status = MF_OK;
+	if ((status = mf_output_add_text_attribute(out, "batch_name", batch->name, err)) != MF_OK ||
+	    (status = mf_output_add_text_attribute(out, "batch_path", batch->path, err)) != MF_OK ||
+	    (status = mf_output_add_text_attribute(out, "batch", batch->text, err)) != MF_OK ||
+	    (status = write_member_table(batch, out, err)) != MF_OK)
+		goto fail;
+	for (int i = 0; i < batch->n_members; i++) {
+		char *path = mf_batch_member_path(batch, i, work_dir);
+		char group[NAME_SIZE + 16];
+		snprintf(group, sizeof(group), "members/%s", batch->members[i].name);
+		struct mf_run_stats stats = {0};
+		if (!path) {
+			status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		} else if ((status = mf_output_probe(path, NULL, NULL, &stats, err)) == MF_OK) {
+			status = mf_output_add_run(out, group, path, err);
+			total.agent_steps += stats.agent_steps;
+			total.wall_seconds += stats.wall_seconds;
+		}
+		free(path);
+		if (status != MF_OK)
+			goto fail;
+	}
+	return mf_output_finish(out, &total, err);
+fail:
+	mf_output_discard(out);
+	return status;
+}
+
+static bool ends_with(const char *text, const char *suffix)
+{
+	size_t n = strlen(text), m = strlen(suffix);
+	return n >= m && strcmp(text + n - m, suffix) == 0;
+}
+
+int mf_batch_remove_work_dir(const char *work_dir)
+{
+	DIR *dir = opendir(work_dir);
+	if (!dir)
+		return errno == ENOENT ? 0 : -1;
+	struct dirent *entry;
+	while ((entry = readdir(dir))) {
+		if (!ends_with(entry->d_name, ".h5") && !ends_with(entry->d_name, ".h5.partial"))
+			continue;
+		char path[PATH_SIZE];
+		int n = snprintf(path, sizeof(path), "%s/%s", work_dir, entry->d_name);
+		if (n > 0 && (size_t)n < sizeof(path))
+			unlink(path);
+	}
+	closedir(dir);
+	return rmdir(work_dir);
+}

@@ -1,0 +1,337 @@
+/* migflow batch: run the members of a batch file and write one HDF5 file.
+ *
+ * Built with -Dmpi=enabled, `mpirun -np N migflow batch ...` spreads the
+ * members over the ranks: rank 0 lists the members still to run and
+ * broadcasts the list; the k-th of them runs on rank k mod N (each rank with
+ * its OpenMP threads), written as its own file into the work directory
+ * OUT.h5.work/, which must therefore be on a file system all ranks share
+ * (as the output directory of a cluster job is). When every rank is done,
+ * rank 0 alone copies the member files into OUT.h5 (HDF5 stays serial) and
+ * removes the work directory. A member's data do not depend on the rank or
+ * the number of ranks that computed it. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if MF_HAVE_MPI
+#include <mpi.h>
+#endif
+
+#include "cli.h"
+
+/* Set by SIGINT/SIGTERM: the member being run stops and is not written;
+ * finished members stay in the work directory. */
+static volatile sig_atomic_t batch_interrupted;
+
+static void on_signal(int signal_number)
+{
+	(void)signal_number;
+	batch_interrupted = 1;
+}
+
+static bool is_interrupted(void *user)
+{
+	(void)user;
+	return batch_interrupted != 0;
+}
+
+struct batch_args {
+	const char *batch, *output;
+	bool force, quiet;
+	int threads;
+};
+
+static void batch_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migflow batch BATCH.yaml [-o OUT.h5] [--force] [--quiet] [--threads N]\n\n"
+		"Runs every member of BATCH.yaml (scenarios x parameter sweep, each with its\n"
+		"replicates) and writes one HDF5 file with a group members/<member> each.\n"
+		"Members are kept in OUT.h5.work/ until all are done: running the same command\n"
+		"again after an interruption keeps the finished members and runs the rest.\n"
+		"Under mpirun (a build with -Dmpi=enabled) the members are spread over the ranks.\n\n"
+		"options:\n"
+		"  -o, --output FILE  output file (default: the batch file's name + .h5)\n"
+		"      --force        overwrite an existing output file\n"
+		"      --quiet        print nothing but errors\n"
+		"      --threads N    OpenMP threads per member (per rank under MPI)\n"
+		"  -h, --help         this help\n");
+}
+
+/* Returns -1 when done with an exit code in *exit_code. */
+static int parse_args(int argc, char **argv, struct batch_args *args, int *exit_code)
+{
+	memset(args, 0, sizeof(*args));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			batch_usage(stdout);
+			*exit_code = EXIT_OK;
+			return -1;
+		} else if (strcmp(a, "--force") == 0) {
+			args->force = true;
+		} else if (strcmp(a, "--quiet") == 0) {
+			args->quiet = true;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			if (!value || !*value) {
+				fprintf(stderr, "migflow batch: error: option '%s' needs a value\n", a);
+				goto usage;
+			}
+			args->output = value;
+			i++;
+		} else if (strcmp(a, "--threads") == 0) {
+			char *end = NULL;
+			long n = value ? strtol(value, &end, 10) : 0;
+			if (!value || !*value || *end || n < 1 || n > 1024) {
+				fprintf(stderr, "migflow batch: error: option '--threads' expects a whole "
+					"number in 1..1024, got '%s'\n", value ? value : "");
+				goto usage;
+			}
+			args->threads = (int)n;
+			i++;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "migflow batch: error: unknown option '%s'\n", a);
+			goto usage;
+		} else if (!args->batch) {
+			args->batch = a;
+		} else {
+			fprintf(stderr, "migflow batch: error: unexpected argument '%s' (one batch file)\n", a);
+			goto usage;
+		}
+	}
+	if (!args->batch) {
+		fprintf(stderr, "migflow batch: error: no batch file given\n");
+		goto usage;
+	}
+	return 0;
+usage:
+	batch_usage(stderr);
+	*exit_code = EXIT_USAGE;
+	return -1;
+}
+
+/* The ranks of an MPI run, or one rank. */
+struct ranks {
+	int rank, size;
+	bool mpi;
+};
+
+static void ranks_start(struct ranks *r)
+{
+	r->rank = 0;
+	r->size = 1;
+	r->mpi = false;
+#if MF_HAVE_MPI
+	int provided;
+	if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) == MPI_SUCCESS) {
+		r->mpi = true;
+		MPI_Comm_rank(MPI_COMM_WORLD, &r->rank);
+		MPI_Comm_size(MPI_COMM_WORLD, &r->size);
+	}
+#endif
+}
+
+static void ranks_end(struct ranks *r)
+{
+#if MF_HAVE_MPI
+	if (r->mpi)
+		MPI_Finalize();
+#endif
+	r->mpi = false;
+}
+
+/* Rank 0's values, on every rank. */
+static void ranks_broadcast(const struct ranks *r, int *values, int n)
+{
+#if MF_HAVE_MPI
+	if (r->mpi && n > 0)
+		MPI_Bcast(values, n, MPI_INT, 0, MPI_COMM_WORLD);
+#else
+	(void)r;
+	(void)values;
+	(void)n;
+#endif
+}
+
+/* The largest value over the ranks. */
+static int ranks_max(const struct ranks *r, int value)
+{
+#if MF_HAVE_MPI
+	int result = value;
+	if (r->mpi)
+		MPI_Allreduce(&value, &result, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+	return result;
+#else
+	(void)r;
+	return value;
+#endif
+}
+
+/* "batches/example.yaml" -> "example.h5" */
+static void default_output(const char *batch, char *out, size_t size)
+{
+	const char *base = strrchr(batch, '/');
+	base = base ? base + 1 : batch;
+	size_t n = strcspn(base, ".");
+	snprintf(out, size, "%.*s.h5", (int)(n ? n : strlen(base)), base);
+}
+
+/* How the members went on one rank, ordered so that the worst wins. */
+enum outcome { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_INTERRUPTED };
+
+/* Runs the members assigned to this rank; returns its outcome. */
+static enum outcome run_members(const struct batch_args *args, const struct ranks *ranks,
+				const struct mf_batch *batch, const char *work_dir,
+				const int *finished, int *computed)
+{
+	int n = mf_batch_member_count(batch);
+	const char *stop_text = getenv("MIGFLOW_BATCH_STOP_AFTER"); /* test hook */
+	long stop_after = stop_text && *stop_text ? strtol(stop_text, NULL, 10) : 0;
+	struct mf_batch_run_options options = {.threads = args->threads,
+					       .cancelled = is_interrupted};
+	enum outcome outcome = OUTCOME_DONE;
+	int pending = 0;
+	for (int i = 0; i < n; i++) {
+		if (finished[i])
+			continue;
+		if (pending++ % ranks->size != ranks->rank)
+			continue;
+		if (batch_interrupted)
+			return OUTCOME_INTERRUPTED;
+		struct mf_error err = {0};
+		struct mf_run_stats stats = {0};
+		enum mf_status status = mf_batch_run_member(batch, i, work_dir, &options, &stats, &err);
+		if (status == MF_ERR_CANCELLED)
+			return OUTCOME_INTERRUPTED;
+		if (status != MF_OK) {
+			mf_cli_print_error(&err);
+			fprintf(stderr, "migflow batch: member %s failed; the others go on\n",
+				mf_batch_member_name(batch, i));
+			outcome = OUTCOME_FAILED;
+			continue;
+		}
+		(*computed)++;
+		if (!args->quiet) {
+			char where[32] = "";
+			if (ranks->size > 1)
+				snprintf(where, sizeof(where), " on rank %d", ranks->rank);
+			printf("[%d/%d] %s: %d replicate%s in %.2f s%s\n", i + 1, n,
+			       mf_batch_member_name(batch, i), mf_batch_replicates(batch),
+			       mf_batch_replicates(batch) > 1 ? "s" : "", stats.wall_seconds, where);
+			fflush(stdout);
+		}
+		if (stop_after > 0 && *computed >= stop_after)
+			batch_interrupted = 1;
+	}
+	return outcome;
+}
+
+int mf_cli_batch(int argc, char **argv)
+{
+	struct batch_args args;
+	int code;
+	if (parse_args(argc, argv, &args, &code) < 0)
+		return code;
+	char output[1024];
+	if (args.output)
+		snprintf(output, sizeof(output), "%s", args.output);
+	else
+		default_output(args.batch, output, sizeof(output));
+
+	struct ranks ranks;
+	ranks_start(&ranks);
+	bool lead = ranks.rank == 0;
+	struct mf_error err = {0};
+	enum mf_status status = MF_OK;
+	char *work_dir = NULL;
+	int *finished = NULL; /* [member]: kept from an earlier run; [n]: rank 0's status */
+	struct mf_batch *batch = mf_batch_load(args.batch, &err);
+	if (!batch) {
+		status = err.code;
+		goto done;
+	}
+	int n = mf_batch_member_count(batch);
+	work_dir = mf_batch_work_dir(output);
+	finished = calloc((size_t)n + 1, sizeof(*finished));
+	if (!work_dir || !finished) {
+		status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	/* Rank 0 decides, on behalf of all: may the output be written, is the
+	 * work directory there, and which members are done already. */
+	if (lead) {
+		if (!args.force && access(output, F_OK) == 0)
+			status = mf_error_set(&err, MF_ERR_EXISTS,
+					      "output file %s exists; use --force to overwrite it or -o "
+					      "to choose another", output);
+		else if (mkdir(work_dir, 0777) < 0 && errno != EEXIST)
+			status = mf_error_set(&err, MF_ERR_IO, "cannot create %s: %s", work_dir,
+					      strerror(errno));
+		for (int i = 0; status == MF_OK && i < n; i++)
+			finished[i] = mf_batch_member_done(batch, i, work_dir);
+		finished[n] = (int)status;
+	}
+	ranks_broadcast(&ranks, finished, n + 1);
+	if (finished[n] != MF_OK) {
+		status = lead ? status : (enum mf_status)finished[n];
+		goto done;
+	}
+	int kept = 0;
+	for (int i = 0; i < n; i++)
+		kept += finished[i];
+	if (lead && !args.quiet) {
+		printf("batch '%s': %d member%s x %d replicate%s", mf_batch_name(batch), n,
+		       n == 1 ? "" : "s", mf_batch_replicates(batch),
+		       mf_batch_replicates(batch) == 1 ? "" : "s");
+		if (kept)
+			printf(", %d kept from an earlier run", kept);
+		if (ranks.size > 1)
+			printf(", over %d ranks", ranks.size);
+		printf("\n");
+		fflush(stdout);
+	}
+
+	struct sigaction action = {.sa_handler = on_signal};
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+	int computed = 0;
+	enum outcome outcome = run_members(&args, &ranks, batch, work_dir, finished, &computed);
+	outcome = (enum outcome)ranks_max(&ranks, (int)outcome);
+	if (outcome == OUTCOME_INTERRUPTED) {
+		status = mf_error_set(&err, MF_ERR_CANCELLED,
+				      "interrupted; the finished members are kept in %s: run the same "
+				      "command again to finish the batch", work_dir);
+		goto done;
+	}
+	if (outcome == OUTCOME_FAILED) {
+		status = mf_error_set(&err, MF_ERR_INTERNAL,
+				      "some members failed (see above); the others are kept in %s: "
+				      "run the same command again to retry", work_dir);
+		goto done;
+	}
+	if (lead) {
+		status = mf_batch_assemble(batch, work_dir, output, args.force, &err);
+		if (status == MF_OK && mf_batch_remove_work_dir(work_dir) < 0)
+			fprintf(stderr, "migflow batch: warning: could not remove %s: %s\n", work_dir,
+				strerror(errno));
+		if (status == MF_OK && !args.quiet)
+			printf("batch '%s': %d members written to %s\n", mf_batch_name(batch), n, output);
+	}
+	/* The other ranks wait for the file, so that the job ends with it. */
+	status = (enum mf_status)ranks_max(&ranks, (int)status);
+done:
+	/* Every rank reads the same files and learns the same outcome: rank 0
+	 * speaks for all (a member's own failure is told by its rank). */
+	if (status != MF_OK && lead)
+		mf_cli_print_error(&err);
+	free(finished);
+	free(work_dir);
+	mf_batch_destroy(batch);
+	ranks_end(&ranks);
+	return mf_cli_exit_code(status);
+}

@@ -1,0 +1,753 @@
+/* migflow compare: the key indicators of two runs side by side, their
+ * difference and, when both runs have replicates, a 90 % interval of the
+ * difference (replicate k of one paired with replicate k of the other; the
+ * 5th and 95th percentiles of the paired differences, interpolated as
+ * numpy does by default). Reads run files, or members of a batch file given
+ * as BATCH.h5#MEMBER. */
+#include <errno.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "cli.h"
+
+#ifndef MF_SCRIPTS_DIR
+#define MF_SCRIPTS_DIR "scripts"
+#endif
+#define PYTHON "/usr/bin/python3"
+
+extern char **environ;
+
+enum indicator {
+	IND_PASSES_INBOUND,
+	IND_PASSES_OUTBOUND,
+	IND_PASSES_INTERNAL,
+	IND_ARRIVALS,
+	IND_DEATHS,
+	IND_INTERCEPTIONS,
+	IND_EXPULSIONS,
+	IND_DISPLACED,
+	IND_PRESENT_COUNTRY,
+	IND_COUNT
+};
+
+static const char *const indicator_keys[IND_COUNT] = {
+	"monitor_passes_inbound", "monitor_passes_outbound", "monitor_passes_internal",
+	"destination_arrivals", "deaths", "interceptions", "expulsions",
+	"displaced_present", "present_in_country",
+};
+
+struct compare_args {
+	const char *base, *alt, *png, *json, *from, *to, *country;
+	bool country_given;
+};
+
+/* One side of the comparison, open for reading. */
+struct run {
+	const char *given;    /* as on the command line */
+	char path[1024];
+	char group[300];      /* "/" or "members/<member>" */
+	hid_t file, root;
+	int start;            /* days since 1970-01-01 */
+	int days;
+	int replicates;       /* 0: a single run */
+	int n_places;
+	char **place_country; /* [n_places] */
+	char destination[256];  /* names of the places of kind destination */
+	int n_destinations;
+	int displaced;        /* index of intent "displaced" */
+	int direction[3];     /* indices of inbound, outbound, internal */
+	char scenario_name[128];
+	double *values;       /* [replicate * IND_COUNT + indicator] */
+};
+
+static void compare_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migflow compare BASE.h5 ALT.h5 [--from DATE] [--to DATE] [--country NAME]\n"
+		"                       [--json FILE] [--png FILE]\n\n"
+		"Compares the key indicators of two runs: monitoring passes by direction, arrivals\n"
+		"at the destination, deaths, interceptions and expulsions (summed over the window),\n"
+		"displaced persons present and persons present in a country (default Libya) at the\n"
+		"end of the window. Gives both values (means over replicates), ALT - BASE and, when\n"
+		"both runs have replicates, the 5th-95th percentile interval of ALT - BASE with\n"
+		"replicate k paired with replicate k. A batch member is given as BATCH.h5#MEMBER.\n\n"
+		"options:\n"
+		"  --from DATE, --to DATE  the window, YYYY-MM-DD, inclusive (default: the days\n"
+		"                          both runs cover)\n"
+		"  --country NAME          country whose persons present are counted (default Libya)\n"
+		"  --json FILE             also write the table as JSON\n"
+		"  --png FILE              also plot the runs with scripts/plot_compare.py\n"
+		"  -h, --help              this help\n");
+}
+
+static int parse_args(int argc, char **argv, struct compare_args *args, int *exit_code)
+{
+	memset(args, 0, sizeof(*args));
+	args->country = "Libya";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		const char **target = NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			compare_usage(stdout);
+			*exit_code = EXIT_OK;
+			return -1;
+		} else if (strcmp(a, "--from") == 0) {
+			target = &args->from;
+		} else if (strcmp(a, "--to") == 0) {
+			target = &args->to;
+		} else if (strcmp(a, "--png") == 0) {
+			target = &args->png;
+		} else if (strcmp(a, "--json") == 0) {
+			target = &args->json;
+		} else if (strcmp(a, "--country") == 0) {
+			target = &args->country;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "migflow compare: error: unknown option '%s'\n", a);
+			goto usage;
+		} else if (!args->base) {
+			args->base = a;
+		} else if (!args->alt) {
+			args->alt = a;
+		} else {
+			fprintf(stderr, "migflow compare: error: unexpected argument '%s' (two runs)\n", a);
+			goto usage;
+		}
+		if (target) {
+			if (!value || !*value) {
+				fprintf(stderr, "migflow compare: error: option '%s' needs a value\n", a);
+				goto usage;
+			}
+			*target = value;
+			args->country_given = args->country_given || target == &args->country;
+			i++;
+		}
+	}
+	if (!args->alt) {
+		fprintf(stderr, "migflow compare: error: give two runs, BASE.h5 and ALT.h5\n");
+		goto usage;
+	}
+	return 0;
+usage:
+	compare_usage(stderr);
+	*exit_code = EXIT_USAGE;
+	return -1;
+}
+
+/* --- reading ---------------------------------------------------------------------- */
+
+static enum mf_status fail_read(struct mf_error *err, const struct run *run, const char *what)
+{
+	return mf_error_set(err, MF_ERR_INPUT, "%s: %s", run->given, what);
+}
+
+static char *read_string_attribute(hid_t object, const char *name)
+{
+	char *text = NULL;
+	if (H5Aexists(object, name) <= 0)
+		return NULL;
+	hid_t attribute = H5Aopen(object, name, H5P_DEFAULT);
+	hid_t type = attribute >= 0 ? H5Aget_type(attribute) : -1;
+	if (type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0) {
+		hid_t memory = H5Tcopy(H5T_C_S1);
+		char *value = NULL;
+		if (memory >= 0 && H5Tset_size(memory, H5T_VARIABLE) >= 0 &&
+		    H5Tset_cset(memory, H5Tget_cset(type)) >= 0 &&
+		    H5Aread(attribute, memory, &value) >= 0 && value) {
+			text = strdup(value);
+			H5free_memory(value);
+		}
+		if (memory >= 0)
+			H5Tclose(memory);
+	}
+	if (type >= 0)
+		H5Tclose(type);
+	if (attribute >= 0)
+		H5Aclose(attribute);
+	return text;
+}
+
+/* A one-dimensional dataset of variable-length strings; caller frees each
+ * and the array. */
+static char **read_strings(hid_t group, const char *name, int *n)
+{
+	char **copy = NULL;
+	*n = -1;
+	hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
+	if (dataset < 0)
+		return NULL;
+	hid_t space = H5Dget_space(dataset);
+	hid_t memory = H5Tcopy(H5T_C_S1);
+	hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+	char **values = points >= 0 ? calloc((size_t)points + 1, sizeof(*values)) : NULL;
+	copy = points >= 0 ? calloc((size_t)points + 1, sizeof(*copy)) : NULL;
+	if (!values || !copy || memory < 0 || H5Tset_size(memory, H5T_VARIABLE) < 0 ||
+	    H5Tset_cset(memory, H5T_CSET_UTF8) < 0 ||
+	    (points > 0 && H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)) {
+		free(copy);
+		copy = NULL;
+	} else {
+		*n = (int)points;
+		for (hssize_t i = 0; i < points; i++)
+			copy[i] = strdup(values[i] ? values[i] : "");
+		if (points > 0)
+			H5Dvlen_reclaim(memory, space, H5P_DEFAULT, values);
+	}
+	free(values);
+	if (memory >= 0)
+		H5Tclose(memory);
+	if (space >= 0)
+		H5Sclose(space);
+	H5Dclose(dataset);
+	return copy;
+}
+
+static void free_strings(char **strings, int n)
+{
+	for (int i = 0; strings && i < n; i++)
+		free(strings[i]);
+	free(strings);
+}
+
+static int find_label(char **labels, int n, const char *label)
+{
+	for (int i = 0; i < n; i++)
+		if (labels[i] && strcmp(labels[i], label) == 0)
+			return i;
+	return -1;
+}
+
+/* Dimensions of a dataset (rank <= 4); -1 on failure. */
+static int dataset_dims(hid_t group, const char *name, hsize_t dims[4])
+{
+	hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
+	if (dataset < 0)
+		return -1;
+	hid_t space = H5Dget_space(dataset);
+	int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+	if (rank < 0 || rank > 4 || H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+		rank = -1;
+	if (space >= 0)
+		H5Sclose(space);
+	H5Dclose(dataset);
+	return rank;
+}
+
+/* Reads days [day, day + days) of replicate r of a series into values
+ * (days x the product of its further axes, as int64); -1 on failure. */
+static int read_days(const struct run *run, const char *name, int r, int day, int days,
+		     int64_t **values, size_t *row)
+{
+	hsize_t dims[4], start[4] = {0}, count[4];
+	int rank = dataset_dims(run->root, name, dims);
+	int time_axis = run->replicates > 0 ? 1 : 0;
+	if (rank < time_axis + 1)
+		return -1;
+	*row = 1;
+	for (int a = 0; a < rank; a++) {
+		count[a] = dims[a];
+		if (a > time_axis)
+			*row *= (size_t)dims[a];
+	}
+	if (time_axis) {
+		start[0] = (hsize_t)r;
+		count[0] = 1;
+	}
+	start[time_axis] = (hsize_t)day;
+	count[time_axis] = (hsize_t)days;
+	*values = calloc((size_t)days * *row + 1, sizeof(int64_t));
+	if (!*values)
+		return -1;
+	if ((size_t)days * *row == 0)
+		return 0;
+	int status = -1;
+	hid_t dataset = H5Dopen2(run->root, name, H5P_DEFAULT);
+	hid_t space = dataset >= 0 ? H5Dget_space(dataset) : -1;
+	hid_t memory = H5Screate_simple(rank, count, NULL);
+	if (space >= 0 && memory >= 0 &&
+	    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+	    H5Dread(dataset, H5T_NATIVE_INT64, memory, space, H5P_DEFAULT, *values) >= 0)
+		status = 0;
+	if (memory >= 0)
+		H5Sclose(memory);
+	if (space >= 0)
+		H5Sclose(space);
+	if (dataset >= 0)
+		H5Dclose(dataset);
+	return status;
+}
+
+static void close_run(struct run *run)
+{
+	free_strings(run->place_country, run->n_places);
+	run->place_country = NULL;
+	free(run->values);
+	run->values = NULL;
+	if (run->root >= 0)
+		H5Gclose(run->root);
+	if (run->file >= 0)
+		H5Fclose(run->file);
+	run->root = run->file = -1;
+}
+
+static enum mf_status open_run(struct run *run, const char *given, struct mf_error *err)
+{
+	memset(run, 0, sizeof(*run));
+	run->file = run->root = -1;
+	run->given = given;
+	const char *hash = strrchr(given, '#');
+	size_t length = hash ? (size_t)(hash - given) : strlen(given);
+	if (length >= sizeof(run->path))
+		return fail_read(err, run, "path too long");
+	memcpy(run->path, given, length);
+	run->path[length] = '\0';
+	if (hash && (!hash[1] || strchr(hash + 1, '/')))
+		return fail_read(err, run, "expected BATCH.h5#MEMBER");
+	snprintf(run->group, sizeof(run->group), hash ? "members/%s" : "/", hash ? hash + 1 : "");
+	if (access(run->path, R_OK) < 0)
+		return mf_error_set(err, MF_ERR_IO, "%s: cannot read: %s", run->path, strerror(errno));
+	if (H5Fis_hdf5(run->path) <= 0)
+		return fail_read(err, run, "not an HDF5 file");
+	run->file = H5Fopen(run->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	if (run->file < 0)
+		return mf_error_set(err, MF_ERR_IO, "%s: cannot open", run->path);
+	int32_t is_batch = 0;
+	if (!hash && H5Aexists(run->file, "migflow_batch") > 0) {
+		hid_t attribute = H5Aopen(run->file, "migflow_batch", H5P_DEFAULT);
+		if (attribute >= 0) {
+			H5Aread(attribute, H5T_NATIVE_INT32, &is_batch);
+			H5Aclose(attribute);
+		}
+		if (is_batch)
+			return fail_read(err, run, "a batch file: name a member as FILE.h5#MEMBER");
+	}
+	if (hash && H5Lexists(run->file, "members", H5P_DEFAULT) > 0 &&
+	    H5Lexists(run->file, run->group, H5P_DEFAULT) <= 0)
+		return mf_error_set(err, MF_ERR_INPUT, "%s: no member '%s' in the batch", run->path,
+				    hash + 1);
+	run->root = H5Gopen2(run->file, run->group, H5P_DEFAULT);
+	if (run->root < 0)
+		return fail_read(err, run, "no such group (a member is named as BATCH.h5#MEMBER)");
+	char *start = read_string_attribute(run->root, "start_date");
+	bool dated = start && mf_date_parse(start, &run->start);
+	free(start);
+	if (!dated)
+		return fail_read(err, run, "no start_date: not a migflow run file");
+	char *name = read_string_attribute(run->root, "scenario_name");
+	snprintf(run->scenario_name, sizeof(run->scenario_name), "%s", name ? name : "?");
+	free(name);
+	hsize_t dims[4];
+	if (dataset_dims(run->root, "time", dims) != 1)
+		return fail_read(err, run, "no time dimension: not a migflow run file");
+	run->days = (int)dims[0];
+	if (H5Lexists(run->root, "replicate", H5P_DEFAULT) > 0) {
+		if (dataset_dims(run->root, "replicate", dims) != 1 || dims[0] < 1)
+			return fail_read(err, run, "bad replicate dimension");
+		run->replicates = (int)dims[0];
+	}
+	run->place_country = read_strings(run->root, "place_country", &run->n_places);
+	int n_kinds = 0, n_names = 0, n_intents = 0, n_directions = 0;
+	char **kinds = read_strings(run->root, "place_kind", &n_kinds);
+	char **names = read_strings(run->root, "place_name", &n_names);
+	char **intents = read_strings(run->root, "intent", &n_intents);
+	char **directions = read_strings(run->root, "direction", &n_directions);
+	enum mf_status status = MF_OK;
+	if (!run->place_country || !kinds || !names || !intents || !directions ||
+	    n_kinds != run->n_places || n_names != run->n_places)
+		status = fail_read(err, run, "cannot read the place, intent and direction tables");
+	run->displaced = intents ? find_label(intents, n_intents, "displaced") : -1;
+	static const char *const direction_names[3] = {"inbound", "outbound", "internal"};
+	for (int d = 0; d < 3; d++)
+		run->direction[d] = directions ? find_label(directions, n_directions,
+							    direction_names[d]) : -1;
+	if (status == MF_OK && (run->displaced < 0 || run->direction[0] < 0 ||
+				run->direction[1] < 0 || run->direction[2] < 0))
+		status = fail_read(err, run, "intent or direction labels are not migflow's");
+	for (int p = 0; status == MF_OK && p < run->n_places; p++) {
+		if (strcmp(kinds[p], "destination") != 0)
+			continue;
+		size_t used = strlen(run->destination);
+		snprintf(run->destination + used, sizeof(run->destination) - used, "%s%s",
+			 run->n_destinations ? ", " : "", names[p]);
+		run->n_destinations++;
+	}
+	free_strings(kinds, n_kinds);
+	free_strings(names, n_names);
+	free_strings(intents, n_intents);
+	free_strings(directions, n_directions);
+	return status;
+}
+
+/* Sum of a series over days [first, first + days) and all its cells. */
+static int sum_series(const struct run *run, const char *name, int r, int first, int days,
+		      double *sum)
+{
+	int64_t *values = NULL;
+	size_t row = 0;
+	int status = read_days(run, name, r, first, days, &values, &row);
+	int64_t total = 0;
+	for (size_t i = 0; status == 0 && i < (size_t)days * row; i++)
+		total += values[i];
+	free(values);
+	*sum = (double)total;
+	return status;
+}
+
+/* The indicators of replicate r over days [first, last] of the run. */
+static enum mf_status indicators(const struct run *run, int r, int first, int last,
+				 const char *country, double *out, struct mf_error *err)
+{
+	int days = last - first + 1;
+	int64_t *values = NULL;
+	size_t row = 0;
+	if (read_days(run, "monitor_passes", r, first, days, &values, &row) < 0) {
+		free(values);
+		return fail_read(err, run, "cannot read monitor_passes");
+	}
+	for (int d = 0; d < 3; d++) {
+		int64_t total = 0;
+		for (size_t i = 0; i < (size_t)days * row; i++)
+			if ((int)(i % 3) == run->direction[d])
+				total += values[i];
+		out[IND_PASSES_INBOUND + d] = (double)total;
+	}
+	free(values);
+	if (sum_series(run, "destination_arrivals", r, first, days, &out[IND_ARRIVALS]) < 0 ||
+	    sum_series(run, "deaths", r, first, days, &out[IND_DEATHS]) < 0 ||
+	    sum_series(run, "interceptions", r, first, days, &out[IND_INTERCEPTIONS]) < 0 ||
+	    sum_series(run, "expulsions", r, first, days, &out[IND_EXPULSIONS]) < 0)
+		return fail_read(err, run, "cannot read the daily flows");
+	if (read_days(run, "occupancy", r, last, 1, &values, &row) < 0 ||
+	    row != (size_t)run->n_places * MF_INTENT_COUNT) {
+		free(values);
+		return fail_read(err, run, "cannot read occupancy");
+	}
+	int64_t displaced = 0, present = 0;
+	for (int p = 0; p < run->n_places; p++)
+		for (int i = 0; i < MF_INTENT_COUNT; i++) {
+			int64_t v = values[(size_t)p * MF_INTENT_COUNT + (size_t)i];
+			if (i == run->displaced)
+				displaced += v;
+			if (strcmp(run->place_country[p], country) == 0)
+				present += v;
+		}
+	free(values);
+	out[IND_DISPLACED] = (double)displaced;
+	out[IND_PRESENT_COUNTRY] = (double)present;
+	return MF_OK;
+}
+
+static enum mf_status read_indicators(struct run *run, int from, int to, const char *country,
+				      struct mf_error *err)
+{
+	int n = run->replicates ? run->replicates : 1;
+	run->values = calloc((size_t)n * IND_COUNT, sizeof(double));
+	if (!run->values)
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+	for (int r = 0; r < n; r++) {
+		enum mf_status status = indicators(run, r, from - run->start, to - run->start, country,
+						   run->values + (size_t)r * IND_COUNT, err);
+		if (status != MF_OK)
+			return status;
+	}
+	return MF_OK;
+}
+
+/* --- the table --------------------------------------------------------------------- */
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+struct row {
+	char label[160];
+	double base, alt, difference;
+	bool has_interval;
+	double p05, p95;
+};
+
+static double mean_of(const struct run *run, int indicator)
+{
+	int n = run->replicates ? run->replicates : 1;
+	double sum = 0;
+	for (int r = 0; r < n; r++)
+		sum += run->values[(size_t)r * IND_COUNT + (size_t)indicator];
+	return sum / n;
+}
+
+static void make_rows(const struct run *base, const struct run *alt, const char *country,
+		      int paired, double *scratch, struct row rows[IND_COUNT])
+{
+	for (int k = 0; k < IND_COUNT; k++) {
+		struct row *row = &rows[k];
+		switch ((enum indicator)k) {
+		case IND_PASSES_INBOUND: snprintf(row->label, sizeof(row->label), "monitoring passes, inbound"); break;
+		case IND_PASSES_OUTBOUND: snprintf(row->label, sizeof(row->label), "monitoring passes, outbound"); break;
+		case IND_PASSES_INTERNAL: snprintf(row->label, sizeof(row->label), "monitoring passes, internal"); break;
+		case IND_ARRIVALS:
+			if (base->n_destinations == 1)
+				snprintf(row->label, sizeof(row->label), "arrivals in %s", base->destination);
+			else
+				snprintf(row->label, sizeof(row->label), "arrivals at destinations");
+			break;
+		case IND_DEATHS: snprintf(row->label, sizeof(row->label), "deaths"); break;
+		case IND_INTERCEPTIONS: snprintf(row->label, sizeof(row->label), "interceptions at sea"); break;
+		case IND_EXPULSIONS: snprintf(row->label, sizeof(row->label), "expulsions"); break;
+		case IND_DISPLACED: snprintf(row->label, sizeof(row->label), "displaced present (end)"); break;
+		case IND_PRESENT_COUNTRY: snprintf(row->label, sizeof(row->label), "present in %s (end)", country); break;
+		case IND_COUNT: break;
+		}
+		row->base = mean_of(base, k);
+		row->alt = mean_of(alt, k);
+		row->difference = row->alt - row->base;
+		row->has_interval = paired > 0;
+		if (paired > 0) {
+			for (int r = 0; r < paired; r++)
+				scratch[r] = alt->values[(size_t)r * IND_COUNT + (size_t)k] -
+					     base->values[(size_t)r * IND_COUNT + (size_t)k];
+			qsort(scratch, (size_t)paired, sizeof(*scratch), compare_doubles);
+			row->p05 = mf_output_percentile(scratch, paired, 0.05);
+			row->p95 = mf_output_percentile(scratch, paired, 0.95);
+		}
+	}
+}
+
+static void describe(FILE *out, const char *role, const struct run *run)
+{
+	fprintf(out, "  %-5s %s: scenario '%s', ", role, run->given, run->scenario_name);
+	if (run->replicates)
+		fprintf(out, "%d replicate%s\n", run->replicates, run->replicates == 1 ? "" : "s");
+	else
+		fprintf(out, "one run (no replicates)\n");
+}
+
+static void print_table(FILE *out, const struct run *base, const struct run *alt,
+			const struct row rows[IND_COUNT], int from, int to, int paired)
+{
+	char first[11], last[11];
+	mf_date_format(from, first);
+	mf_date_format(to, last);
+	fprintf(out, "migflow compare\n");
+	describe(out, "base", base);
+	describe(out, "alt", alt);
+	fprintf(out, "  window %s to %s (%d days): flows summed over it, stocks on its last day%s\n\n",
+		first, last, to - from + 1, base->replicates || alt->replicates
+		? "; values are means over replicates" : "");
+	fprintf(out, "  %-34s %14s %14s %14s   %s\n", "indicator", "base", "alt", "alt - base",
+		"90 % interval of alt - base");
+	bool whole = !base->replicates && !alt->replicates;
+	for (int k = 0; k < IND_COUNT; k++) {
+		const struct row *row = &rows[k];
+		fprintf(out, whole ? "  %-34s %14.0f %14.0f %+14.0f   " : "  %-34s %14.1f %14.1f %+14.1f   ",
+			row->label, row->base, row->alt, row->difference);
+		if (row->has_interval)
+			fprintf(out, "[%.1f, %.1f]\n", row->p05, row->p95);
+		else
+			fprintf(out, "n/a\n");
+	}
+	if (base->n_destinations > 1)
+		fprintf(out, "\n  destinations (places of kind destination): %s\n", base->destination);
+	if (paired > 0 && (base->replicates != paired || alt->replicates != paired))
+		fprintf(out, "\n  intervals pair the first %d replicates of each run\n", paired);
+	else if (paired == 0)
+		fprintf(out, "\n  intervals need replicates in both runs (migflow run --replicates N)\n");
+}
+
+static void json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+static int write_json(const char *path, const struct run *base, const struct run *alt,
+		      const struct row rows[IND_COUNT], int from, int to, int paired,
+		      const char *country)
+{
+	FILE *out = fopen(path, "w");
+	if (!out)
+		return -1;
+	char first[11], last[11];
+	mf_date_format(from, first);
+	mf_date_format(to, last);
+	fprintf(out, "{\n  \"base\": ");
+	json_string(out, base->given);
+	fprintf(out, ",\n  \"alt\": ");
+	json_string(out, alt->given);
+	fprintf(out, ",\n  \"from\": \"%s\",\n  \"to\": \"%s\",\n  \"days\": %d,\n  \"country\": ",
+		first, last, to - from + 1);
+	json_string(out, country);
+	fprintf(out, ",\n  \"base_replicates\": %d,\n  \"alt_replicates\": %d,\n"
+		"  \"paired_replicates\": %d,\n  \"indicators\": [\n",
+		base->replicates, alt->replicates, paired);
+	for (int k = 0; k < IND_COUNT; k++) {
+		const struct row *row = &rows[k];
+		fprintf(out, "    {\"name\": \"%s\", \"label\": ", indicator_keys[k]);
+		json_string(out, row->label);
+		fprintf(out, ", \"base\": %.17g, \"alt\": %.17g, \"difference\": %.17g, ", row->base,
+			row->alt, row->difference);
+		if (row->has_interval)
+			fprintf(out, "\"p05\": %.17g, \"p95\": %.17g}", row->p05, row->p95);
+		else
+			fprintf(out, "\"p05\": null, \"p95\": null}");
+		fprintf(out, "%s\n", k + 1 < IND_COUNT ? "," : "");
+	}
+	fprintf(out, "  ]\n}\n");
+	return fclose(out) == 0 ? 0 : -1;
+}
+
+/* --- the plot ---------------------------------------------------------------------- */
+
+static enum mf_status plot(const struct compare_args *args, struct mf_error *err)
+{
+	char script[1200];
+	const char *override = getenv("MIGFLOW_PLOT_COMPARE");
+	if (override && *override)
+		snprintf(script, sizeof(script), "%s", override);
+	else
+		snprintf(script, sizeof(script), "%s/plot_compare.py", MF_SCRIPTS_DIR);
+	if (access(script, R_OK) < 0)
+		return mf_error_set(err, MF_ERR_IO,
+				    "--png needs the plot script %s, which is not there (%s); set "
+				    "MIGFLOW_PLOT_COMPARE to its path", script, strerror(errno));
+	if (access(PYTHON, X_OK) < 0)
+		return mf_error_set(err, MF_ERR_IO, "--png needs %s (Debian's python3 with "
+				    "python3-matplotlib and python3-xarray): %s", PYTHON, strerror(errno));
+	char *argv[12];
+	int n = 0;
+	argv[n++] = (char *)PYTHON;
+	argv[n++] = script;
+	argv[n++] = (char *)args->base;
+	argv[n++] = (char *)args->alt;
+	argv[n++] = (char *)"-o";
+	argv[n++] = (char *)args->png;
+	if (args->from) {
+		argv[n++] = (char *)"--from";
+		argv[n++] = (char *)args->from;
+	}
+	if (args->to) {
+		argv[n++] = (char *)"--to";
+		argv[n++] = (char *)args->to;
+	}
+	argv[n] = NULL;
+	fflush(stdout);
+	pid_t child;
+	int spawned = posix_spawn(&child, PYTHON, NULL, NULL, argv, environ);
+	if (spawned != 0)
+		return mf_error_set(err, MF_ERR_IO, "cannot run %s: %s", PYTHON, strerror(spawned));
+	int wait_status;
+	while (waitpid(child, &wait_status, 0) < 0)
+		if (errno != EINTR)
+			return mf_error_set(err, MF_ERR_IO, "waiting for %s: %s", script, strerror(errno));
+	if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0)
+		return mf_error_set(err, MF_ERR_IO, "%s failed (%s %d); %s was not written", script,
+				    WIFEXITED(wait_status) ? "exit status" : "signal",
+				    WIFEXITED(wait_status) ? WEXITSTATUS(wait_status)
+							   : WTERMSIG(wait_status), args->png);
+	return MF_OK;
+}
+
+/* --- the command ------------------------------------------------------------------- */
+
+static enum mf_status parse_date(const char *option, const char *text, int *day,
+				 struct mf_error *err)
+{
+	if (!mf_date_parse(text, day))
+		return mf_error_set(err, MF_ERR_INPUT, "%s: expected a date YYYY-MM-DD, got '%s'",
+				    option, text);
+	return MF_OK;
+}
+
+static enum mf_status check_window(const struct run *run, int from, int to, struct mf_error *err)
+{
+	int last = run->start + run->days - 1;
+	if (from < run->start || to > last) {
+		char a[11], b[11];
+		mf_date_format(run->start, a);
+		mf_date_format(last, b);
+		return mf_error_set(err, MF_ERR_INPUT, "%s covers %s to %s only: choose --from and "
+				    "--to within both runs", run->given, a, b);
+	}
+	return MF_OK;
+}
+
+int mf_cli_compare(int argc, char **argv)
+{
+	struct compare_args args;
+	int code;
+	if (parse_args(argc, argv, &args, &code) < 0)
+		return code;
+	/* The command reports HDF5 failures itself. */
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	struct mf_error err = {0};
+	struct run base = {.file = -1, .root = -1}, alt = {.file = -1, .root = -1};
+	enum mf_status status = open_run(&base, args.base, &err);
+	if (status == MF_OK)
+		status = open_run(&alt, args.alt, &err);
+	if (status != MF_OK)
+		goto done;
+	int from = base.start > alt.start ? base.start : alt.start;
+	int base_last = base.start + base.days - 1, alt_last = alt.start + alt.days - 1;
+	int to = base_last < alt_last ? base_last : alt_last;
+	if ((args.from && (status = parse_date("--from", args.from, &from, &err)) != MF_OK) ||
+	    (args.to && (status = parse_date("--to", args.to, &to, &err)) != MF_OK))
+		goto done;
+	if (from > to) {
+		status = mf_error_set(&err, MF_ERR_INPUT, "the window is empty (from after to; or "
+				      "the runs share no day)");
+		goto done;
+	}
+	bool known = false;
+	for (int p = 0; p < base.n_places; p++)
+		known = known || strcmp(base.place_country[p], args.country) == 0;
+	for (int p = 0; p < alt.n_places; p++)
+		known = known || strcmp(alt.place_country[p], args.country) == 0;
+	if (!known && args.country_given) {
+		status = mf_error_set(&err, MF_ERR_INPUT, "--country: no place of either run is in "
+				      "'%s'", args.country);
+		goto done;
+	}
+	if ((status = check_window(&base, from, to, &err)) != MF_OK ||
+	    (status = check_window(&alt, from, to, &err)) != MF_OK ||
+	    (status = read_indicators(&base, from, to, args.country, &err)) != MF_OK ||
+	    (status = read_indicators(&alt, from, to, args.country, &err)) != MF_OK)
+		goto done;
+	int paired = base.replicates && alt.replicates
+		? (base.replicates < alt.replicates ? base.replicates : alt.replicates) : 0;
+	double *scratch = calloc((size_t)paired + 1, sizeof(double));
+	if (!scratch) {
+		status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	struct row rows[IND_COUNT];
+	make_rows(&base, &alt, args.country, paired, scratch, rows);
+	free(scratch);
+	print_table(stdout, &base, &alt, rows, from, to, paired);
+	if (args.json && write_json(args.json, &base, &alt, rows, from, to, paired, args.country) < 0) {
+		status = mf_error_set(&err, MF_ERR_IO, "cannot write %s: %s", args.json, strerror(errno));
+		goto done;
+	}
+	if (args.png)
+		status = plot(&args, &err);
+done:
+	close_run(&base);
+	close_run(&alt);
+	if (status != MF_OK)
+		mf_cli_print_error(&err);
+	return mf_cli_exit_code(status);
+}
