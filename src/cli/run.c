@@ -1,5 +1,6 @@
 /* migflow run: simulate a scenario, write its HDF5 file, print a summary. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,11 +178,76 @@ int mf_cli_exit_code(enum mf_status status)
 	}
 }
 
-/* Simulates one replicate into out, keeping its summary. */
+/* The scenario's calibration targets against what the run simulated
+ * (mean and sd over its replicates), as a `target` table of the output.
+ * Targets whose window the run does not cover are left as NaN. */
+static enum mf_status store_targets(struct mf_output *out, const struct mf_targets *targets,
+				    const double *values, int runs, int days, struct mf_error *err)
+{
+	int n = targets->n;
+	double *numbers = calloc((size_t)n * 6, sizeof(double));
+	const char **texts = calloc((size_t)n * 4, sizeof(char *));
+	if (!numbers || !texts) {
+		free(numbers);
+		free(texts);
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+	}
+	double *observed = numbers, *mean = numbers + n, *sd = numbers + 2 * n;
+	double *error = numbers + 3 * n, *tolerance = numbers + 4 * n, *within = numbers + 5 * n;
+	const char **names = texts, **quantity = texts + n, **window = texts + 2 * n, **source = texts + 3 * n;
+	for (int i = 0; i < n; i++) {
+		const struct mf_target *t = &targets->targets[i];
+		names[i] = t->name;
+		quantity[i] = mf_quantity_name(t->quantity);
+		window[i] = t->window;
+		source[i] = t->source;
+		observed[i] = t->observed;
+		tolerance[i] = t->tolerance;
+		if (t->last_day >= days) {
+			mean[i] = sd[i] = error[i] = within[i] = NAN;
+			continue;
+		}
+		double sum = 0, square = 0;
+		for (int r = 0; r < runs; r++)
+			sum += values[r * n + i];
+		mean[i] = sum / runs;
+		for (int r = 0; r < runs; r++)
+			square += (values[r * n + i] - mean[i]) * (values[r * n + i] - mean[i]);
+		sd[i] = runs > 1 ? sqrt(square / (runs - 1)) : 0;
+		error[i] = mf_target_error(t, mean[i]);
+		within[i] = fabs(error[i]) <= t->tolerance;
+	}
+	const struct mf_table_column columns[] = {
+		{"target_observed", "observed value", "persons", MF_COLUMN_NUMBER, observed, NULL},
+		{"target_simulated", "simulated value, mean over replicates", "persons", MF_COLUMN_NUMBER, mean, NULL},
+		{"target_simulated_sd", "simulated value, standard deviation over replicates", "persons", MF_COLUMN_NUMBER, sd, NULL},
+		{"target_error", "relative error of the simulated mean (0 above an at-least bound)", "1", MF_COLUMN_NUMBER, error, NULL},
+		{"target_tolerance", "relative tolerance", "1", MF_COLUMN_NUMBER, tolerance, NULL},
+		{"target_within", "1 when the error is within the tolerance", "1", MF_COLUMN_NUMBER, within, NULL},
+		{"target_quantity", "simulated quantity compared", NULL, MF_COLUMN_TEXT, NULL, quantity},
+		{"target_window", "window or date of the observation", NULL, MF_COLUMN_TEXT, NULL, window},
+		{"target_source", "source of the observed value", NULL, MF_COLUMN_TEXT, NULL, source},
+	};
+	const struct mf_table table = {
+		.dimension = "target",
+		.long_name = "calibration target",
+		.n_rows = n,
+		.labels = names,
+		.n_columns = (int)(sizeof(columns) / sizeof(*columns)),
+		.columns = columns,
+	};
+	enum mf_status status = mf_output_add_table(out, &table, err);
+	free(numbers);
+	free(texts);
+	return status;
+}
+
+/* Simulates one replicate into out, keeping its summary (and the values of
+ * the calibration targets when there are any). */
 static enum mf_status run_replicate(const struct run_args *args, const struct mf_scenario *scenario,
 				    struct mf_sim *sim, struct mf_output *out,
-				    struct run_summary *summary, const char *output,
-				    struct mf_error *err)
+				    struct run_summary *summary, const struct mf_targets *targets,
+				    double *target_values, const char *output, struct mf_error *err)
 {
 	enum mf_status status = MF_OK;
 	struct progress progress;
@@ -200,6 +266,8 @@ static enum mf_status run_replicate(const struct run_args *args, const struct mf
 		if ((status = mf_output_write_day(out, counts, err)) != MF_OK)
 			break;
 		summary_add_day(summary, scenario, counts);
+		if (targets)
+			mf_targets_add_day(targets, scenario, counts, target_values);
 		mf_sim_totals(sim, &totals);
 		progress_update(&progress, scenario, day + 1, days, mf_sim_agents_alive(sim),
 				totals.agent_steps);
@@ -229,6 +297,8 @@ int mf_cli_run(int argc, char **argv)
 	struct mf_output *out = NULL;
 	int runs = args.replicates ? args.replicates : 1;
 	int summaries_ready = 0;
+	struct mf_targets *targets = NULL;
+	double *target_values = NULL;
 	struct run_summary *summaries = calloc((size_t)runs, sizeof(*summaries));
 	enum mf_status status = MF_OK;
 
@@ -249,6 +319,14 @@ int mf_cli_run(int argc, char **argv)
 	}
 	if (args.agent_scale)
 		scenario->agent_scale = args.agent_scale;
+	if (scenario->targets_path[0]) {
+		targets = mf_targets_load(scenario->targets_path, scenario, &err);
+		target_values = targets ? calloc((size_t)runs * (size_t)targets->n, sizeof(double)) : NULL;
+		if (!targets || !target_values) {
+			status = targets ? mf_error_set(&err, MF_ERR_NOMEM, "out of memory") : err.code;
+			goto done;
+		}
+	}
 	struct mf_run_options options = {
 		.seed = args.has_seed ? args.seed : scenario->seed,
 		.replicate = args.replicate,
@@ -294,11 +372,16 @@ int mf_cli_run(int argc, char **argv)
 		}
 		if (!args.quiet && args.replicates && isatty(STDERR_FILENO))
 			fprintf(stderr, "replicate %d of %d\n", r + 1, runs);
-		status = run_replicate(&args, scenario, sim, out, &summaries[r], output, &err);
+		status = run_replicate(&args, scenario, sim, out, &summaries[r], targets,
+				       target_values ? target_values + (size_t)r * targets->n : NULL,
+				       output, &err);
 		if (status != MF_OK)
 			goto done;
 		agent_steps += summaries[r].totals.agent_steps;
 	}
+	if (targets && (status = store_targets(out, targets, target_values, runs,
+					       mf_sim_days_total(sim), &err)) != MF_OK)
+		goto done;
 	double wall = progress_now() - started;
 	struct mf_run_stats stats = {.agent_steps = agent_steps, .wall_seconds = wall};
 	status = mf_output_finish(out, &stats, &err);
@@ -330,6 +413,8 @@ done:
 	for (int r = 0; r < summaries_ready; r++)
 		summary_free(&summaries[r]);
 	free(summaries);
+	free(target_values);
+	mf_targets_destroy(targets);
 	mf_sim_destroy(sim);
 	mf_scenario_destroy(scenario);
 	return mf_cli_exit_code(status);
