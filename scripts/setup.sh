@@ -12,6 +12,8 @@ if [[ "${1:-}" == "--tests" ]]; then
 	# The MPI build of `migflow batch` (scripts/test.sh builds build-mpi) and
 	# the plots that `migflow compare --png` draws.
 	packages+=(openmpi-bin libopenmpi-dev python3-matplotlib)
+	# scripts/: flow maps on Natural Earth (geopandas), the example notebook.
+	packages+=(python3-geopandas python3-nbclient python3-nbformat python3-ipykernel)
 fi
 
 missing=()

@@ -57,11 +57,13 @@ void summary_add_day(struct run_summary *s, const struct mf_scenario *scenario,
 		if (window)
 			s->deaths_by_mode_window[g->links[l].mode] += day->deaths[l];
 	}
-	s->arrived += day->destination_arrivals;
+	/* The scenario's destination (Lampedusa); other destination places
+	 * (Sicily) are in the file's destination_arrivals. */
+	s->arrived += day->arrivals[scenario->destination];
 	s->interceptions += day->interceptions;
 	s->expulsions += day->expulsions;
 	if (window) {
-		s->arrived_window += day->destination_arrivals;
+		s->arrived_window += day->arrivals[scenario->destination];
 		s->interceptions_window += day->interceptions;
 		s->expulsions_window += day->expulsions;
 		for (int p = 0; p < g->n_places; p++)
