@@ -1542,6 +1542,19 @@ struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
 	return s;
 }
 
+/* libyaml counts positions in characters: the byte offset of character
+ * `index` of UTF-8 text. */
+static size_t byte_offset(const char *text, size_t index)
+{
+	size_t bytes = 0;
+	for (size_t characters = 0; text[bytes] && characters < index; characters++) {
+		bytes++;
+		while (((unsigned char)text[bytes] & 0xc0) == 0x80)
+			bytes++;
+	}
+	return bytes;
+}
+
 char *mf_scenario_source_text(const struct mf_scenario_source *source, const double *values)
 {
 	const struct mf_scenario *s = source->scenario;
@@ -1557,8 +1570,8 @@ char *mf_scenario_source_text(const struct mf_scenario_source *source, const dou
 	int n = 0;
 	for (int i = 0; i < s->n_free; i++)
 		for (int k = 0; k < source->n_nodes[i]; k++) {
-			edits[n].start = source->nodes[i][k]->start;
-			edits[n].end = source->nodes[i][k]->end;
+			edits[n].start = byte_offset(text, source->nodes[i][k]->start);
+			edits[n].end = byte_offset(text, source->nodes[i][k]->end);
 			parameter_text(source, i, k, values[i], edits[n].text, sizeof(edits[n].text));
 			n++;
 		}

@@ -14,7 +14,7 @@ struct yt_node {
 	enum yt_kind kind;
 	const char *file;       /* the file it was read from (owned by its doc) */
 	int line, column;       /* 1-based start of the node */
-	size_t start, end;      /* byte offsets of a scalar's text in its file */
+	size_t start, end;      /* a scalar's text in its file, as character offsets */
 	char *text;             /* scalar text */
 	bool plain;             /* scalar written without quotes */
 	int n;                  /* items of a sequence, pairs of a mapping */

@@ -34,6 +34,7 @@ static void write_world(struct scratch *s)
 		      "seed: 3\n"
 		      "network: {places: places.csv, links: links.csv}\n"
 		      "destination: island\n"
+		      "description: Désert, côte — non-ASCII text before the fitted values\n"
 		      "parameters:\n"
 		      "  wait_days: {hub: 3, coast: {onward: 15}}\n"
 		      "  stay_days: {Beta: 60, default: 20}   # the Beta stay: a free parameter\n"
@@ -236,7 +237,7 @@ static void free_parameters_are_checked(void **state)
 	fclose(f);
 	struct mf_error err = {0};
 	assert_null(mf_scenario_load(path, &err));
-	assert_int_equal(err.line, 23);
+	assert_int_equal(err.line, 24);
 	assert_string_equal(err.field, "calibrate[3].set");
 	assert_non_null(strstr(err.message, "names no value"));
 	scratch_close(&s);
