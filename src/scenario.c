@@ -1501,43 +1501,69 @@ static void format_number(double value, char *out, size_t size)
 	}
 }
 
-/* The text free parameter i gives its k-th node. */
-static void parameter_text(const struct mf_scenario_source *source, int i, int k, double value,
-			   char *out, size_t size)
+/* The values the free parameters give: every node any of them names, once,
+ * with its value in the file set by the `set` parameters and then
+ * multiplied by every `scale` parameter naming it. Returns the count. */
+static int compose(const struct mf_scenario_source *source, const double *values,
+		   struct yt_node **nodes, double *result, int max)
 {
-	const struct mf_free_parameter *f = &source->scenario->free[i];
-	format_number(f->multiplier ? source->base[i][k] * value : value, out, size);
+	const struct mf_scenario *s = source->scenario;
+	int n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < s->n_free; i++) {
+			if (s->free[i].multiplier != (pass == 1))
+				continue;
+			for (int k = 0; k < source->n_nodes[i]; k++) {
+				int j = 0;
+				while (j < n && nodes[j] != source->nodes[i][k])
+					j++;
+				if (j == n) {
+					if (n == max)
+						continue;
+					nodes[n] = source->nodes[i][k];
+					result[n++] = source->base[i][k];
+				}
+				result[j] = pass ? result[j] * values[i] : values[i];
+			}
+		}
+	return n;
 }
+
+#define MAX_EDITS 2048
 
 struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
 					     const double *values, struct mf_error *err)
 {
 	const struct mf_scenario *original = source->scenario;
-	char **saved = calloc((size_t)original->n_free * 256 + 1, sizeof(char *));
-	if (!saved) {
+	struct yt_node **nodes = calloc(MAX_EDITS, sizeof(*nodes));
+	double *result = calloc(MAX_EDITS, sizeof(double));
+	char **saved = calloc(MAX_EDITS, sizeof(char *));
+	if (!nodes || !result || !saved) {
+		free(nodes);
+		free(result);
+		free(saved);
 		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	/* Write the values into the tree, read it, and put the file's back. */
-	for (int i = 0; values && i < original->n_free; i++)
-		for (int k = 0; k < source->n_nodes[i]; k++) {
-			struct yt_node *node = source->nodes[i][k];
-			char text[64];
-			parameter_text(source, i, k, values[i], text, sizeof(text));
-			saved[i * 256 + k] = node->text;
-			node->text = strdup(text);
-			if (!node->text) {
-				node->text = saved[i * 256 + k];
-				saved[i * 256 + k] = NULL;
-			}
+	int n = values ? compose(source, values, nodes, result, MAX_EDITS) : 0;
+	for (int j = 0; j < n; j++) {
+		char text[64];
+		format_number(result[j], text, sizeof(text));
+		char *copy = strdup(text);
+		if (copy) {
+			saved[j] = nodes[j]->text;
+			nodes[j]->text = copy;
 		}
+	}
 	struct mf_scenario *s = scenario_from_doc(original->path, source->doc, err);
-	for (int i = 0; values && i < original->n_free; i++)
-		for (int k = 0; k < source->n_nodes[i]; k++)
-			if (saved[i * 256 + k]) {
-				free(source->nodes[i][k]->text);
-				source->nodes[i][k]->text = saved[i * 256 + k];
-			}
+	for (int j = 0; j < n; j++)
+		if (saved[j]) {
+			free(nodes[j]->text);
+			nodes[j]->text = saved[j];
+		}
+	free(nodes);
+	free(result);
 	free(saved);
 	return s;
 }
@@ -1557,24 +1583,29 @@ static size_t byte_offset(const char *text, size_t index)
 
 char *mf_scenario_source_text(const struct mf_scenario_source *source, const double *values)
 {
-	const struct mf_scenario *s = source->scenario;
 	const char *text = source->doc->source;
 	size_t length = strlen(text);
 	/* Edits sorted by position, applied front to back into a new text. */
 	struct edit {
 		size_t start, end;
 		char text[64];
-	} *edits = calloc((size_t)s->n_free * 256 + 1, sizeof(*edits));
-	if (!edits)
+	} *edits = calloc(MAX_EDITS, sizeof(*edits));
+	struct yt_node **nodes = calloc(MAX_EDITS, sizeof(*nodes));
+	double *result = calloc(MAX_EDITS, sizeof(double));
+	if (!edits || !nodes || !result) {
+		free(edits);
+		free(nodes);
+		free(result);
 		return NULL;
-	int n = 0;
-	for (int i = 0; i < s->n_free; i++)
-		for (int k = 0; k < source->n_nodes[i]; k++) {
-			edits[n].start = byte_offset(text, source->nodes[i][k]->start);
-			edits[n].end = byte_offset(text, source->nodes[i][k]->end);
-			parameter_text(source, i, k, values[i], edits[n].text, sizeof(edits[n].text));
-			n++;
-		}
+	}
+	int n = compose(source, values, nodes, result, MAX_EDITS);
+	for (int j = 0; j < n; j++) {
+		edits[j].start = byte_offset(text, nodes[j]->start);
+		edits[j].end = byte_offset(text, nodes[j]->end);
+		format_number(result[j], edits[j].text, sizeof(edits[j].text));
+	}
+	free(nodes);
+	free(result);
 	for (int a = 1; a < n; a++) {
 		struct edit e = edits[a];
 		int b = a - 1;
@@ -1592,7 +1623,7 @@ char *mf_scenario_source_text(const struct mf_scenario_source *source, const dou
 	size_t used = 0, at = 0;
 	for (int e = 0; e < n; e++) {
 		if (edits[e].start < at || edits[e].end > length)
-			continue; /* the same value named twice: written once */
+			continue;
 		memcpy(out + used, text + at, edits[e].start - at);
 		used += edits[e].start - at;
 		size_t add = strlen(edits[e].text);
