@@ -182,16 +182,17 @@ enum mf_status mf_calibrate(struct mf_scenario_source *source, const struct mf_t
 	/* Nelder-Mead may shrink onto a point that is not a minimum: restart
 	 * from the best point with a fresh simplex until a restart no longer
 	 * improves it (or the evaluations run out). */
-	double step_size = 0.5, previous_best = GSL_POSINF;
+	double step_size = 0.5, best_before_round = GSL_POSINF;
 	for (int round = 0; round < 4 && s.status == MF_OK && s.evaluations < options->max_evaluations; round++) {
 		if (round > 0) {
-			if (!(result->objective < previous_best * (1 - 1e-3)))
+			/* The first restart always; later ones while they improve. */
+			if (round > 1 && !(result->objective < best_before_round * (1 - 1e-3)))
 				break;
+			best_before_round = result->objective;
 			for (int i = 0; i < n; i++)
 				gsl_vector_set(start, (size_t)i, to_search(&base->free[i], result->values[i]));
 			step_size /= 2;
 		}
-		previous_best = result->objective;
 		gsl_vector_set_all(step, step_size);
 		gsl_multimin_fminimizer_set(minimizer, &function, start, step);
 		while (s.status == MF_OK && s.evaluations < options->max_evaluations) {
