@@ -1332,7 +1332,10 @@ static int read_top(struct reader *r, const struct yt_node *root)
 		return -1;
 	if ((node = yt_get(root, "expulsions")) && read_expulsions(r, node) < 0)
 		return -1;
-	if ((node = yt_get(root, "calibrate")) && read_calibrate(r, node) < 0)
+	/* A calibration belongs to the file that declares it: a scenario that
+	 * extends a calibrated one does not inherit its free parameters. */
+	if ((node = yt_get(root, "calibrate")) && strcmp(node->file, doc->path) == 0 &&
+	    read_calibrate(r, node) < 0)
 		return -1;
 	if ((node = yt_get(root, "targets"))) {
 		char name[PATH_MAX];
