@@ -132,7 +132,8 @@ static int counters_init(struct counters *c, int P, int L, int M)
 	/* Whole cache lines, so that threads never share one. */
 	total = (total + 7) / 8 * 8;
 	c->base = aligned_alloc(64, total * sizeof(int64_t));
-	if (!c->base)
+	c->requested = malloc(REQUEST_SLOTS * sizeof(int64_t));
+	if (!c->base || !c->requested)
 		return -1;
 	memset(c->base, 0, total * sizeof(int64_t));
 	c->n_values = total;
@@ -173,7 +174,8 @@ static int alloc_tables(struct mf_sim *sim)
 	    !ALLOC(w->link_death_crossing, L) ||
 	    !ALLOC(sim->remaining_population, P) || !ALLOC(sim->links, L) ||
 	    !ALLOC(sim->leave, MF_INTENT_COUNT * P) || !ALLOC(sim->leave_week, MF_INTENT_COUNT * P) ||
-	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
+	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->goal_stay, MF_INTENT_COUNT * P) ||
+	    !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
 	    !ALLOC(sim->is_destination, P) || !ALLOC(sim->expel, P) || !ALLOC(sim->expel_to, P) ||
 	    !ALLOC(sim->expel_retry, P) || !ALLOC(sim->expel_monitor, P) || !ALLOC(sim->monitor_country, M) ||
 	    !ALLOC(sim->monitor_counts, M * MF_DIR_COUNT) ||
@@ -313,6 +315,7 @@ void mf_sim_destroy(struct mf_sim *sim)
 		w->link_fare, w->link_death_day, w->link_interception, w->link_departs,
 		w->link_death_crossing,
 		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
+		sim->goal_stay,
 		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->expel_to,
 		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,
 		sim->route_dist, sim->refuge, sim->accept, sim->in_offset, sim->in_links,
@@ -324,8 +327,10 @@ void mf_sim_destroy(struct mf_sim *sim)
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(*arrays); i++)
 		free(arrays[i]);
 	if (sim->thread_counts)
-		for (int t = 0; t < sim->threads; t++)
+		for (int t = 0; t < sim->threads; t++) {
 			free(sim->thread_counts[t].base);
+			free(sim->thread_counts[t].requested);
+		}
 	free(sim->thread_counts);
 	if (sim->spawn_rng)
 		gsl_rng_free(sim->spawn_rng);

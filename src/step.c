@@ -142,11 +142,11 @@ static inline void at_goal(const struct step_ctx *ctx, int64_t i, int p, uint32_
 	}
 }
 
-static inline void step_at_place(const struct step_ctx *ctx, struct counters *c, int64_t i)
+/* bits = draw(ctx, STREAM_MOVE, i, 0), computed by the caller. */
+static void step_at_place(const struct step_ctx *ctx, struct counters *c, int64_t i, uint64_t bits)
 {
 	const struct mf_agents *a = &ctx->agents;
 	int p = a->loc[i];
-	uint64_t bits = draw(ctx, STREAM_MOVE, i, 0);
 	uint32_t u = (uint32_t)bits, v = (uint32_t)(bits >> 32);
 	if (ctx->expel[p] && u < ctx->expel[p]) {
 		int q = ctx->expel_to[p];
@@ -191,6 +191,9 @@ static inline void step_at_place(const struct step_ctx *ctx, struct counters *c,
 				a->state[i] = AGENT_REQUEST;
 				a->loc[i] = (uint16_t)l;
 				c->requests[l]++;
+				if (c->n_requested < REQUEST_SLOTS)
+					c->requested[c->n_requested] = i;
+				c->n_requested++;
 			} else {
 				enter_link(ctx, c, i, l);
 			}
@@ -260,21 +263,55 @@ void mf_phase_move(struct mf_sim *sim)
 {
 	struct step_ctx ctx;
 	fill_ctx(sim, &ctx);
-	for (int t = 0; t < sim->threads; t++)
+	for (int t = 0; t < sim->threads; t++) {
 		memset(sim->thread_counts[t].base, 0, sim->thread_counts[t].n_values * sizeof(int64_t));
+		sim->thread_counts[t].n_requested = 0;
+	}
 	const int64_t n = sim->agents.n;
 	const uint8_t *state = sim->agents.state;
+	/* draw(ctx, STREAM_MOVE, i, 0) = mix(key + (i | day, stream bits) * gamma)
+	 * = mix(base + i * gamma): the same bits with the day's part hoisted. */
+	const uint64_t gamma = UINT64_C(0x9e3779b97f4a7c15);
+	const uint64_t base = ctx.key + mf_rng_counter(ctx.today, STREAM_MOVE, 0, 0) * gamma;
+	/* An agent at its goal does nothing today unless expelled (u < expel),
+	 * a circular migrant's stay ends (u < stay_end) or a displaced person
+	 * moves on or home (u < displaced_leave, >= displaced_onward): one
+	 * threshold per (place, intent), rebuilt daily (P x 4 values). */
+	const uint32_t displaced_any = ctx.displaced_leave > ctx.displaced_onward ? ctx.displaced_leave
+										 : ctx.displaced_onward;
+	uint32_t *goal_stay = sim->goal_stay;
+	for (int p = 0; p < sim->n_places; p++)
+		for (int k = 0; k < MF_INTENT_COUNT; k++) {
+			uint32_t t = ctx.expel[p];
+			if (k == MF_INTENT_CIRCULAR && ctx.stay_end[p] > t)
+				t = ctx.stay_end[p];
+			if (k == MF_INTENT_DISPLACED && displaced_any > t)
+				t = displaced_any;
+			goal_stay[p * MF_INTENT_COUNT + k] = t;
+		}
 #pragma omp parallel num_threads(sim->threads)
 	{
 		struct counters *c = &sim->thread_counts[omp_get_thread_num()];
+		/* Locals, not ctx fields: stores through the uint8_t agent arrays
+		 * may alias anything, so fields read through &ctx are reloaded. */
+		int64_t *occupancy = c->occupancy;
+		const uint16_t *loc = ctx.agents.loc, *goal = ctx.agents.goal;
+		const uint8_t *intents = ctx.agents.intent;
 		int64_t stepped = 0;
-#pragma omp for schedule(static) nowait
+#pragma omp for schedule(static, 16384) nowait
 		for (int64_t i = 0; i < n; i++) {
 			switch (state[i]) {
-			case AGENT_AT_PLACE:
-				step_at_place(&ctx, c, i);
+			case AGENT_AT_PLACE: {
+				int p = loc[i], intent = intents[i];
+				uint64_t bits = mf_rng_mix(base + (uint64_t)i * gamma);
+				int slot = p * MF_INTENT_COUNT + intent;
+				if (p == goal[i] && (uint32_t)bits >= goal_stay[slot])
+					occupancy[slot]++;
+				else
+					step_at_place(&ctx, c, i, bits);
 				stepped++;
 				break;
+			}
 			case AGENT_ON_LINK:
 				step_on_link(&ctx, c, i);
 				stepped++;
@@ -287,9 +324,26 @@ void mf_phase_move(struct mf_sim *sim)
 	}
 }
 
+/* Up to this many requests the capacity phase runs on the calling thread. */
+#define SERIAL_REQUESTS 8192
+
+static void decide_request(const struct mf_sim *sim, const struct step_ctx *ctx, struct counters *c,
+			   int64_t i)
+{
+	int l = ctx->agents.loc[i];
+	uint32_t u = (uint32_t)draw(ctx, STREAM_CAPACITY, i, 0);
+	if (sim->accept[l] == UINT32_MAX || u < sim->accept[l]) {
+		enter_link(ctx, c, i, l);
+	} else {
+		int p = sim->graph->links[l].from;
+		ctx->agents.state[i] = AGENT_AT_PLACE;
+		ctx->agents.loc[i] = (uint16_t)p;
+		c->occupancy[p * MF_INTENT_COUNT + ctx->agents.intent[i]]++;
+	}
+}
+
 void mf_phase_capacity(struct mf_sim *sim)
 {
-	const struct mf_graph *g = sim->graph;
 	bool any = false;
 	for (int l = 0; l < sim->n_links; l++) {
 		int64_t requests = 0;
@@ -306,24 +360,43 @@ void mf_phase_capacity(struct mf_sim *sim)
 		return;
 	struct step_ctx ctx;
 	fill_ctx(sim, &ctx);
+	bool listed = true;
+	int64_t total = 0;
+	for (int t = 0; t < sim->threads; t++) {
+		listed = listed && sim->thread_counts[t].n_requested <= REQUEST_SLOTS;
+		total += sim->thread_counts[t].n_requested;
+	}
+	if (listed && total <= SERIAL_REQUESTS) {
+		/* A few hundred requests a day (the baseline): cheaper than waking
+		 * the other threads, which on a shared machine may take a time slice. */
+		for (int t = 0; t < sim->threads; t++)
+			for (int64_t k = 0; k < sim->thread_counts[t].n_requested; k++)
+				decide_request(sim, &ctx, &sim->thread_counts[0], sim->thread_counts[t].requested[k]);
+		return;
+	}
+	if (listed) {
+		/* Each thread decides the requests it listed: every decision is the
+		 * agent's own draw against the link's threshold, so the order and the
+		 * thread do not matter. */
+#pragma omp parallel num_threads(sim->threads)
+		{
+			struct counters *c = &sim->thread_counts[omp_get_thread_num()];
+#pragma omp for schedule(static)
+			for (int t = 0; t < sim->threads; t++) {
+				const struct counters *list = &sim->thread_counts[t];
+				for (int64_t k = 0; k < list->n_requested; k++)
+					decide_request(sim, &ctx, c, list->requested[k]);
+			}
+		}
+		return;
+	}
 	const int64_t n = sim->agents.n;
 #pragma omp parallel num_threads(sim->threads)
 	{
 		struct counters *c = &sim->thread_counts[omp_get_thread_num()];
 #pragma omp for schedule(static)
-		for (int64_t i = 0; i < n; i++) {
-			if (ctx.agents.state[i] != AGENT_REQUEST)
-				continue;
-			int l = ctx.agents.loc[i];
-			uint32_t u = (uint32_t)draw(&ctx, STREAM_CAPACITY, i, 0);
-			if (sim->accept[l] == UINT32_MAX || u < sim->accept[l]) {
-				enter_link(&ctx, c, i, l);
-			} else {
-				int p = g->links[l].from;
-				ctx.agents.state[i] = AGENT_AT_PLACE;
-				ctx.agents.loc[i] = (uint16_t)p;
-				c->occupancy[p * MF_INTENT_COUNT + ctx.agents.intent[i]]++;
-			}
-		}
+		for (int64_t i = 0; i < n; i++)
+			if (ctx.agents.state[i] == AGENT_REQUEST)
+				decide_request(sim, &ctx, c, i);
 	}
 }

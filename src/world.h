@@ -58,7 +58,13 @@ struct counters {
 	int64_t *scalars;        /* SC_* below */
 	int64_t *base;           /* the allocation */
 	size_t n_values;
+	/* Slots of today's capacity requests, so that the capacity phase visits
+	 * them alone; n_requested > REQUEST_SLOTS means the list overflowed. */
+	int64_t *requested;
+	int64_t n_requested;
 };
+
+#define REQUEST_SLOTS 65536
 
 enum { SC_INTERCEPTIONS, SC_EXPULSIONS, SC_RETURNS, SC_ARRIVED, SC_DEAD, SC_STEPPED, SC_COUNT };
 
@@ -79,6 +85,8 @@ struct mf_sim {
 	uint32_t *leave;          /* [intent * P + place] threshold to leave a place on the way */
 	uint32_t *leave_week;     /* same for a week, used on convoy days */
 	uint32_t *stay_end;       /* [place] threshold: a circular migrant heads home */
+	uint32_t *goal_stay;      /* [place * MF_INTENT_COUNT + intent] an agent at its goal
+				   * does nothing today when its draw u >= this */
 	uint32_t displaced_onward, displaced_return; /* thresholds */
 	uint8_t *home_safe;       /* [place] security at or above safe_security */
 	uint8_t *country;         /* [place] country index */
