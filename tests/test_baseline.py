@@ -56,8 +56,15 @@ def main():
         for direction in ("inbound", "outbound", "internal"):
             total = int(ds.monitor_passes.sel(direction=direction).sum())
             check(total == summary["monitor_passes"][direction], f"{direction} passes agree")
-        for name in ds.data_vars:
+        counts = ("occupancy", "in_transit", "link_flow", "spawned", "arrivals", "deaths",
+                  "monitor_passes", "interceptions", "expulsions", "returns", "destination_arrivals")
+        for name in counts:
             check(bool((ds[name].values >= 0).all()), f"{name} is never negative")
+        # The scenario names its targets: the run carries the report.
+        check("target_within" in ds, "the calibration report is stored in the run")
+        if "target_within" in ds:
+            check(bool((ds.target_within.values == 1).all()),
+                  "every target within its tolerance in this run")
 
         # 2024, the calibration year: orders of magnitude of the observations
         # (FACTS: 3.8 M passes, 1.5 M outbound; 42,279 Italy arrivals from
