@@ -251,7 +251,8 @@ static char *read_text(const char *path)
 static bool replaced_key(const char *line)
 {
 	static const char *const keys[] = {"days", "end", "report_from", "network", "sources",
-					   "initial", "events", "policies", "extends"};
+					   "initial", "events", "policies", "extends", "calibrate",
+					   "targets"};
 	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
 		size_t length = strlen(keys[k]);
 		if (strncmp(line, keys[k], length) == 0 &&
