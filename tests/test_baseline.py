@@ -15,16 +15,10 @@ import tempfile
 import numpy as np
 import xarray as xr
 
-passed = failed = 0
+from checks import Checks
 
-
-def check(condition, message):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {message}")
+checks = Checks()
+check = checks.check
 
 
 def main():
@@ -90,5 +84,4 @@ def main():
 
 
 main()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(checks.finish())

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from checks import Checks
+
 try:
     import h5py
     import numpy as np
@@ -37,25 +39,6 @@ DAYS = 25
 TIMING_ATTRS = {"wall_seconds", "created", "threads"}
 REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 MEMBERS = ["scenario_p0", "scenario_p1", "twin_p0", "twin_p1"]
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {what}" + (f": {detail}" if detail else ""))
-        return bool(condition)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
 
 
 def batch_text(scenario, days=DAYS):

@@ -14,17 +14,11 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 migflow, baseline = sys.argv[1], sys.argv[2]
-passed = failed = 0
-
-
-def check(condition, message):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {message}")
+checks = Checks()
+check = checks.check
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -52,5 +46,4 @@ with tempfile.TemporaryDirectory() as tmp:
             check(t["sd"] >= 0 and t["sd"] < 0.1 * max(t["mean"], 1),
                   f"{t['name']}: replicate spread {t['sd']:.0f} small against the mean")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(checks.finish())

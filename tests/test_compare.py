@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 try:
     import h5py
     import numpy as np
@@ -34,25 +36,6 @@ DAYS = 40
 KEYS = ["monitor_passes_inbound", "monitor_passes_outbound", "monitor_passes_internal",
         "destination_arrivals", "deaths", "interceptions", "expulsions",
         "displaced_present", "present_in_country"]
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {what}" + (f": {detail}" if detail else ""))
-        return bool(condition)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
 
 
 def migflow(binary, *args, expect=0, env_extra=None):

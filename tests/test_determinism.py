@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 try:
     import h5py
     import numpy as np
@@ -33,25 +35,6 @@ REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 MAIN_VARIABLES = ["occupancy", "link_flow"]
 SUMMARY_KEYS = ["spawned", "present", "on_links", "arrived", "dead", "left",
                 "interceptions", "expulsions", "agent_steps", "monitor_passes"]
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {what}" + (f": {detail}" if detail else ""))
-        return bool(condition)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
 
 
 def run(binary, scenario, output, summary, threads, seed):

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 try:
     import h5py
     import numpy as np
@@ -31,25 +33,6 @@ except ImportError as error:
 TIMING_ATTRS = {"wall_seconds", "created", "threads"}
 REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 MPIRUN = ["mpirun", "-np", "2", "--oversubscribe", "--allow-run-as-root"]
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {what}" + (f": {detail}" if detail else ""))
-        return bool(condition)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
 
 
 def run(command, expect=0, env_extra=None):

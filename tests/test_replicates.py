@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 try:
     import h5py
     import numpy as np
@@ -49,25 +51,6 @@ TIME_VARIABLES = {
 RUN_DEPENDENT_ATTRS = {"threads", "wall_seconds", "created", "agent_steps", "replicate",
                        "replicates"}
 REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {what}" + (f": {detail}" if detail else ""))
-        return bool(condition)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
 
 
 def migflow(binary, *args, threads=1, expect=0):

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checks
+
 try:
     import numpy as np
     import xarray as xr
@@ -40,25 +42,6 @@ VARIABLES = {
 }
 DIRECTIONS = ["inbound", "outbound", "internal"]
 INTENTS = ["circular", "onward", "displaced", "return"]
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {what}" + (f": {detail}" if detail else ""))
-        return bool(condition)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
 
 
 def run(binary, scenario, output, summary):
