@@ -182,6 +182,21 @@ static void update_thresholds(struct mf_sim *sim)
 		sim->stay_end[p] = mf_rng_threshold(1 / (1 + stay));
 		sim->home_safe[p] = sim->world.security[p] >= params->safe_security;
 	}
+	/* An agent at its goal does nothing today unless expelled (u < expel),
+	 * a circular migrant's stay ends (u < stay_end) or a displaced person
+	 * moves on or home (u < displaced_return, >= displaced_onward): one
+	 * threshold per (place, intent) for the step's fast path. */
+	uint32_t displaced_any = sim->displaced_return > sim->displaced_onward ? sim->displaced_return
+									       : sim->displaced_onward;
+	for (int p = 0; p < n; p++)
+		for (int k = 0; k < MF_INTENT_COUNT; k++) {
+			uint32_t t = sim->expel[p];
+			if (k == MF_INTENT_CIRCULAR && sim->stay_end[p] > t)
+				t = sim->stay_end[p];
+			if (k == MF_INTENT_DISPLACED && displaced_any > t)
+				t = displaced_any;
+			sim->goal_stay[p * MF_INTENT_COUNT + k] = t;
+		}
 }
 
 void mf_routing_update(struct mf_sim *sim)

@@ -273,22 +273,7 @@ void mf_phase_move(struct mf_sim *sim)
 	 * = mix(base + i * gamma): the same bits with the day's part hoisted. */
 	const uint64_t gamma = UINT64_C(0x9e3779b97f4a7c15);
 	const uint64_t base = ctx.key + mf_rng_counter(ctx.today, STREAM_MOVE, 0, 0) * gamma;
-	/* An agent at its goal does nothing today unless expelled (u < expel),
-	 * a circular migrant's stay ends (u < stay_end) or a displaced person
-	 * moves on or home (u < displaced_leave, >= displaced_onward): one
-	 * threshold per (place, intent), rebuilt daily (P x 4 values). */
-	const uint32_t displaced_any = ctx.displaced_leave > ctx.displaced_onward ? ctx.displaced_leave
-										 : ctx.displaced_onward;
-	uint32_t *goal_stay = sim->goal_stay;
-	for (int p = 0; p < sim->n_places; p++)
-		for (int k = 0; k < MF_INTENT_COUNT; k++) {
-			uint32_t t = ctx.expel[p];
-			if (k == MF_INTENT_CIRCULAR && ctx.stay_end[p] > t)
-				t = ctx.stay_end[p];
-			if (k == MF_INTENT_DISPLACED && displaced_any > t)
-				t = displaced_any;
-			goal_stay[p * MF_INTENT_COUNT + k] = t;
-		}
+	const uint32_t *goal_stay = sim->goal_stay;
 #pragma omp parallel num_threads(sim->threads)
 	{
 		struct counters *c = &sim->thread_counts[omp_get_thread_num()];
