@@ -77,6 +77,7 @@ struct options {
 	int warmup, days, repeat;
 	int triad_mib, triad_reps;
 	bool traffic;
+	const char *write_scenario; /* write the first size's synthetic scenario here and stop */
 };
 
 static double now(void)
@@ -580,6 +581,9 @@ static void usage(FILE *out)
 		"  --triad-mib N         MiB per triad array (default: 512, three arrays)\n"
 		"  --triad-reps N        triad repetitions, best kept (default: 10)\n"
 		"  --quick               --sizes 1e5,1e6 --e2e-threads 0 --triad-mib 256\n"
+		"  --write-scenario FILE write the synthetic scenario of the first size (plus warm-up\n"
+		"                        and timed days) to FILE and stop, for profiling with\n"
+		"                        `migflow run FILE` under perf or valgrind\n"
 		"  -h, --help            this help\n",
 		MF_BENCH_SOURCE_ROOT);
 }
@@ -670,6 +674,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->triad_mib = (int)number;
 		} else if (strcmp(a, "--triad-reps") == 0 && parse_number(value, 1, 1000, &number)) {
 			o->triad_reps = (int)number;
+		} else if (strcmp(a, "--write-scenario") == 0 && value) {
+			o->write_scenario = value;
 		} else {
 			fprintf(stderr, "migflow-bench: error: bad or incomplete option '%s'\n", a);
 			usage(stderr);
@@ -860,6 +866,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "migflow-bench: error: %s\n",
 			base ? "cannot read the baseline" : mf_error_format(&err, text, sizeof(text)));
 		return 1;
+	}
+	if (o.write_scenario) {
+		int days = o.sizes[0] < 1000000 ? 3 * o.days : o.days;
+		if (write_synthetic(base, base_text, o.write_scenario, o.sizes[0], o.warmup + days + 1) < 0) {
+			fprintf(stderr, "migflow-bench: error: cannot write %s: %s\n", o.write_scenario,
+				strerror(errno));
+			return 1;
+		}
+		printf("wrote %s (%lld agents)\n", o.write_scenario, (long long)o.sizes[0]);
+		return 0;
 	}
 	char dir[] = "/tmp/migflow-bench-XXXXXX";
 	if (!mkdtemp(dir)) {

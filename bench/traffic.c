@@ -6,12 +6,13 @@
  *
  * Reader rules (from src/step.c, mf_phase_move):
  *   state              every slot (the loop reads state[i] for all of them)
- *   loc                every agent at a place or on a link
- *   goal, intent       agents at places, and agents arriving from a link
- *   timer              agents on links
+ *   timer              every agent at a place (its decision day) or on a
+ *                      link (its arrival day)
+ *   loc                agents deciding at a place today, agents on links
+ *   goal, intent       agents deciding at a place today, agents arriving
  *   home, flags        agents arriving from a link (abroad flag, monitor
  *                      direction); rare branches (expulsion, displaced
- *                      going home) are left out
+ *                      going home, days when a bound changes) are left out
  *   attempts, born     not read on the common paths
  * A line is read when at least one of its agents reads it: with 32 or 64
  * agents per line, a few readers are enough to bring the whole line in. */
@@ -73,7 +74,9 @@ static void count_reads(const struct mf_sim *sim, const struct array_ref *arrays
 	for (int64_t i = 0; i < a->n; i++) {
 		bool reads[A_COUNT] = {[A_STATE] = true};
 		if (a->state[i] == AGENT_AT_PLACE) {
-			reads[A_LOC] = reads[A_GOAL] = reads[A_INTENT] = true;
+			reads[A_TIMER] = true;
+			if (a->timer[i] == today)
+				reads[A_LOC] = reads[A_GOAL] = reads[A_INTENT] = true;
 			t->stepped++;
 		} else if (a->state[i] == AGENT_ON_LINK) {
 			reads[A_LOC] = reads[A_TIMER] = true;

@@ -182,21 +182,39 @@ static void update_thresholds(struct mf_sim *sim)
 		sim->stay_end[p] = mf_rng_threshold(1 / (1 + stay));
 		sim->home_safe[p] = sim->world.security[p] >= params->safe_security;
 	}
-	/* An agent at its goal does nothing today unless expelled (u < expel),
-	 * a circular migrant's stay ends (u < stay_end) or a displaced person
-	 * moves on or home (u < displaced_return, >= displaced_onward): one
-	 * threshold per (place, intent) for the step's fast path. */
+	/* Bounds H of the scheduled decisions (world.h). At its goal an agent
+	 * does something only if expelled (u < expel), a circular migrant's stay
+	 * ends (u < stay_end) or a displaced person moves on or home
+	 * (u < displaced_return, >= displaced_onward). On the way it is expelled
+	 * or leaves (u < leave, or leave_week on a convoy's weekday). */
 	uint32_t displaced_any = sim->displaced_return > sim->displaced_onward ? sim->displaced_return
 									       : sim->displaced_onward;
-	for (int p = 0; p < n; p++)
+	for (int p = 0; p < n; p++) {
+		bool convoy = false;
+		for (int k = g->out_offset[p]; k < g->out_offset[p + 1]; k++)
+			convoy = convoy || sim->links[g->out_links[k]].departs_weekday >= 0;
 		for (int k = 0; k < MF_INTENT_COUNT; k++) {
-			uint32_t t = sim->expel[p];
-			if (k == MF_INTENT_CIRCULAR && sim->stay_end[p] > t)
-				t = sim->stay_end[p];
-			if (k == MF_INTENT_DISPLACED && displaced_any > t)
-				t = displaced_any;
-			sim->goal_stay[p * MF_INTENT_COUNT + k] = t;
+			int slot = p * MF_INTENT_COUNT + k;
+			uint32_t goal = sim->expel[p], away = sim->expel[p];
+			if (k == MF_INTENT_CIRCULAR && sim->stay_end[p] > goal)
+				goal = sim->stay_end[p];
+			if (k == MF_INTENT_DISPLACED && displaced_any > goal)
+				goal = displaced_any;
+			uint32_t leave = sim->leave[k * n + p];
+			if (convoy && sim->leave_week[k * n + p] > leave)
+				leave = sim->leave_week[k * n + p];
+			if (leave > away)
+				away = leave;
+			if (goal != sim->hazard_goal[slot] || away != sim->hazard_away[slot]) {
+				sim->reschedule[slot] = 1;
+				sim->any_reschedule = true;
+			}
+			sim->hazard_goal[slot] = goal;
+			sim->hazard_away[slot] = away;
+			sim->gap_goal[slot] = goal ? 1 / log1p(-(double)goal * 0x1.0p-32) : 0;
+			sim->gap_away[slot] = away ? 1 / log1p(-(double)away * 0x1.0p-32) : 0;
 		}
+	}
 }
 
 void mf_routing_update(struct mf_sim *sim)

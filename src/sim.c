@@ -23,8 +23,6 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 	int64_t scale = sim->scenario->agent_scale;
 	int P = sim->n_places, L = sim->n_links, M = sim->n_monitors;
 	int64_t scalars[SC_COUNT] = {0};
-	memset(d->occupancy, 0, (size_t)P * MF_INTENT_COUNT * sizeof(int64_t));
-	memset(d->in_transit, 0, (size_t)L * sizeof(int64_t));
 	memset(d->link_flow, 0, (size_t)L * sizeof(int64_t));
 	memset(d->arrivals, 0, (size_t)P * sizeof(int64_t));
 	memset(d->deaths, 0, (size_t)L * sizeof(int64_t));
@@ -34,9 +32,9 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 	for (int th = 0; th < sim->threads; th++) {
 		const struct counters *c = &sim->thread_counts[th];
 		for (int i = 0; i < P * MF_INTENT_COUNT; i++)
-			d->occupancy[i] += c->occupancy[i];
+			sim->present_agents[i] += c->occupancy[i];
 		for (int l = 0; l < L; l++) {
-			d->in_transit[l] += c->in_transit[l];
+			sim->transit_agents[l] += c->in_transit[l];
 			d->link_flow[l] += c->link_flow[l];
 			d->deaths[l] += c->deaths[l];
 			d->link_arrivals[l] += c->link_arrivals[l];
@@ -51,9 +49,9 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 	}
 	int64_t present = 0, on_links = 0;
 	for (int i = 0; i < P * MF_INTENT_COUNT; i++)
-		present += d->occupancy[i] *= scale;
+		present += d->occupancy[i] = sim->present_agents[i] * scale;
 	for (int l = 0; l < L; l++) {
-		on_links += d->in_transit[l] *= scale;
+		on_links += d->in_transit[l] = sim->transit_agents[l] * scale;
 		d->link_flow[l] *= scale;
 		d->deaths[l] *= scale;
 		d->link_arrivals[l] *= scale;
@@ -86,6 +84,44 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 				    (long long)t->on_links, (long long)t->arrived, (long long)t->dead,
 				    (long long)t->left);
 	return MF_OK;
+}
+
+enum mf_status mf_sim_audit(const struct mf_sim *sim, struct mf_error *err)
+{
+	int P = sim->n_places, L = sim->n_links;
+	int64_t *present = calloc((size_t)P * MF_INTENT_COUNT + (size_t)L, sizeof(int64_t));
+	if (!present)
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory auditing the agents");
+	int64_t *transit = present + (size_t)P * MF_INTENT_COUNT;
+	const struct mf_agents *a = &sim->agents;
+	enum mf_status status = MF_OK;
+	for (int64_t i = 0; i < a->n && status == MF_OK; i++) {
+		if (a->state[i] == AGENT_AT_PLACE) {
+			present[a->loc[i] * MF_INTENT_COUNT + a->intent[i]]++;
+			if (a->timer[i] < sim->day)
+				status = mf_error_set(err, MF_ERR_INTERNAL,
+						      "agent %lld at place %d has its next decision on day %d,"
+						      " before day %d", (long long)i, a->loc[i], a->timer[i], sim->day);
+		} else if (a->state[i] == AGENT_ON_LINK) {
+			transit[a->loc[i]]++;
+		} else if (a->state[i] == AGENT_REQUEST) {
+			status = mf_error_set(err, MF_ERR_INTERNAL, "agent %lld still asks for link %d",
+					      (long long)i, a->loc[i]);
+		}
+	}
+	for (int k = 0; k < P * MF_INTENT_COUNT && status == MF_OK; k++)
+		if (present[k] != sim->present_agents[k])
+			status = mf_error_set(err, MF_ERR_INTERNAL,
+					      "place %d intent %d: %lld agents counted by changes, %lld in the store",
+					      k / MF_INTENT_COUNT, k % MF_INTENT_COUNT,
+					      (long long)sim->present_agents[k], (long long)present[k]);
+	for (int l = 0; l < L && status == MF_OK; l++)
+		if (transit[l] != sim->transit_agents[l])
+			status = mf_error_set(err, MF_ERR_INTERNAL,
+					      "link %d: %lld agents counted by changes, %lld in the store", l,
+					      (long long)sim->transit_agents[l], (long long)transit[l]);
+	free(present);
+	return status;
 }
 
 /* Drops agents that left the model once they are a quarter of the store. */
@@ -174,7 +210,10 @@ static int alloc_tables(struct mf_sim *sim)
 	    !ALLOC(w->link_death_crossing, L) ||
 	    !ALLOC(sim->remaining_population, P) || !ALLOC(sim->links, L) ||
 	    !ALLOC(sim->leave, MF_INTENT_COUNT * P) || !ALLOC(sim->leave_week, MF_INTENT_COUNT * P) ||
-	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->goal_stay, MF_INTENT_COUNT * P) ||
+	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->hazard_goal, MF_INTENT_COUNT * P) ||
+	    !ALLOC(sim->hazard_away, MF_INTENT_COUNT * P) || !ALLOC(sim->gap_goal, MF_INTENT_COUNT * P) ||
+	    !ALLOC(sim->gap_away, MF_INTENT_COUNT * P) || !ALLOC(sim->reschedule, MF_INTENT_COUNT * P) ||
+	    !ALLOC(sim->present_agents, MF_INTENT_COUNT * P) || !ALLOC(sim->transit_agents, L) ||
 	    !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
 	    !ALLOC(sim->is_destination, P) || !ALLOC(sim->expel, P) || !ALLOC(sim->expel_to, P) ||
 	    !ALLOC(sim->expel_retry, P) || !ALLOC(sim->expel_monitor, P) || !ALLOC(sim->monitor_country, M) ||
@@ -296,6 +335,9 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 	}
 	init_static(sim);
 	mf_routing_update(sim);
+	/* Nobody to reschedule yet: the initial agents are scheduled as placed. */
+	memset(sim->reschedule, 0, (size_t)sim->n_places * MF_INTENT_COUNT);
+	sim->any_reschedule = false;
 	if (mf_spawn_initial(sim, err) != MF_OK)
 		goto fail;
 	return sim;
@@ -315,7 +357,8 @@ void mf_sim_destroy(struct mf_sim *sim)
 		w->link_fare, w->link_death_day, w->link_interception, w->link_departs,
 		w->link_death_crossing,
 		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
-		sim->goal_stay,
+		sim->hazard_goal, sim->hazard_away, sim->gap_goal, sim->gap_away, sim->reschedule,
+		sim->present_agents, sim->transit_agents,
 		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->expel_to,
 		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,
 		sim->route_dist, sim->refuge, sim->accept, sim->in_offset, sim->in_links,

@@ -34,10 +34,12 @@ static void add_agent(struct mf_sim *sim, int place, int home, int goal, enum mf
 	a->goal[i] = (uint16_t)goal;
 	a->intent[i] = (uint8_t)intent;
 	a->state[i] = AGENT_AT_PLACE;
-	a->timer[i] = (uint16_t)sim->day;
 	a->born[i] = (uint16_t)sim->day;
 	a->attempts[i] = 0;
 	a->flags[i] = sim->country[place] != sim->country[home] ? AGENT_ABROAD : 0;
+	sim->present_agents[place * MF_INTENT_COUNT + intent]++;
+	/* Its first decision can be today. */
+	mf_schedule_agent(sim, i, sim->day - 1, SCHEDULE_SPAWNED);
 }
 
 static enum mf_status reserve(struct mf_sim *sim, int64_t more, struct mf_error *err)

@@ -6,6 +6,7 @@
  * pure function of (key, day, agent slot, draw number), and counters are
  * per-thread integers summed once a day, so results do not depend on the
  * number of threads. */
+#include <math.h>
 #include <string.h>
 #include <omp.h>
 
@@ -19,6 +20,8 @@ struct step_ctx {
 	struct mf_agents agents;
 	const struct link_rt *links;
 	const uint32_t *leave, *leave_week, *stay_end, *route_cum, *expel, *expel_retry;
+	const uint32_t *hazard_goal, *hazard_away;
+	const double *gap_goal, *gap_away;
 	const uint16_t *expel_to;
 	const int16_t *expel_monitor;
 	const uint8_t *home_safe, *country, *is_destination, *monitor_country, *monitor_counts;
@@ -33,6 +36,37 @@ struct step_ctx {
 static inline uint64_t draw(const struct step_ctx *ctx, uint32_t stream, int64_t i, uint32_t n)
 {
 	return mf_rng_bits(ctx->key, mf_rng_counter(ctx->today, stream, (uint64_t)i, n));
+}
+
+/* Next decision day of agent i, at a place since `from` (world.h). */
+static inline uint16_t next_decision(const struct mf_agents *a, const double *gap_goal,
+				     const double *gap_away, uint64_t bits, int64_t i, int from)
+{
+	int slot = a->loc[i] * MF_INTENT_COUNT + a->intent[i];
+	double gap = a->loc[i] == a->goal[i] ? gap_goal[slot] : gap_away[slot];
+	return mf_decision_day(bits, gap, from);
+}
+
+static inline void schedule(const struct step_ctx *ctx, int64_t i, int from, uint32_t why)
+{
+	ctx->agents.timer[i] = next_decision(&ctx->agents, ctx->gap_goal, ctx->gap_away,
+					     draw(ctx, STREAM_SCHEDULE, i, why), i, from);
+}
+
+void mf_schedule_agent(struct mf_sim *sim, int64_t i, int from, uint32_t why)
+{
+	uint64_t bits = mf_rng_bits(sim->key, mf_rng_counter((uint32_t)sim->day, STREAM_SCHEDULE,
+							      (uint64_t)i, why));
+	sim->agents.timer[i] = next_decision(&sim->agents, sim->gap_goal, sim->gap_away, bits, i, from);
+}
+
+/* Agent i is at a place at the end of its step today: counted there, and
+ * its next decision scheduled. */
+static inline void settle(const struct step_ctx *ctx, struct counters *c, int64_t i, uint32_t why)
+{
+	const struct mf_agents *a = &ctx->agents;
+	c->occupancy[a->loc[i] * MF_INTENT_COUNT + a->intent[i]]++;
+	schedule(ctx, i, ctx->today, why);
 }
 
 static inline void set_home_bound(const struct step_ctx *ctx, int64_t i)
@@ -72,6 +106,7 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 {
 	const struct mf_agents *a = &ctx->agents;
 	const struct link_rt *link = &ctx->links[l];
+	c->in_transit[l]--;
 	if (link->lost_crossing) { /* a sea crossing ends in death or interception */
 		if (u < link->death_crossing) {
 			a->state[i] = AGENT_DEAD;
@@ -80,10 +115,8 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 			return;
 		}
 		if (u < link->lost_crossing) {
-			int q = link->intercept_to;
 			a->state[i] = AGENT_AT_PLACE;
-			a->loc[i] = (uint16_t)q;
-			a->timer[i] = ctx->today;
+			a->loc[i] = link->intercept_to;
 			if (a->attempts[i] < UINT8_MAX)
 				a->attempts[i]++;
 			c->scalars[SC_INTERCEPTIONS]++;
@@ -92,14 +125,13 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 			uint32_t again = (uint32_t)(draw(ctx, STREAM_MOVE, i, 2) >> 32);
 			if (again >= ctx->retry_interception)
 				set_home_bound(ctx, i);
-			c->occupancy[q * MF_INTENT_COUNT + a->intent[i]]++;
+			settle(ctx, c, i, SCHEDULE_AFTER_STEP);
 			return;
 		}
 	}
 	int q = link->to;
 	a->state[i] = AGENT_AT_PLACE;
 	a->loc[i] = (uint16_t)q;
-	a->timer[i] = ctx->today;
 	c->arrivals[q]++;
 	c->link_arrivals[l]++;
 	if (ctx->country[q] != ctx->country[a->home[i]])
@@ -116,7 +148,7 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 		c->scalars[SC_RETURNS]++;
 		return;
 	}
-	c->occupancy[q * MF_INTENT_COUNT + a->intent[i]]++;
+	settle(ctx, c, i, SCHEDULE_AFTER_STEP);
 }
 
 /* An agent at its goal: circular migrants end their stay, displaced people
@@ -142,16 +174,21 @@ static inline void at_goal(const struct step_ctx *ctx, int64_t i, int p, uint32_
 	}
 }
 
-/* bits = draw(ctx, STREAM_MOVE, i, 0), computed by the caller. */
-static void step_at_place(const struct step_ctx *ctx, struct counters *c, int64_t i, uint64_t bits)
+/* Agent i at a place on its decision day; bits = draw(ctx, STREAM_MOVE, i, 0).
+ * The day was drawn with the bound H of its place (world.h), so u is drawn
+ * uniformly below H: the tests below then happen with their daily
+ * probabilities over the days. */
+static void decide_at_place(const struct step_ctx *ctx, struct counters *c, int64_t i, uint64_t bits)
 {
 	const struct mf_agents *a = &ctx->agents;
-	int p = a->loc[i];
-	uint32_t u = (uint32_t)bits, v = (uint32_t)(bits >> 32);
+	int p = a->loc[i], goal = a->goal[i], intent = a->intent[i];
+	int slot = p * MF_INTENT_COUNT + intent;
+	uint32_t bound = p == goal ? ctx->hazard_goal[slot] : ctx->hazard_away[slot];
+	uint32_t u = (uint32_t)(((bits & UINT32_MAX) * bound) >> 32), v = (uint32_t)(bits >> 32);
+	c->occupancy[slot]--;
 	if (ctx->expel[p] && u < ctx->expel[p]) {
 		int q = ctx->expel_to[p];
 		a->loc[i] = (uint16_t)q;
-		a->timer[i] = ctx->today;
 		c->scalars[SC_EXPULSIONS]++;
 		if (v >= ctx->expel_retry[p])
 			set_home_bound(ctx, i);
@@ -162,16 +199,14 @@ static void step_at_place(const struct step_ctx *ctx, struct counters *c, int64_
 			c->scalars[SC_RETURNS]++;
 			return;
 		}
-		c->occupancy[q * MF_INTENT_COUNT + a->intent[i]]++;
+		settle(ctx, c, i, SCHEDULE_AFTER_STEP);
 		return;
 	}
-	int goal = a->goal[i];
 	if (p == goal) {
 		at_goal(ctx, i, p, u);
-		c->occupancy[p * MF_INTENT_COUNT + a->intent[i]]++;
+		settle(ctx, c, i, SCHEDULE_AFTER_STEP);
 		return;
 	}
-	int intent = a->intent[i];
 	/* Next link towards the goal, then whether to leave today: on a convoy
 	 * link only on its weekday, with the chance of a whole week of waiting. */
 	const uint32_t *cum = ctx->route_cum + ((size_t)intent * ctx->n_places + goal) * ctx->n_links;
@@ -182,10 +217,9 @@ static void step_at_place(const struct step_ctx *ctx, struct counters *c, int64_
 			break;
 		}
 	if (l >= 0) {
-		int slot = intent * ctx->n_places + p;
 		int weekday = ctx->links[l].departs_weekday;
-		uint32_t leave = weekday < 0 ? ctx->leave[slot]
-			       : weekday == ctx->weekday ? ctx->leave_week[slot] : 0;
+		int at = intent * ctx->n_places + p;
+		uint32_t leave = weekday < 0 ? ctx->leave[at] : weekday == ctx->weekday ? ctx->leave_week[at] : 0;
 		if (u < leave) {
 			if (ctx->links[l].limited) {
 				a->state[i] = AGENT_REQUEST;
@@ -200,31 +234,31 @@ static void step_at_place(const struct step_ctx *ctx, struct counters *c, int64_
 			return;
 		}
 	}
-	c->occupancy[p * MF_INTENT_COUNT + intent]++;
+	settle(ctx, c, i, SCHEDULE_AFTER_STEP);
 }
 
+/* An agent on link l: the link's daily death hazard, then arrival on its day. */
 static inline void step_on_link(const struct step_ctx *ctx, struct counters *c, int64_t i)
 {
 	const struct mf_agents *a = &ctx->agents;
 	int l = a->loc[i];
 	const struct link_rt *link = &ctx->links[l];
-	uint32_t u = 0, v = 0;
-	if (link->death_day || link->lost_crossing) {
-		uint64_t bits = draw(ctx, STREAM_MOVE, i, 0);
-		u = (uint32_t)bits;
-		v = (uint32_t)(bits >> 32);
-		if (u < link->death_day) {
+	uint64_t bits = 0;
+	if (link->death_day) {
+		bits = draw(ctx, STREAM_MOVE, i, 0);
+		if ((uint32_t)bits < link->death_day) {
 			a->state[i] = AGENT_DEAD;
+			c->in_transit[l]--;
 			c->deaths[l]++;
 			c->scalars[SC_DEAD]++;
 			return;
 		}
 	}
-	if (a->timer[i] != ctx->today) {
-		c->in_transit[l]++;
+	if (a->timer[i] != ctx->today)
 		return;
-	}
-	arrive(ctx, c, i, l, v);
+	if (link->lost_crossing && !link->death_day)
+		bits = draw(ctx, STREAM_MOVE, i, 0);
+	arrive(ctx, c, i, l, (uint32_t)(bits >> 32));
 }
 
 static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
@@ -238,6 +272,10 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 		.route_cum = sim->route_cum,
 		.expel = sim->expel,
 		.expel_retry = sim->expel_retry,
+		.hazard_goal = sim->hazard_goal,
+		.hazard_away = sim->hazard_away,
+		.gap_goal = sim->gap_goal,
+		.gap_away = sim->gap_away,
 		.expel_to = sim->expel_to,
 		.expel_monitor = sim->expel_monitor,
 		.home_safe = sim->home_safe,
@@ -259,6 +297,22 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 	};
 }
 
+/* Whether an agent is stepped today: on a link, or at a place on its
+ * decision day. A byte of 0 or 1. */
+static inline uint8_t acting(uint8_t state, uint16_t timer, uint16_t today)
+{
+	return (uint8_t)((state == AGENT_ON_LINK) | ((state == AGENT_AT_PLACE) & (timer == today)));
+}
+
+#define BLOCK 64
+
+static void flag_acting(const uint8_t *restrict state, const uint16_t *restrict timer, uint16_t today,
+			uint8_t *restrict acts)
+{
+	for (int k = 0; k < BLOCK; k++)
+		acts[k] = acting(state[k], timer[k], today);
+}
+
 void mf_phase_move(struct mf_sim *sim)
 {
 	struct step_ctx ctx;
@@ -267,45 +321,66 @@ void mf_phase_move(struct mf_sim *sim)
 		memset(sim->thread_counts[t].base, 0, sim->thread_counts[t].n_values * sizeof(int64_t));
 		sim->thread_counts[t].n_requested = 0;
 	}
+	/* Agent-steps: every agent at a place or on a link takes part today. */
+	int64_t alive = 0;
+	for (int k = 0; k < sim->n_places * MF_INTENT_COUNT; k++)
+		alive += sim->present_agents[k];
+	for (int l = 0; l < sim->n_links; l++)
+		alive += sim->transit_agents[l];
+	sim->thread_counts[0].scalars[SC_STEPPED] = alive;
 	const int64_t n = sim->agents.n;
 	const uint8_t *state = sim->agents.state;
+	const uint16_t *timer = sim->agents.timer;
+	const uint16_t today = ctx.today;
+	/* Slots whose bound changed today: their agents are rescheduled (exact,
+	 * the daily chances being memoryless); NULL on most days. */
+	const uint8_t *changed = sim->any_reschedule ? sim->reschedule : NULL;
 	/* draw(ctx, STREAM_MOVE, i, 0) = mix(key + (i | day, stream bits) * gamma)
 	 * = mix(base + i * gamma): the same bits with the day's part hoisted. */
 	const uint64_t gamma = UINT64_C(0x9e3779b97f4a7c15);
 	const uint64_t base = ctx.key + mf_rng_counter(ctx.today, STREAM_MOVE, 0, 0) * gamma;
-	const uint32_t *goal_stay = sim->goal_stay;
 #pragma omp parallel num_threads(sim->threads)
 	{
 		struct counters *c = &sim->thread_counts[omp_get_thread_num()];
-		/* Locals, not ctx fields: stores through the uint8_t agent arrays
-		 * may alias anything, so fields read through &ctx are reloaded. */
-		int64_t *occupancy = c->occupancy;
-		const uint16_t *loc = ctx.agents.loc, *goal = ctx.agents.goal;
-		const uint8_t *intents = ctx.agents.intent;
-		int64_t stepped = 0;
-#pragma omp for schedule(static, 16384) nowait
-		for (int64_t i = 0; i < n; i++) {
-			switch (state[i]) {
-			case AGENT_AT_PLACE: {
-				int p = loc[i], intent = intents[i];
-				uint64_t bits = mf_rng_mix(base + (uint64_t)i * gamma);
-				int slot = p * MF_INTENT_COUNT + intent;
-				if (p == goal[i] && (uint32_t)bits >= goal_stay[slot])
-					occupancy[slot]++;
-				else
-					step_at_place(&ctx, c, i, bits);
-				stepped++;
-				break;
-			}
-			case AGENT_ON_LINK:
-				step_on_link(&ctx, c, i);
-				stepped++;
-				break;
-			default:
-				break;
+		/* Most agents wait for a later decision day: they read two arrays and
+		 * write nothing. A block of 64 slots is first reduced to the flags of
+		 * those that act today (a loop the compiler vectorises), then only
+		 * the flagged ones are stepped. Blocks of 256 x 64 slots per chunk,
+		 * so threads never share a cache line of an agent array. */
+#pragma omp for schedule(static, 256) nowait
+		for (int64_t block = 0; block < (n + BLOCK - 1) / BLOCK; block++) {
+			int64_t first = block * BLOCK;
+			int width = n - first < BLOCK ? (int)(n - first) : BLOCK;
+			if (changed)
+				for (int k = 0; k < width; k++) {
+					int64_t i = first + k;
+					if (state[i] == AGENT_AT_PLACE &&
+					    changed[ctx.agents.loc[i] * MF_INTENT_COUNT + ctx.agents.intent[i]])
+						schedule(&ctx, i, today - 1, SCHEDULE_CHANGED);
+				}
+			uint8_t acts[BLOCK] __attribute__((aligned(BLOCK)));
+			if (width == BLOCK)
+				flag_acting(state + first, timer + first, today, acts);
+			else
+				for (int k = 0; k < BLOCK; k++)
+					acts[k] = k < width && acting(state[first + k], timer[first + k], today);
+			for (int w = 0; w < BLOCK; w += 8) {
+				uint64_t word;
+				memcpy(&word, acts + w, sizeof(word));
+				while (word) {
+					int64_t i = first + w + (__builtin_ctzll(word) >> 3);
+					word &= word - 1;
+					if (state[i] == AGENT_AT_PLACE)
+						decide_at_place(&ctx, c, i, mf_rng_mix(base + (uint64_t)i * gamma));
+					else
+						step_on_link(&ctx, c, i);
+				}
 			}
 		}
-		c->scalars[SC_STEPPED] += stepped;
+	}
+	if (changed) {
+		memset(sim->reschedule, 0, (size_t)sim->n_places * MF_INTENT_COUNT);
+		sim->any_reschedule = false;
 	}
 }
 
@@ -320,10 +395,9 @@ static void decide_request(const struct mf_sim *sim, const struct step_ctx *ctx,
 	if (sim->accept[l] == UINT32_MAX || u < sim->accept[l]) {
 		enter_link(ctx, c, i, l);
 	} else {
-		int p = sim->graph->links[l].from;
 		ctx->agents.state[i] = AGENT_AT_PLACE;
-		ctx->agents.loc[i] = (uint16_t)p;
-		c->occupancy[p * MF_INTENT_COUNT + ctx->agents.intent[i]]++;
+		ctx->agents.loc[i] = (uint16_t)sim->graph->links[l].from;
+		settle(ctx, c, i, SCHEDULE_REFUSED);
 	}
 }
 

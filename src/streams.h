@@ -9,6 +9,15 @@ enum {
 	STREAM_SPAWN = 2,    /* index = source */
 	STREAM_DISPLACE = 3, /* index = place */
 	STREAM_INITIAL = 4,  /* index = agent of the group; day, draw = group */
+	STREAM_SCHEDULE = 5, /* index = agent slot; draw = SCHEDULE_* below */
+};
+
+/* Draw numbers of STREAM_SCHEDULE: why an agent's next decision is drawn. */
+enum {
+	SCHEDULE_AFTER_STEP = 0,     /* arrived, expelled, intercepted or decided today */
+	SCHEDULE_REFUSED = 1,        /* turned away by a capacity-limited link */
+	SCHEDULE_SPAWNED = 2,        /* entered the model today */
+	SCHEDULE_CHANGED = 3,        /* the bound H of its place changed today */
 };
 
 #endif

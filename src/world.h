@@ -4,6 +4,7 @@
 #ifndef MF_WORLD_H
 #define MF_WORLD_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
@@ -44,10 +45,11 @@ struct world {
 	bool changed;            /* derived tables need recomputing */
 };
 
-/* Per-thread counters, in agents, each block aligned to a cache line. */
+/* Per-thread counters, in agents, each block aligned to a cache line.
+ * occupancy and in_transit count the day's changes (+1 in, -1 out). */
 struct counters {
-	int64_t *occupancy;      /* [place * MF_INTENT_COUNT + intent] */
-	int64_t *in_transit;     /* [link] */
+	int64_t *occupancy;      /* [place * MF_INTENT_COUNT + intent] change */
+	int64_t *in_transit;     /* [link] change */
 	int64_t *link_flow;      /* [link] */
 	int64_t *arrivals;       /* [place] */
 	int64_t *deaths;         /* [link] */
@@ -85,8 +87,17 @@ struct mf_sim {
 	uint32_t *leave;          /* [intent * P + place] threshold to leave a place on the way */
 	uint32_t *leave_week;     /* same for a week, used on convoy days */
 	uint32_t *stay_end;       /* [place] threshold: a circular migrant heads home */
-	uint32_t *goal_stay;      /* [place * MF_INTENT_COUNT + intent] an agent at its goal
-				   * does nothing today when its draw u >= this */
+	/* Scheduled decisions. An agent at a place decides (moves on, ends its
+	 * stay, is expelled, ...) on a day only if its draw u < H, H the bound
+	 * of its (place, intent, at goal or not) below; every other day it does
+	 * nothing. So its next decision day is drawn once, from the geometric
+	 * distribution of H, and kept in `timer`; on that day u is drawn
+	 * uniformly below H (thinning: exact for any thresholds <= H). */
+	uint32_t *hazard_goal;    /* [place * MF_INTENT_COUNT + intent] H at the goal */
+	uint32_t *hazard_away;    /* same, on the way */
+	double *gap_goal, *gap_away; /* 1 / log(1 - H / 2^32), 0 when H = 0 (never) */
+	uint8_t *reschedule;      /* [place * MF_INTENT_COUNT + intent] H changed today */
+	bool any_reschedule;
 	uint32_t displaced_onward, displaced_return; /* thresholds */
 	uint8_t *home_safe;       /* [place] security at or above safe_security */
 	uint8_t *country;         /* [place] country index */
@@ -112,6 +123,10 @@ struct mf_sim {
 
 	gsl_rng *spawn_rng;
 	struct counters *thread_counts; /* [threads] */
+	/* Agents (not persons) at each place by intent, and on each link, after
+	 * the last phase; the step's counters hold the day's changes. */
+	int64_t *present_agents;  /* [place * MF_INTENT_COUNT + intent] */
+	int64_t *transit_agents;  /* [link] */
 	struct mf_day_counts today;     /* in persons */
 	struct mf_totals totals;
 	int64_t initial_agents;
@@ -123,6 +138,26 @@ void mf_phase_events(struct mf_sim *sim);             /* events.c */
 enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err); /* spawn.c */
 void mf_phase_move(struct mf_sim *sim);               /* step.c */
 void mf_phase_capacity(struct mf_sim *sim);           /* step.c */
+
+/* The day after `day` on which an agent whose daily chance of a decision is
+ * H / 2^32 makes one: day + G, G geometric on 1, 2, ... with gap =
+ * 1 / log(1 - H / 2^32); UINT16_MAX (never) when gap = 0 or past 60000. */
+static inline uint16_t mf_decision_day(uint64_t bits, double gap, int day)
+{
+	if (gap == 0)
+		return UINT16_MAX;
+	double u = (double)((bits >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
+	double g = log(u) * gap;               /* >= 0 */
+	return g < 60000.0 - day ? (uint16_t)(day + 1 + (int)g) : UINT16_MAX;
+}
+
+/* Schedules the next decision of agent i, at a place since `day` (the day
+ * before its first possible decision), from draw `draw` of STREAM_SCHEDULE. */
+void mf_schedule_agent(struct mf_sim *sim, int64_t i, int day, uint32_t draw); /* step.c */
+
+/* Recounts agents by place, intent and link from the store and checks the
+ * counts kept by changes and every scheduled day; for tests. */
+enum mf_status mf_sim_audit(const struct mf_sim *sim, struct mf_error *err); /* sim.c */
 
 /* Rebuilds link_rt, thresholds and route tables from the world state. */
 void mf_routing_update(struct mf_sim *sim);           /* routing.c */

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "support.h"
+#include "world.h"
 
 struct series {
 	int days, P, L, M;
@@ -54,7 +55,8 @@ static struct mf_scenario *small_scenario(void)
 	return s;
 }
 
-/* Runs the scenario, checking conservation at the end of every day. */
+/* Runs the scenario, checking conservation and the agent counts at the end
+ * of every day. */
 static void run(const struct mf_scenario *s, uint64_t seed, int threads, struct series *out)
 {
 	struct mf_run_options options = {.seed = seed, .threads = threads};
@@ -69,6 +71,10 @@ static void run(const struct mf_scenario *s, uint64_t seed, int threads, struct 
 	out->values = calloc((size_t)out->days * out->per_day, sizeof(int64_t));
 	for (int day = 0; day < out->days; day++) {
 		assert_int_equal(mf_sim_step(sim, &err), MF_OK);
+		/* Counts kept by changes equal a recount of the store. */
+		char text[1024];
+		if (mf_sim_audit(sim, &err) != MF_OK)
+			fail_msg("day %d: %s", day, mf_error_format(&err, text, sizeof(text)));
 		const struct mf_day_counts *d = mf_sim_day_counts(sim);
 		flatten(d, out->P, out->L, out->M, out->values + (size_t)day * out->per_day);
 		struct mf_totals t;

@@ -1,0 +1,158 @@
+/* Scheduled decisions (src/world.h): an agent at a place draws its next
+ * decision day once, from the geometric distribution of a bound H of its
+ * daily chances, instead of drawing every day. These tests check that the
+ * days come out with the daily probabilities of the model: stays at a goal
+ * and waits on the way shrink geometrically, day by day, and a convoy
+ * event that changes the bound reschedules those already waiting. Every
+ * day the counts kept by changes are checked against a recount of the
+ * agent store (mf_sim_audit). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "support.h"
+#include "world.h"
+
+static const char *places = PLACES_HEADER
+	"home,Home,Alpha,R,0,0,origin,0,0,1,test\n"
+	"work,Work,Beta,R,0,1,town,0,0,1,test\n"
+	"far,Far,Beta,R,0,2,destination,0,0,1,test\n";
+
+static const char *links = LINKS_HEADER
+	"work,home,road,100,1,0,0,,,,,,no,test\n"
+	"home,far,road,100,1,0,0,,,,,,no,test\n";
+
+struct run {
+	struct scratch scratch;
+	struct mf_scenario *scenario;
+	struct mf_sim *sim;
+};
+
+static void start(struct run *r, const char *yaml, int threads)
+{
+	scratch_open(&r->scratch);
+	r->scenario = scenario_from_text(&r->scratch, places, links, yaml);
+	assert_non_null(r->scenario);
+	struct mf_run_options options = {.seed = 11, .threads = threads};
+	struct mf_error err = {0};
+	r->sim = mf_sim_create(r->scenario, &options, &err);
+	assert_non_null(r->sim);
+}
+
+static void step(struct run *r)
+{
+	struct mf_error err = {0};
+	char text[1024];
+	if (mf_sim_step(r->sim, &err) != MF_OK || mf_sim_audit(r->sim, &err) != MF_OK)
+		fail_msg("%s", mf_error_format(&err, text, sizeof(text)));
+}
+
+static void finish(struct run *r)
+{
+	mf_sim_destroy(r->sim);
+	mf_scenario_destroy(r->scenario);
+	scratch_close(&r->scratch);
+}
+
+/* |observed - n p| within 5 standard deviations of Binomial(n, p). */
+static void assert_binomial(int64_t observed, double n, double p)
+{
+	double sd = sqrt(n * p * (1 - p));
+	if (fabs((double)observed - n * p) > 5 * sd + 1e-9)
+		fail_msg("observed %lld, expected %.1f (n %.0f, p %.5f, sd %.1f)", (long long)observed,
+			 n * p, n, p, sd);
+}
+
+/* Circular migrants at their goal end their stay with probability
+ * 1 / (1 + stay_days) each day, the first chance on the day they appear:
+ * after day t, Binomial(N, (1 - h)^(t + 1)) of them are still there. */
+static void stays_at_the_goal_end_geometrically(void **state)
+{
+	for (int threads = 1; threads <= 2; threads++) {
+		struct run r;
+		start(&r,
+		      "name: stay\nstart: 2024-01-01\ndays: 40\n"
+		      "network: {places: places.csv, links: links.csv}\ndestination: far\n"
+		      "parameters: {stay_days: {Beta: 9, default: 9}, wait_days: {town: 100000}}\n"
+		      "initial: [{place: work, intent: circular, persons: 100000, homes: {home: 1}}]\n",
+		      threads);
+		const double n = 100000, h = 0.1;
+		int work = 1;
+		for (int day = 0; day < 40; day++) {
+			step(&r);
+			const struct mf_day_counts *d = mf_sim_day_counts(r.sim);
+			assert_binomial(d->occupancy[work * MF_INTENT_COUNT + MF_INTENT_CIRCULAR], n,
+					pow(1 - h, day + 1));
+		}
+		finish(&r);
+	}
+}
+
+/* Onward migrants waiting on their way leave with probability
+ * 1 / (1 + wait_days) each day: Binomial(N, (1 - l)^(t + 1)) still wait. */
+static void waits_on_the_way_end_geometrically(void **state)
+{
+	struct run r;
+	start(&r,
+	      "name: wait\nstart: 2024-01-01\ndays: 30\n"
+	      "network: {places: places.csv, links: links.csv}\ndestination: far\n"
+	      "parameters: {wait_days: {origin: {onward: 4}}}\n"
+	      "initial: [{place: home, intent: onward, persons: 100000, homes: {home: 1}}]\n",
+	      2);
+	const double n = 100000, leave = 0.2;
+	int home = 0;
+	for (int day = 0; day < 30; day++) {
+		step(&r);
+		const struct mf_day_counts *d = mf_sim_day_counts(r.sim);
+		assert_binomial(d->occupancy[home * MF_INTENT_COUNT + MF_INTENT_ONWARD], n, pow(1 - leave, day + 1));
+	}
+	finish(&r);
+}
+
+/* The link out of `home` turns into a Monday convoy on day 10 (2024-01-11,
+ * a Thursday) and back to daily departures on day 24. A convoy raises the
+ * bound of those waiting from the daily chance l to a week's chance
+ * 1 - (1 - l)^7, and daily departures lower it again: the agents already
+ * waiting are rescheduled both times, so each day's departures are
+ * Binomial(waiting, chance of that day) throughout. */
+static void a_convoy_event_reschedules_the_waiting(void **state)
+{
+	struct run r;
+	start(&r,
+	      "name: convoy\nstart: 2024-01-01\ndays: 40\n"
+	      "network: {places: places.csv, links: links.csv}\ndestination: far\n"
+	      "parameters: {wait_days: {origin: {onward: 20}}}\n"
+	      "initial: [{place: home, intent: onward, persons: 200000, homes: {home: 1}}]\n"
+	      "events:\n"
+	      "  - {date: 2024-01-11, kind: convoy, link: [home, far], departs: mon}\n"
+	      "  - {date: 2024-01-25, kind: convoy, link: [home, far], departs: daily}\n",
+	      2);
+	const double daily = 1.0 / 21, weekly = 1 - pow(1 - daily, 7);
+	int home = 0, road = 1, mondays = 0;
+	double waiting = 200000;
+	for (int day = 0; day < 40; day++) {
+		step(&r);
+		const struct mf_day_counts *d = mf_sim_day_counts(r.sim);
+		bool convoy = day >= 10 && day < 24;
+		bool monday = (day - 7) % 7 == 0; /* 2024-01-08 is a Monday */
+		double p = !convoy ? daily : monday ? weekly : 0;
+		mondays += convoy && monday;
+		assert_binomial(d->link_flow[road], waiting, p);
+		waiting = (double)d->occupancy[home * MF_INTENT_COUNT + MF_INTENT_ONWARD];
+	}
+	assert_int_equal(mondays, 2);
+	finish(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stays_at_the_goal_end_geometrically),
+		cmocka_unit_test(waits_on_the_way_end_geometrically),
+		cmocka_unit_test(a_convoy_event_reschedules_the_waiting),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
