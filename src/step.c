@@ -2,6 +2,10 @@
  * for capacity-limited links are accepted with probability
  * capacity / requests, each agent by its own draw.
  *
+ * An agent at a place acts only on its decision day (drawn when it got
+ * there, see world.h); on the other days it costs a look at two bytes.
+ * Agents on links die with the link's daily hazard and arrive on their day.
+ *
  * This is the hot path: no allocation, no locks, no I/O. Every draw is a
  * pure function of (key, day, agent slot, draw number), and counters are
  * per-thread integers summed once a day, so results do not depend on the
