@@ -3,6 +3,7 @@
 #ifndef MF_TEST_SUPPORT_H
 #define MF_TEST_SUPPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,40 @@ static inline struct mf_scenario *scenario_from_text(const struct scratch *s, co
 		fprintf(stderr, "# scenario failed to load: %s\n", mf_error_format(&err, text, sizeof(text)));
 	}
 	return scenario;
+}
+
+/* A simulation of a scenario written from text, in its scratch directory. */
+struct text_run {
+	struct scratch scratch;
+	struct mf_scenario *scenario;
+	struct mf_sim *sim;
+};
+
+/* Writes and loads the scenario and creates its simulation; false (the
+ * reason on stderr) on error. */
+static inline bool text_run_start(struct text_run *r, const char *places, const char *links,
+				  const char *yaml, uint64_t seed, int threads)
+{
+	scratch_open(&r->scratch);
+	r->sim = NULL;
+	r->scenario = scenario_from_text(&r->scratch, places, links, yaml);
+	if (!r->scenario)
+		return false;
+	struct mf_run_options options = {.seed = seed, .threads = threads};
+	struct mf_error err = {0};
+	r->sim = mf_sim_create(r->scenario, &options, &err);
+	if (!r->sim) {
+		char text[1024];
+		fprintf(stderr, "# simulation not created: %s\n", mf_error_format(&err, text, sizeof(text)));
+	}
+	return r->sim != NULL;
+}
+
+static inline void text_run_finish(struct text_run *r)
+{
+	mf_sim_destroy(r->sim);
+	mf_scenario_destroy(r->scenario);
+	scratch_close(&r->scratch);
 }
 
 static inline const char *test_data(const char *name, char *out, size_t size)

@@ -13,28 +13,9 @@ static const char *places = PLACES_HEADER
 	"a,A,Alpha,R,0,0,origin,0,0,1,test\n"
 	"b,B,Beta,R,0,1,destination,0,0,1,test\n";
 
-struct run {
-	struct scratch scratch;
-	struct mf_scenario *scenario;
-	struct mf_sim *sim;
-};
-
-static void start(struct run *r, const char *links, const char *yaml, int threads)
+static void start(struct text_run *r, const char *links, const char *yaml, int threads)
 {
-	scratch_open(&r->scratch);
-	r->scenario = scenario_from_text(&r->scratch, places, links, yaml);
-	assert_non_null(r->scenario);
-	struct mf_run_options options = {.seed = 5, .threads = threads};
-	struct mf_error err = {0};
-	r->sim = mf_sim_create(r->scenario, &options, &err);
-	assert_non_null(r->sim);
-}
-
-static void finish(struct run *r)
-{
-	mf_sim_destroy(r->sim);
-	mf_scenario_destroy(r->scenario);
-	scratch_close(&r->scratch);
+	assert_true(text_run_start(r, places, links, yaml, 5, threads));
 }
 
 static const char *yaml_20000 =
@@ -45,7 +26,7 @@ static const char *yaml_20000 =
 
 static void requests_over_capacity_are_thinned(void **state)
 {
-	struct run r;
+	struct text_run r;
 	start(&r, LINKS_HEADER "a,b,road,100,1,0,0,,,,1000,,no,test\n", yaml_20000, 2);
 	struct mf_error err = {0};
 	int64_t waiting = 20000;
@@ -59,38 +40,38 @@ static void requests_over_capacity_are_thinned(void **state)
 		waiting -= d->link_flow[0];
 		assert_int_equal(d->occupancy[0 * MF_INTENT_COUNT + MF_INTENT_ONWARD], waiting);
 	}
-	finish(&r);
+	text_run_finish(&r);
 }
 
 static void requests_under_capacity_all_go(void **state)
 {
-	struct run r;
+	struct text_run r;
 	start(&r, LINKS_HEADER "a,b,road,100,1,0,0,,,,50000,,no,test\n", yaml_20000, 2);
 	struct mf_error err = {0};
 	assert_int_equal(mf_sim_step(r.sim, &err), MF_OK);
 	assert_int_equal(mf_sim_day_counts(r.sim)->link_flow[0], 20000);
-	finish(&r);
+	text_run_finish(&r);
 }
 
 static void acceptance_is_the_same_for_any_thread_count(void **state)
 {
 	int64_t flows[2][5];
 	for (int run = 0; run < 2; run++) {
-		struct run r;
+		struct text_run r;
 		start(&r, LINKS_HEADER "a,b,road,100,1,0,0,,,,1000,,no,test\n", yaml_20000, run ? 2 : 1);
 		struct mf_error err = {0};
 		for (int day = 0; day < 5; day++) {
 			assert_int_equal(mf_sim_step(r.sim, &err), MF_OK);
 			flows[run][day] = mf_sim_day_counts(r.sim)->link_flow[0];
 		}
-		finish(&r);
+		text_run_finish(&r);
 	}
 	assert_memory_equal(flows[0], flows[1], sizeof(flows[0]));
 }
 
 static void convoys_leave_on_their_weekday(void **state)
 {
-	struct run r;
+	struct text_run r;
 	/* 2024-01-03 is a Wednesday; the first Monday is day 5. */
 	start(&r, LINKS_HEADER "a,b,desert,600,2,0,0,,,,,mon,no,test\n",
 	      "name: convoy\nstart: 2024-01-03\ndays: 14\n"
@@ -114,7 +95,7 @@ static void convoys_leave_on_their_weekday(void **state)
 	mf_sim_totals(r.sim, &t);
 	/* Everyone who was waiting on a Monday left on it (wait_days 0). */
 	assert_true(departed >= 5000);
-	finish(&r);
+	text_run_finish(&r);
 }
 
 int main(void)

@@ -25,36 +25,17 @@ static const char *links = LINKS_HEADER
 	"work,home,road,100,1,0,0,,,,,,no,test\n"
 	"home,far,road,100,1,0,0,,,,,,no,test\n";
 
-struct run {
-	struct scratch scratch;
-	struct mf_scenario *scenario;
-	struct mf_sim *sim;
-};
-
-static void start(struct run *r, const char *yaml, int threads)
+static void start(struct text_run *r, const char *yaml, int threads)
 {
-	scratch_open(&r->scratch);
-	r->scenario = scenario_from_text(&r->scratch, places, links, yaml);
-	assert_non_null(r->scenario);
-	struct mf_run_options options = {.seed = 11, .threads = threads};
-	struct mf_error err = {0};
-	r->sim = mf_sim_create(r->scenario, &options, &err);
-	assert_non_null(r->sim);
+	assert_true(text_run_start(r, places, links, yaml, 11, threads));
 }
 
-static void step(struct run *r)
+static void step(struct text_run *r)
 {
 	struct mf_error err = {0};
 	char text[1024];
 	if (mf_sim_step(r->sim, &err) != MF_OK || mf_sim_audit(r->sim, &err) != MF_OK)
 		fail_msg("%s", mf_error_format(&err, text, sizeof(text)));
-}
-
-static void finish(struct run *r)
-{
-	mf_sim_destroy(r->sim);
-	mf_scenario_destroy(r->scenario);
-	scratch_close(&r->scratch);
 }
 
 /* |observed - n p| within 5 standard deviations of Binomial(n, p). */
@@ -72,7 +53,7 @@ static void assert_binomial(int64_t observed, double n, double p)
 static void stays_at_the_goal_end_geometrically(void **state)
 {
 	for (int threads = 1; threads <= 2; threads++) {
-		struct run r;
+		struct text_run r;
 		start(&r,
 		      "name: stay\nstart: 2024-01-01\ndays: 40\n"
 		      "network: {places: places.csv, links: links.csv}\ndestination: far\n"
@@ -87,7 +68,7 @@ static void stays_at_the_goal_end_geometrically(void **state)
 			assert_binomial(d->occupancy[work * MF_INTENT_COUNT + MF_INTENT_CIRCULAR], n,
 					pow(1 - h, day + 1));
 		}
-		finish(&r);
+		text_run_finish(&r);
 	}
 }
 
@@ -95,7 +76,7 @@ static void stays_at_the_goal_end_geometrically(void **state)
  * 1 / (1 + wait_days) each day: Binomial(N, (1 - l)^(t + 1)) still wait. */
 static void waits_on_the_way_end_geometrically(void **state)
 {
-	struct run r;
+	struct text_run r;
 	start(&r,
 	      "name: wait\nstart: 2024-01-01\ndays: 30\n"
 	      "network: {places: places.csv, links: links.csv}\ndestination: far\n"
@@ -109,7 +90,7 @@ static void waits_on_the_way_end_geometrically(void **state)
 		const struct mf_day_counts *d = mf_sim_day_counts(r.sim);
 		assert_binomial(d->occupancy[home * MF_INTENT_COUNT + MF_INTENT_ONWARD], n, pow(1 - leave, day + 1));
 	}
-	finish(&r);
+	text_run_finish(&r);
 }
 
 /* The link out of `home` turns into a Monday convoy on day 10 (2024-01-11,
@@ -120,7 +101,7 @@ static void waits_on_the_way_end_geometrically(void **state)
  * Binomial(waiting, chance of that day) throughout. */
 static void a_convoy_event_reschedules_the_waiting(void **state)
 {
-	struct run r;
+	struct text_run r;
 	start(&r,
 	      "name: convoy\nstart: 2024-01-01\ndays: 40\n"
 	      "network: {places: places.csv, links: links.csv}\ndestination: far\n"
@@ -144,7 +125,7 @@ static void a_convoy_event_reschedules_the_waiting(void **state)
 		waiting = (double)d->occupancy[home * MF_INTENT_COUNT + MF_INTENT_ONWARD];
 	}
 	assert_int_equal(mondays, 2);
-	finish(&r);
+	text_run_finish(&r);
 }
 
 int main(void)
