@@ -183,12 +183,21 @@ static void update_thresholds(struct mf_sim *sim)
 		sim->home_safe[p] = sim->world.security[p] >= params->safe_security;
 	}
 	/* Bounds H of the scheduled decisions (world.h). At its goal an agent
-	 * does something only if expelled (u < expel), a circular migrant's stay
-	 * ends (u < stay_end) or a displaced person moves on or home
+	 * does something only if expelled (u < expel), flees (u < flee), a
+	 * circular migrant's stay ends (u < stay_end) or a displaced person moves on or home
 	 * (u < displaced_return, >= displaced_onward). On the way it is expelled
 	 * or leaves (u < leave, or leave_week on a convoy's weekday). */
 	uint32_t displaced_any = sim->displaced_return > sim->displaced_onward ? sim->displaced_return
 									       : sim->displaced_onward;
+	for (int p = 0; p < n; p++) {
+		/* People living at a place whose security fell flee like its
+		 * residents (security channel 1): displacement_rate times the fall
+		 * below the starting level, each day, if a refuge is reachable. */
+		double fall = g->places[p].security - sim->world.security[p];
+		double flight = fall > 0 && sim->refuge[p] >= 0 ? params->displacement_rate * fall : 0;
+		uint32_t extra = flight > 0 ? mf_rng_threshold(flight) : 0;
+		sim->flee[p] = extra > UINT32_MAX - sim->expel[p] ? UINT32_MAX : sim->expel[p] + extra;
+	}
 	for (int p = 0; p < n; p++) {
 		bool convoy = false;
 		for (int k = g->out_offset[p]; k < g->out_offset[p + 1]; k++)
@@ -200,6 +209,8 @@ static void update_thresholds(struct mf_sim *sim)
 				goal = sim->stay_end[p];
 			if (k == MF_INTENT_DISPLACED && displaced_any > goal)
 				goal = displaced_any;
+			if ((k == MF_INTENT_CIRCULAR || k == MF_INTENT_DISPLACED) && sim->flee[p] > goal)
+				goal = sim->flee[p];
 			uint32_t leave = sim->leave[k * n + p];
 			if (convoy && sim->leave_week[k * n + p] > leave)
 				leave = sim->leave_week[k * n + p];

@@ -215,7 +215,7 @@ static int alloc_tables(struct mf_sim *sim)
 	    !ALLOC(sim->gap_away, MF_INTENT_COUNT * P) || !ALLOC(sim->reschedule, MF_INTENT_COUNT * P) ||
 	    !ALLOC(sim->present_agents, MF_INTENT_COUNT * P) || !ALLOC(sim->transit_agents, L) ||
 	    !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
-	    !ALLOC(sim->is_destination, P) || !ALLOC(sim->expel, P) || !ALLOC(sim->expel_to, P) ||
+	    !ALLOC(sim->is_destination, P) || !ALLOC(sim->expel, P) || !ALLOC(sim->flee, P) || !ALLOC(sim->expel_to, P) ||
 	    !ALLOC(sim->expel_retry, P) || !ALLOC(sim->expel_monitor, P) || !ALLOC(sim->monitor_country, M) ||
 	    !ALLOC(sim->monitor_counts, M * MF_DIR_COUNT) ||
 	    !ALLOC(sim->route_cum, (size_t)MF_INTENT_COUNT * P * L) ||
@@ -359,7 +359,7 @@ void mf_sim_destroy(struct mf_sim *sim)
 		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
 		sim->hazard_goal, sim->hazard_away, sim->gap_goal, sim->gap_away, sim->reschedule,
 		sim->present_agents, sim->transit_agents,
-		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->expel_to,
+		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->flee, sim->expel_to,
 		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,
 		sim->route_dist, sim->refuge, sim->accept, sim->in_offset, sim->in_links,
 		sim->scratch_cost, sim->scratch_cost_intent, sim->scratch_weight, sim->scratch_heap,

@@ -23,7 +23,8 @@
 struct step_ctx {
 	struct mf_agents agents;
 	const struct link_rt *links;
-	const uint32_t *leave, *leave_week, *stay_end, *route_cum, *expel, *expel_retry;
+	const uint32_t *leave, *leave_week, *stay_end, *route_cum, *expel, *flee, *expel_retry;
+	const int *refuge;
 	const uint32_t *hazard_goal, *hazard_away;
 	const double *gap_goal, *gap_away;
 	const uint16_t *expel_to;
@@ -178,6 +179,19 @@ static inline void at_goal(const struct step_ctx *ctx, int64_t i, int p, uint32_
 	}
 }
 
+/* Someone living at p flees its insecurity: a circular migrant goes home if
+ * home is safe, anyone else heads for p's nearest refuge as displaced. */
+static inline void flee(const struct step_ctx *ctx, int64_t i, int p)
+{
+	const struct mf_agents *a = &ctx->agents;
+	if (a->intent[i] == MF_INTENT_CIRCULAR && ctx->home_safe[a->home[i]]) {
+		set_home_bound(ctx, i);
+	} else {
+		a->intent[i] = MF_INTENT_DISPLACED;
+		a->goal[i] = (uint16_t)ctx->refuge[p];
+	}
+}
+
 /* Agent i at a place on its decision day; bits = draw(ctx, STREAM_MOVE, i, 0).
  * The day was drawn with the bound H of its place (world.h), so u is drawn
  * uniformly below H: the tests below then happen with their daily
@@ -207,7 +221,10 @@ static void decide_at_place(const struct step_ctx *ctx, struct counters *c, int6
 		return;
 	}
 	if (p == goal) {
-		at_goal(ctx, i, p, u);
+		if (u < ctx->flee[p] && (intent == MF_INTENT_CIRCULAR || intent == MF_INTENT_DISPLACED))
+			flee(ctx, i, p);
+		else
+			at_goal(ctx, i, p, u);
 		settle(ctx, c, i, SCHEDULE_AFTER_STEP);
 		return;
 	}
@@ -276,6 +293,8 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 		.route_cum = sim->route_cum,
 		.expel = sim->expel,
 		.expel_retry = sim->expel_retry,
+		.flee = sim->flee,
+		.refuge = sim->refuge,
 		.hazard_goal = sim->hazard_goal,
 		.hazard_away = sim->hazard_away,
 		.gap_goal = sim->gap_goal,

@@ -103,6 +103,8 @@ struct mf_sim {
 	uint8_t *country;         /* [place] country index */
 	uint8_t *is_destination;  /* [place] */
 	uint32_t *expel;          /* [place] threshold, 0 none */
+	uint32_t *flee;           /* [place] expel + chance that someone living there (at its
+				   * goal: circular, displaced) flees today; expel <= u < flee */
 	uint16_t *expel_to;       /* [place] */
 	uint32_t *expel_retry;    /* [place] threshold to keep the intent */
 	int16_t *expel_monitor;   /* [place] monitor at the place expelled people reach, -1 */

@@ -130,6 +130,8 @@ LIBRARY = [
     ]},
     {"file": "niger-collapse.yaml", "days": 1000, "shock": "2025-06-01", "indicators": [
         ("displaced in Niger, last day", UP, displaced_in(country="Niger")),
+        ("displaced in the Tillabéri camps, last day (the camps fall: refugees flee)", DOWN,
+         displaced_in(places=CAMPS)),
         ("outbound passes at Madama from 2025-10-01", DOWN, passes("Madama", "outbound", "2025-10-01")),
         ("deaths on Niger's desert links from 2025-10-01", UP,
          link_deaths("2025-10-01", mode="desert", country="Niger")),

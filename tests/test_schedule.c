@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -128,12 +129,81 @@ static void a_convoy_event_reschedules_the_waiting(void **state)
 	text_run_finish(&r);
 }
 
+/* People living at a place whose security falls flee like its residents:
+ * each day with probability displacement_rate x (starting level - level).
+ * A camp falls from 1 to 0.2 on day 5 (displacement_rate 0.01: 0.008 a day).
+ * Refugees living there head for the nearest refuge (the town); circular
+ * migrants working there go home, their home being safe. Nobody leaves
+ * before the fall; after it, Binomial(N, 0.992^(t - 4)) still live there. */
+static void people_living_at_a_falling_place_flee(void **state)
+{
+	static const char *camp_places = PLACES_HEADER
+		"home,Home,Alpha,R,0,0,origin,0,0,0.2,test\n"
+		"work_home,Work home,Alpha,R,0,1,origin,0,0,1,test\n"
+		"camp,Camp,Beta,R,1,0,camp,0,0,1,test\n"
+		"town,Town,Beta,R,1,1,town,0,0,1,test\n"
+		"far,Far,Gamma,R,2,2,destination,0,0,1,test\n";
+	static const char *camp_links = LINKS_HEADER
+		"camp,town,road,100,1,0,0,,,,,,yes,test\n"
+		"camp,work_home,road,300,3,0,0,,,,,,yes,test\n"
+		"home,camp,road,100,1,0,0,,,,,,yes,test\n"
+		"town,far,road,100,1,0,0,,,,,,no,test\n";
+	struct text_run r;
+	assert_true(text_run_start(&r, camp_places, camp_links,
+		"name: flight\nstart: 2024-01-01\ndays: 40\n"
+		"network: {places: places.csv, links: links.csv}\ndestination: far\n"
+		"parameters: {displacement_rate: 0.01, stay_days: {default: 100000}}\n"
+		"initial:\n"
+		"  - {place: camp, intent: displaced, persons: 100000, homes: {home: 1}}\n"
+		"  - {place: camp, intent: circular, persons: 50000, homes: {work_home: 1}}\n"
+		"events:\n"
+		"  - {date: 2024-01-06, kind: security, where: camp, level: 0.2}\n",
+		11, 2));
+	const struct mf_agents *a = &r.sim->agents;
+	int camp = 2, town = 3, work_home = 1;
+	double stay = 1 - 1 / (1 + 100000.0), live = 1 - 0.01 * 0.8;
+	for (int day = 0; day < 40; day++) {
+		step(&r);
+		int64_t refugees = 0, workers = 0, to_refuge = 0, going_home = 0, other = 0;
+		for (int64_t i = 0; i < a->n; i++) {
+			if (a->state[i] >= AGENT_ARRIVED)
+				continue;
+			bool at_camp = a->state[i] == AGENT_AT_PLACE && a->loc[i] == camp && a->goal[i] == camp;
+			if (at_camp && a->intent[i] == MF_INTENT_DISPLACED)
+				refugees++;
+			else if (at_camp && a->intent[i] == MF_INTENT_CIRCULAR)
+				workers++;
+			else if (a->intent[i] == MF_INTENT_DISPLACED && a->goal[i] == town)
+				to_refuge++;
+			else if (a->intent[i] == MF_INTENT_RETURN && a->goal[i] == work_home)
+				going_home++;
+			else
+				other++;
+		}
+		if (day < 5) {
+			assert_int_equal(refugees, 100000);
+			assert_int_equal(to_refuge, 0);
+		} else {
+			assert_binomial(refugees, 100000, pow(live, day - 4));
+		}
+		/* Workers: their stays end (rarely) before the fall; after it, the
+		 * flight's chance covers the stay's (one draw, nested thresholds). */
+		assert_binomial(workers, 50000, pow(stay, day < 5 ? day + 1 : 5) * pow(live, day < 5 ? 0 : day - 4));
+		assert_int_equal(refugees + to_refuge, 100000);
+		assert_int_equal(other, 0);
+		if (day == 39)
+			assert_true(going_home > 0 && to_refuge > 10000);
+	}
+	text_run_finish(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stays_at_the_goal_end_geometrically),
 		cmocka_unit_test(waits_on_the_way_end_geometrically),
 		cmocka_unit_test(a_convoy_event_reschedules_the_waiting),
+		cmocka_unit_test(people_living_at_a_falling_place_flee),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
