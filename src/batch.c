@@ -17,6 +17,7 @@
 
 #include "migflow/sim.h"
 #include "migflow/version.h"
+#include "parameters.h"
 #include "text.h"
 #include "yamltree.h"
 
@@ -29,10 +30,7 @@
 #define WORK_SUFFIX ".work"
 
 enum parameter_kind {
-	PARAMETER_SCALAR,      /* a double of struct mf_parameters */
-	PARAMETER_SPEED,       /* speed_km_per_day.<mode> */
-	PARAMETER_WAIT,        /* wait_days.<kind>[.<intent>] */
-	PARAMETER_STAY,        /* stay_days.<country> */
+	PARAMETER_MODEL,       /* a model parameter (parameters.h), resolved per scenario */
 	PARAMETER_SOURCE_RATE, /* source_rate[.<place>[.<intent>]], a multiplier */
 };
 
@@ -40,41 +38,10 @@ enum parameter_kind {
 struct parameter {
 	char name[NAME_SIZE];
 	enum parameter_kind kind;
-	size_t offset;         /* SCALAR: offset in struct mf_parameters */
-	int mode;              /* SPEED */
-	int place_kind;        /* WAIT */
-	int intent;            /* WAIT, SOURCE_RATE: -1 = every intent */
-	char country[MF_NAME_MAX]; /* STAY */
+	int intent;            /* SOURCE_RATE: -1 = every intent */
 	char place[MF_ID_MAX]; /* SOURCE_RATE: "" = every place */
 	double min, max;
 };
-
-/* The scalar parameters with the ranges scenario files accept for them
- * (the same as scenario.c's read_parameters). */
-static const struct {
-	const char *name;
-	size_t offset;
-	double min, max;
-} scalar_parameters[] = {
-	{"cost_per_usd", offsetof(struct mf_parameters, cost_per_usd), 0, 1e3},
-	{"cost_per_death_risk", offsetof(struct mf_parameters, cost_per_death_risk), 0, 1e6},
-	{"insecurity_cost", offsetof(struct mf_parameters, insecurity_cost), 0, 1e6},
-	{"displaced_insecurity_factor",
-	 offsetof(struct mf_parameters, displaced_insecurity_factor), 0, 1e3},
-	{"route_temperature", offsetof(struct mf_parameters, route_temperature), 1e-3, 1e3},
-	{"displacement_rate", offsetof(struct mf_parameters, displacement_rate), 0, 1},
-	{"safe_security", offsetof(struct mf_parameters, safe_security), 0, 1},
-	{"insecurity_hazard", offsetof(struct mf_parameters, insecurity_hazard), 0, 1},
-	{"closure_security", offsetof(struct mf_parameters, closure_security), 0, 1},
-	{"displaced_onward_per_day",
-	 offsetof(struct mf_parameters, displaced_onward_per_day), 0, 1},
-	{"displaced_return_per_day",
-	 offsetof(struct mf_parameters, displaced_return_per_day), 0, 1},
-	{"retry_after_interception",
-	 offsetof(struct mf_parameters, retry_after_interception), 0, 1},
-};
-
-#define SCALAR_COUNT (sizeof(scalar_parameters) / sizeof(*scalar_parameters))
 
 struct batch_scenario {
 	char path[PATH_SIZE];    /* as opened: relative to the batch file's directory */
@@ -322,34 +289,13 @@ static int read_scenarios(struct loader *l, const struct yt_node *list)
 	return 0;
 }
 
-/* Candidates for "did you mean" on an unknown parameter. */
-static const char *suggest_parameter(const char *name)
+static int intent_index(const char *name)
 {
-	static const char *candidates[SCALAR_COUNT + 4];
-	size_t n = 0;
-	for (size_t i = 0; i < SCALAR_COUNT; i++)
-		candidates[n++] = scalar_parameters[i].name;
-	candidates[n++] = "speed_km_per_day";
-	candidates[n++] = "wait_days";
-	candidates[n++] = "stay_days";
-	candidates[n++] = "source_rate";
-	char first[NAME_SIZE];
-	mf_text_copy(first, sizeof(first), name);
-	first[strcspn(first, ".")] = '\0';
-	return mf_text_suggest(first, candidates, (int)n);
-}
-
-static int index_of(const char *text, const char *(*name_of)(int), int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(text, name_of(i)) == 0)
+	for (int i = 0; i < MF_INTENT_COUNT; i++)
+		if (strcmp(name, mf_intent_name((enum mf_intent)i)) == 0)
 			return i;
 	return -1;
 }
-
-static const char *mode_name(int i) { return mf_link_mode_name((enum mf_link_mode)i); }
-static const char *kind_name(int i) { return mf_place_kind_name((enum mf_place_kind)i); }
-static const char *intent_name(int i) { return mf_intent_name((enum mf_intent)i); }
 
 /* Resolves a parameter name (the key node) and checks it against every
  * scenario of the batch. */
@@ -374,53 +320,12 @@ static int resolve_parameter(struct loader *l, const struct yt_node *key, const 
 			break;
 		c += length + 1;
 	}
-	for (size_t i = 0; n_parts == 1 && i < SCALAR_COUNT; i++)
-		if (strcmp(parts[0], scalar_parameters[i].name) == 0) {
-			p->kind = PARAMETER_SCALAR;
-			p->offset = scalar_parameters[i].offset;
-			p->min = scalar_parameters[i].min;
-			p->max = scalar_parameters[i].max;
-			return 0;
-		}
-	if (strcmp(parts[0], "speed_km_per_day") == 0) {
-		p->kind = PARAMETER_SPEED;
-		p->mode = n_parts == 2 ? index_of(parts[1], mode_name, MF_MODE_COUNT) : -1;
-		if (p->mode < 0)
-			return fail(l, key, field, "expected speed_km_per_day.<mode> with mode road, "
-				    "desert or sea");
-		p->min = 1;
-		p->max = 5000;
-		return 0;
-	}
-	if (strcmp(parts[0], "wait_days") == 0) {
-		p->kind = PARAMETER_WAIT;
-		p->place_kind = n_parts >= 2 ? index_of(parts[1], kind_name, MF_PLACE_KIND_COUNT) : -1;
-		p->intent = n_parts == 3 ? index_of(parts[2], intent_name, MF_INTENT_COUNT) : -1;
-		if (p->place_kind < 0 || (n_parts == 3 && p->intent < 0))
-			return fail(l, key, field, "expected wait_days.<kind of place>[.<intent>] "
-				    "(kinds as in places.csv, intents circular, onward, displaced, return)");
-		p->min = 0;
-		p->max = 1e5;
-		return 0;
-	}
-	if (strcmp(parts[0], "stay_days") == 0) {
-		p->kind = PARAMETER_STAY;
-		if (n_parts != 2 || !mf_text_copy(p->country, sizeof(p->country), parts[1]))
-			return fail(l, key, field, "expected stay_days.<country>");
-		for (int s = 0; s < l->batch->n_scenarios; s++)
-			if (mf_graph_country_index(l->loaded[s]->graph, p->country) < 0)
-				return fail(l, key, field, "no country '%s' in the network of %s",
-					    p->country, l->batch->scenarios[s].given);
-		p->min = 1;
-		p->max = 1e5;
-		return 0;
-	}
 	if (strcmp(parts[0], "source_rate") == 0) {
 		p->kind = PARAMETER_SOURCE_RATE;
 		p->intent = -1;
 		if (n_parts >= 2 && !mf_text_copy(p->place, sizeof(p->place), parts[1]))
 			return fail(l, key, field, "place id too long");
-		if (n_parts == 3 && (p->intent = index_of(parts[2], intent_name, MF_INTENT_COUNT)) < 0)
+		if (n_parts == 3 && (p->intent = intent_index(parts[2])) < 0)
 			return fail(l, key, field, "unknown intent '%s' (circular, onward, displaced, "
 				    "return)", parts[2]);
 		for (int s = 0; s < l->batch->n_scenarios; s++) {
@@ -441,13 +346,30 @@ static int resolve_parameter(struct loader *l, const struct yt_node *key, const 
 		p->max = 1e3;
 		return 0;
 	}
-	const char *hint = suggest_parameter(p->name);
-	return fail(l, key, field,
-		    "unknown parameter '%s'%s%s%s; known: the scalars of a scenario's `parameters:` "
-		    "(e.g. displacement_rate, insecurity_cost, retry_after_interception), "
-		    "speed_km_per_day.<mode>, wait_days.<kind>[.<intent>], stay_days.<country>, "
-		    "source_rate[.<place>[.<intent>]]",
-		    p->name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	/* A model parameter: it must name the same thing in every scenario. */
+	p->kind = PARAMETER_MODEL;
+	for (int s = 0; s < l->batch->n_scenarios; s++) {
+		struct mf_param_ref ref;
+		char why[600];
+		enum mf_param_lookup found = mf_param_resolve(p->name, l->loaded[s]->graph, &ref, why, sizeof(why));
+		if (found == MF_PARAM_UNKNOWN && !mf_param_suggest(p->name)) {
+			static const char *const batch_only[] = {"source_rate"};
+			char first[NAME_SIZE];
+			mf_text_copy(first, sizeof(first), p->name);
+			first[strcspn(first, ".")] = '\0';
+			if (mf_text_suggest(first, batch_only, 1))
+				return fail(l, key, field, "unknown parameter '%s' (did you mean 'source_rate'?)",
+					    p->name);
+		}
+		if (found == MF_PARAM_UNKNOWN)
+			return fail(l, key, field, "%s, source_rate[.<place>[.<intent>]]", why);
+		if (found != MF_PARAM_FOUND)
+			return fail(l, key, field, "%s%s%s", why, ref.kind == MF_PARAM_STAY ? " of " : "",
+				    ref.kind == MF_PARAM_STAY ? l->batch->scenarios[s].given : "");
+		p->min = ref.min;
+		p->max = ref.max;
+	}
+	return 0;
 }
 
 /* Whether a parameter name is already set by the batch (fixed or swept). */
@@ -814,21 +736,11 @@ int mf_batch_replicates(const struct mf_batch *batch)
 static void apply_parameter(struct mf_scenario *s, const struct parameter *p, double value)
 {
 	switch (p->kind) {
-	case PARAMETER_SCALAR:
-		*(double *)((char *)&s->params + p->offset) = value;
-		break;
-	case PARAMETER_SPEED:
-		s->params.speed_km_per_day[p->mode] = value;
-		break;
-	case PARAMETER_WAIT:
-		for (int i = 0; i < MF_INTENT_COUNT; i++)
-			if (p->intent < 0 || p->intent == i)
-				s->params.wait_days[p->place_kind][i] = value;
-		break;
-	case PARAMETER_STAY: {
-		int country = mf_graph_country_index(s->graph, p->country);
-		if (country >= 0)
-			s->params.stay_days_by_country[country] = value;
+	case PARAMETER_MODEL: {
+		struct mf_param_ref ref;
+		char why[600];
+		if (mf_param_resolve(p->name, s->graph, &ref, why, sizeof(why)) == MF_PARAM_FOUND)
+			mf_param_set(&s->params, &ref, value);
 		break;
 	}
 	case PARAMETER_SOURCE_RATE: {
