@@ -2,6 +2,7 @@
  * security ramps; rebuild the derived tables once if anything changed. */
 #include <string.h>
 
+#include "parameters.h"
 #include "world.h"
 
 static void apply(struct mf_sim *sim, const struct mf_event *e)
@@ -67,6 +68,14 @@ static void apply(struct mf_sim *sim, const struct mf_event *e)
 				w->source_multiplier[s] = e->value;
 		}
 		break;
+	case MF_EVENT_PARAMETER: {
+		/* Checked when the scenario was read: it resolves. */
+		struct mf_param_ref ref;
+		char why[600];
+		if (mf_param_resolve(e->parameter, sim->graph, &ref, why, sizeof(why)) == MF_PARAM_FOUND)
+			mf_param_set(&sim->params, &ref, e->value);
+		break;
+	}
 	case MF_EVENT_KIND_COUNT:
 		break;
 	}

@@ -25,7 +25,7 @@ static double clamp01(double p)
 static void update_links(struct mf_sim *sim, double *cost)
 {
 	const struct mf_graph *g = sim->graph;
-	const struct mf_parameters *params = &sim->scenario->params;
+	const struct mf_parameters *params = &sim->params;
 	const double *security = sim->world.security;
 	const struct world *w = &sim->world;
 	for (int l = 0; l < g->n_links; l++) {
@@ -148,7 +148,7 @@ static void route_weights(struct mf_sim *sim, const double *cost, const double *
 static void update_refuges(struct mf_sim *sim)
 {
 	const struct mf_graph *g = sim->graph;
-	const struct mf_parameters *params = &sim->scenario->params;
+	const struct mf_parameters *params = &sim->params;
 	int n = g->n_places;
 	const double *dist = sim->route_dist + (size_t)MF_INTENT_DISPLACED * n * n;
 	for (int p = 0; p < n; p++) {
@@ -170,7 +170,7 @@ static void update_refuges(struct mf_sim *sim)
 static void update_thresholds(struct mf_sim *sim)
 {
 	const struct mf_graph *g = sim->graph;
-	const struct mf_parameters *params = &sim->scenario->params;
+	const struct mf_parameters *params = &sim->params;
 	int n = g->n_places;
 	for (int p = 0; p < n; p++) {
 		for (int i = 0; i < MF_INTENT_COUNT; i++) {
@@ -182,6 +182,10 @@ static void update_thresholds(struct mf_sim *sim)
 		sim->stay_end[p] = mf_rng_threshold(1 / (1 + stay));
 		sim->home_safe[p] = sim->world.security[p] >= params->safe_security;
 	}
+	sim->displaced_onward = mf_rng_threshold(params->displaced_onward_per_day);
+	sim->displaced_return = mf_rng_threshold(params->displaced_onward_per_day +
+						 params->displaced_return_per_day);
+	sim->retry_interception = mf_rng_threshold(params->retry_after_interception);
 	/* Bounds H of the scheduled decisions (world.h). At its goal an agent
 	 * does something only if expelled (u < expel), flees (u < flee), a
 	 * circular migrant's stay ends (u < stay_end) or a displaced person moves on or home
@@ -231,7 +235,7 @@ static void update_thresholds(struct mf_sim *sim)
 void mf_routing_update(struct mf_sim *sim)
 {
 	const struct mf_graph *g = sim->graph;
-	const struct mf_parameters *params = &sim->scenario->params;
+	const struct mf_parameters *params = &sim->params;
 	int n = g->n_places, n_links = g->n_links;
 	double *cost = sim->scratch_cost, *cost_intent = sim->scratch_cost_intent;
 	update_links(sim, cost);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "migflow/date.h"
+#include "parameters.h"
 #include "text.h"
 #include "yamltree.h"
 
@@ -20,7 +21,7 @@ static const char *const intent_names[MF_INTENT_COUNT] = {"circular", "onward", 
 static const char *const direction_names[MF_DIR_COUNT] = {"inbound", "outbound", "internal"};
 static const char *const event_kind_names[MF_EVENT_KIND_COUNT] = {
 	"security", "closure", "reopen", "capacity", "speed", "fare", "hazard",
-	"interception", "convoy", "source_rate",
+	"interception", "convoy", "source_rate", "parameter",
 };
 
 const char *mf_event_kind_name(enum mf_event_kind kind)
@@ -59,6 +60,19 @@ static int fail(struct reader *r, const struct yt_node *node, const char *field,
 	vsnprintf(message, sizeof(message), fmt, args);
 	va_end(args);
 	return yt_fail(r->doc, node, field, r->err, "%s", message);
+}
+
+/* Fails on the first of keys that m lacks, naming where.key. */
+static int require_keys(struct reader *r, const struct yt_node *m, const char *where,
+			const char *const *keys, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (!yt_get(m, keys[k])) {
+			char field[160];
+			snprintf(field, sizeof(field), "%s.%s", where, keys[k]);
+			return fail(r, m, field, "required key missing");
+		}
+	return 0;
 }
 
 /* A place by id, with a suggestion when it is misspelt. */
@@ -279,12 +293,9 @@ static int read_sources(struct reader *r, const struct yt_node *list)
 		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
 		    yt_check_keys(r->doc, m, keys, 6, where, r->err) < 0)
 			return -1;
-		const char *required[] = {"place", "intent", "rate"};
-		for (int k = 0; k < 3; k++)
-			if (!yt_get(m, required[k])) {
-				FIELD(field, "%s.%s", where, required[k]);
-				return fail(r, m, field, "required key missing");
-			}
+		static const char *const required[] = {"place", "intent", "rate"};
+		if (require_keys(r, m, where, required, 3) < 0)
+			return -1;
 		int intent;
 		FIELD(field, "%s.place", where);
 		if (read_place(r, yt_get(m, "place"), field, &src->place) < 0)
@@ -371,12 +382,9 @@ static int read_initial(struct reader *r, const struct yt_node *list)
 		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
 		    yt_check_keys(r->doc, m, keys, 4, where, r->err) < 0)
 			return -1;
-		const char *required[] = {"place", "intent", "persons"};
-		for (int k = 0; k < 3; k++)
-			if (!yt_get(m, required[k])) {
-				FIELD(field, "%s.%s", where, required[k]);
-				return fail(r, m, field, "required key missing");
-			}
+		static const char *const required[] = {"place", "intent", "persons"};
+		if (require_keys(r, m, where, required, 3) < 0)
+			return -1;
 		int intent;
 		FIELD(field, "%s.place", where);
 		if (read_place(r, yt_get(m, "place"), field, &init->place) < 0)
@@ -518,11 +526,8 @@ static int read_expulsions(struct reader *r, const struct yt_node *list)
 		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
 		    yt_check_keys(r->doc, m, keys, 4, where, r->err) < 0)
 			return -1;
-		for (int k = 0; k < 3; k++)
-			if (!yt_get(m, keys[k])) {
-				FIELD(field, "%s.%s", where, keys[k]);
-				return fail(r, m, field, "required key missing");
-			}
+		if (require_keys(r, m, where, keys, 3) < 0)
+			return -1;
 		FIELD(field, "%s.from", where);
 		if (read_place(r, yt_get(m, "from"), field, &e->from) < 0)
 			return -1;
@@ -742,6 +747,7 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 		[MF_EVENT_INTERCEPTION] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "probability"},
 		[MF_EVENT_CONVOY] = {"date", "kind", "link", "links", "place", "border", "country", "mode", "departs"},
 		[MF_EVENT_SOURCE_RATE] = {"date", "kind", "source", "place", "intent", "multiplier"},
+		[MF_EVENT_PARAMETER] = {"date", "kind", "name", "value"},
 	};
 	int n_keys = 0;
 	while (n_keys < 12 && keys[e->kind][n_keys])
@@ -755,12 +761,9 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 	e->weekday = -1;
 	switch (e->kind) {
 	case MF_EVENT_SECURITY: {
-		const char *required[] = {"where", "level"};
-		for (int k = 0; k < 2; k++)
-			if (!yt_get(m, required[k])) {
-				FIELD(field, "%s.%s", where, required[k]);
-				return fail(r, m, field, "required key missing");
-			}
+		static const char *const required[] = {"where", "level"};
+		if (require_keys(r, m, where, required, 2) < 0)
+			return -1;
 		FIELD(field, "%s.where", where);
 		if (read_where(r, yt_get(m, "where"), field, e) < 0)
 			return -1;
@@ -772,6 +775,23 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 		if ((value = yt_get(m, "ramp_days")) && yt_integer(r->doc, value, field, 0, 3650, &ramp, r->err) < 0)
 			return -1;
 		e->ramp_days = (int)ramp;
+		return 0;
+	}
+	case MF_EVENT_PARAMETER: {
+		static const char *const required[] = {"name", "value"};
+		if (require_keys(r, m, where, required, 2) < 0)
+			return -1;
+		FIELD(field, "%s.name", where);
+		if (yt_string(r->doc, yt_get(m, "name"), field, e->parameter, sizeof(e->parameter), r->err) < 0)
+			return -1;
+		struct mf_param_ref ref;
+		char why[600];
+		if (mf_param_resolve(e->parameter, r->s->graph, &ref, why, sizeof(why)) != MF_PARAM_FOUND)
+			return fail(r, yt_get(m, "name"), field, "%s", why);
+		FIELD(field, "%s.value", where);
+		if (yt_number(r->doc, yt_get(m, "value"), field, ref.min, ref.max, &e->value, r->err) < 0)
+			return -1;
+		snprintf(e->target, sizeof(e->target), "%s", e->parameter);
 		return 0;
 	}
 	case MF_EVENT_SOURCE_RATE:
@@ -990,11 +1010,8 @@ static int read_policy(struct reader *r, const struct yt_node *m, const char *wh
 	char field[96], name[MF_NAME_MAX], state[MF_NAME_MAX];
 	if (yt_check_keys(r->doc, m, keys, 4, where, r->err) < 0)
 		return -1;
-	for (int k = 2; k < 4; k++)
-		if (!yt_get(m, keys[k])) {
-			FIELD(field, "%s.%s", where, keys[k]);
-			return fail(r, m, field, "required key missing");
-		}
+	if (require_keys(r, m, where, keys + 2, 2) < 0)
+		return -1;
 	FIELD(field, "%s.name", where);
 	const struct yt_node *name_node = yt_get(m, "name");
 	if (yt_string(r->doc, name_node, field, name, sizeof(name), r->err) < 0)
@@ -1046,7 +1063,7 @@ static int read_events(struct reader *r, const struct yt_node *list, const struc
 		return -1;
 	static const char *const kinds_with_policy[MF_EVENT_KIND_COUNT + 1] = {
 		"security", "closure", "reopen", "capacity", "speed", "fare", "hazard",
-		"interception", "convoy", "source_rate", "policy",
+		"interception", "convoy", "source_rate", "parameter", "policy",
 	};
 	for (int i = 0; i < list->n; i++) {
 		const struct yt_node *m = list->items[i];
@@ -1134,12 +1151,9 @@ static int read_calibrate(struct reader *r, const struct yt_node *list)
 		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
 		    yt_check_keys(r->doc, m, keys, 7, where, r->err) < 0)
 			return -1;
-		const char *required[] = {"name", "min", "max", "start"};
-		for (int k = 0; k < 4; k++)
-			if (!yt_get(m, required[k])) {
-				FIELD(field, "%s.%s", where, required[k]);
-				return fail(r, m, field, "required key missing");
-			}
+		static const char *const required[] = {"name", "min", "max", "start"};
+		if (require_keys(r, m, where, required, 4) < 0)
+			return -1;
 		FIELD(field, "%s.name", where);
 		if (yt_string(r->doc, yt_get(m, "name"), field, f->name, sizeof(f->name), r->err) < 0)
 			return -1;

@@ -210,7 +210,8 @@ static int alloc_tables(struct mf_sim *sim)
 	    !ALLOC(w->link_death_crossing, L) ||
 	    !ALLOC(sim->remaining_population, P) || !ALLOC(sim->links, L) ||
 	    !ALLOC(sim->leave, MF_INTENT_COUNT * P) || !ALLOC(sim->leave_week, MF_INTENT_COUNT * P) ||
-	    !ALLOC(sim->stay_end, P) || !ALLOC(sim->hazard_goal, MF_INTENT_COUNT * P) ||
+	    !ALLOC(sim->stay_end, P) ||
+	    !ALLOC(sim->params.stay_days_by_country, sim->graph->n_countries > 0 ? sim->graph->n_countries : 1) || !ALLOC(sim->hazard_goal, MF_INTENT_COUNT * P) ||
 	    !ALLOC(sim->hazard_away, MF_INTENT_COUNT * P) || !ALLOC(sim->gap_goal, MF_INTENT_COUNT * P) ||
 	    !ALLOC(sim->gap_away, MF_INTENT_COUNT * P) || !ALLOC(sim->reschedule, MF_INTENT_COUNT * P) ||
 	    !ALLOC(sim->present_agents, MF_INTENT_COUNT * P) || !ALLOC(sim->transit_agents, L) ||
@@ -247,6 +248,10 @@ static void init_static(struct mf_sim *sim)
 	const struct mf_scenario *s = sim->scenario;
 	const struct mf_graph *g = sim->graph;
 	int P = sim->n_places, L = sim->n_links;
+	double *stay = sim->params.stay_days_by_country;
+	sim->params = s->params;
+	sim->params.stay_days_by_country = stay;
+	memcpy(stay, s->params.stay_days_by_country, (size_t)g->n_countries * sizeof(double));
 	for (int p = 0; p < P; p++) {
 		sim->country[p] = (uint8_t)g->places[p].country_index;
 		sim->is_destination[p] = g->places[p].kind == MF_PLACE_DESTINATION;
@@ -297,11 +302,6 @@ static void init_static(struct mf_sim *sim)
 		for (int k = 0; k < mon->n_links; k++)
 			sim->links[mon->links[k]].monitor = (int16_t)m;
 	}
-	const struct mf_parameters *params = &s->params;
-	sim->displaced_onward = mf_rng_threshold(params->displaced_onward_per_day);
-	sim->displaced_return = mf_rng_threshold(params->displaced_onward_per_day +
-						 params->displaced_return_per_day);
-	sim->retry_interception = mf_rng_threshold(params->retry_after_interception);
 }
 
 struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
@@ -358,6 +358,7 @@ void mf_sim_destroy(struct mf_sim *sim)
 		w->link_death_crossing,
 		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
 		sim->hazard_goal, sim->hazard_away, sim->gap_goal, sim->gap_away, sim->reschedule,
+		sim->params.stay_days_by_country,
 		sim->present_agents, sim->transit_agents,
 		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->flee, sim->expel_to,
 		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,

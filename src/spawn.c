@@ -104,7 +104,7 @@ enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err)
 	/* Displacement by insecurity (MODEL.md 6, channel 1), driven by the fall
 	 * of security below its level on the start date: the flows the starting
 	 * insecurity already drives are the scenario's sources. */
-	double rate = s->params.displacement_rate;
+	double rate = sim->params.displacement_rate;
 	for (int p = 0; p < sim->n_places && rate > 0; p++) {
 		double insecurity = sim->graph->places[p].security - sim->world.security[p];
 		if (insecurity <= 0 || sim->remaining_population[p] <= 0 || sim->refuge[p] < 0)

@@ -80,6 +80,9 @@ struct mf_sim {
 	int threads;
 	uint64_t key;             /* random key of (seed, replicate) */
 	struct world world;
+	/* The model parameters as `parameter` events have left them (a copy of
+	 * the scenario's; stay_days_by_country is the sim's own array). */
+	struct mf_parameters params;
 	struct mf_agents agents;
 
 	/* Tables read by the step, rebuilt by routing_update. */

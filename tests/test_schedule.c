@@ -129,6 +129,35 @@ static void a_convoy_event_reschedules_the_waiting(void **state)
 	text_run_finish(&r);
 }
 
+/* `parameter` events change a model parameter mid-run: the mean wait of
+ * onward migrants at their origin drops from 20 days to 4 on day 10 and goes
+ * back to 20 on day 20. Those already waiting are rescheduled both times, so
+ * each day's departures are Binomial(waiting, 1 / (1 + wait)) throughout. */
+static void a_parameter_event_changes_the_daily_chances(void **state)
+{
+	struct text_run r;
+	start(&r,
+	      "name: parameter\nstart: 2024-01-01\ndays: 30\n"
+	      "network: {places: places.csv, links: links.csv}\ndestination: far\n"
+	      "parameters: {wait_days: {origin: {onward: 20}}}\n"
+	      "initial: [{place: home, intent: onward, persons: 200000, homes: {home: 1}}]\n"
+	      "events:\n"
+	      "  - {date: 2024-01-11, kind: parameter, name: wait_days.origin.onward, value: 4}\n"
+	      "  - {date: 2024-01-21, kind: parameter, name: wait_days.origin, value: 20}\n",
+	      2);
+	int home = 0, road = 1;
+	double waiting = 200000;
+	for (int day = 0; day < 30; day++) {
+		step(&r);
+		const struct mf_day_counts *d = mf_sim_day_counts(r.sim);
+		assert_binomial(d->link_flow[road], waiting, day >= 10 && day < 20 ? 0.2 : 1.0 / 21);
+		waiting = (double)d->occupancy[home * MF_INTENT_COUNT + MF_INTENT_ONWARD];
+	}
+	assert_true(r.sim->params.wait_days[MF_PLACE_ORIGIN][MF_INTENT_ONWARD] == 20);
+	assert_true(r.scenario->params.wait_days[MF_PLACE_ORIGIN][MF_INTENT_ONWARD] == 20);
+	text_run_finish(&r);
+}
+
 /* People living at a place whose security falls flee like its residents:
  * each day with probability displacement_rate x (starting level - level).
  * A camp falls from 1 to 0.2 on day 5 (displacement_rate 0.01: 0.008 a day).
@@ -203,6 +232,7 @@ int main(void)
 		cmocka_unit_test(stays_at_the_goal_end_geometrically),
 		cmocka_unit_test(waits_on_the_way_end_geometrically),
 		cmocka_unit_test(a_convoy_event_reschedules_the_waiting),
+		cmocka_unit_test(a_parameter_event_changes_the_daily_chances),
 		cmocka_unit_test(people_living_at_a_falling_place_flee),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

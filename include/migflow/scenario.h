@@ -79,6 +79,7 @@ enum mf_event_kind {
 	MF_EVENT_INTERCEPTION,/* set the interception probability of sea links */
 	MF_EVENT_CONVOY,      /* set the departure weekday of links (-1 daily) */
 	MF_EVENT_SOURCE_RATE, /* multiply spawning of matching sources */
+	MF_EVENT_PARAMETER,   /* set a model parameter (named as in `parameters:`) */
 	MF_EVENT_KIND_COUNT
 };
 
@@ -92,6 +93,7 @@ struct mf_event {
 	char source_name[MF_NAME_MAX]; /* SOURCE_RATE: "" = any */
 	int source_place;      /* SOURCE_RATE: -1 = any */
 	int source_intent;     /* SOURCE_RATE: -1 = any */
+	char parameter[64];    /* PARAMETER: its name, e.g. wait_days.hub.onward */
 	double value;          /* level, capacity, factor, fare, probability ... */
 	bool value_is_absolute;/* FARE, HAZARD: value replaces instead of multiplying */
 	bool per_crossing;     /* HAZARD: value is the death probability per sea crossing */

@@ -73,6 +73,9 @@ static void print_summary(const struct mf_scenario *s)
 		case MF_EVENT_SOURCE_RATE:
 			printf(" -> rate x %g", e->value);
 			break;
+		case MF_EVENT_PARAMETER:
+			printf(" -> %g", e->value);
+			break;
 		default:
 			break;
 		}
