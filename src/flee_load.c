@@ -41,6 +41,19 @@ static enum mf_status no_memory(struct mf_error *err)
 	return mf_error_set(err, MF_ERR_NOMEM, "out of memory reading the FLEE instance");
 }
 
+/* Makes room for element n of *array. Arrays grow to 64, 128, 256, ...
+ * elements, so room is needed when n is 0 or such a power of two. */
+static enum mf_status grow(void **array, int n, size_t size, struct mf_error *err)
+{
+	if (n != 0 && (n < 64 || (n & (n - 1)) != 0))
+		return MF_OK;
+	void *bigger = realloc(*array, (size_t)(n ? 2 * n : 64) * size);
+	if (!bigger)
+		return no_memory(err);
+	*array = bigger;
+	return MF_OK;
+}
+
 /* Records a warning for the caller (unknown keys, files not used). */
 static enum mf_status warn(struct mf_flee_instance *inst, struct mf_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -551,6 +564,8 @@ static enum mf_status read_location_row(struct mf_flee_instance *inst, const str
 				  flee_csv_count(csv));
 	if (inst->n_locations >= LOCATIONS_MAX)
 		return cell_error(csv, 0, "name", err, "more than %d locations", LOCATIONS_MAX);
+	if (grow((void **)&inst->locations, inst->n_locations, sizeof(*inst->locations), err) != MF_OK)
+		return err->code;
 	const char *name = flee_csv_field(csv, 0);
 	if (!name[0])
 		return cell_error(csv, 0, "name", err, "empty location name");
@@ -623,44 +638,45 @@ static enum mf_status read_location_row(struct mf_flee_instance *inst, const str
 	return MF_OK;
 }
 
-static enum mf_status read_locations(struct mf_flee_instance *inst, struct mf_error *err)
+typedef enum mf_status (*row_reader)(struct mf_flee_instance *inst, const struct flee_csv *csv,
+				     const struct header *header, struct mf_error *err);
+
+/* A table of input_csv/: comment rows name its columns (n_known of them
+ * known), each data row goes to read_row. */
+static enum mf_status read_table(struct mf_flee_instance *inst, const char *file, int n_known,
+				 row_reader read_row, struct mf_error *err)
 {
 	char path[PATH_SIZE];
-	join(path, inst->dir, "input_csv", "locations.csv");
+	join(path, inst->dir, "input_csv", file);
 	struct flee_csv *csv = flee_csv_open(path, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	struct header header = {0};
-	int capacity = 0, row;
+	int row;
 	while ((row = flee_csv_next(csv, err)) == 1) {
-		if (flee_csv_is_comment(csv)) {
-			if ((status = header_read(&header, csv, 8, err)) != MF_OK)
-				goto done;
-			continue;
-		}
-		if (inst->n_locations == capacity) {
-			capacity = capacity ? 2 * capacity : 64;
-			struct mf_flee_location *bigger =
-				realloc(inst->locations, (size_t)capacity * sizeof(*bigger));
-			if (!bigger) {
-				status = no_memory(err);
-				goto done;
-			}
-			inst->locations = bigger;
-		}
-		if ((status = read_location_row(inst, csv, &header, err)) != MF_OK)
-			goto done;
+		if (flee_csv_is_comment(csv))
+			status = header_read(&header, csv, n_known, err);
+		else
+			status = read_row(inst, csv, &header, err);
+		if (status != MF_OK)
+			break;
 	}
-	if (row < 0) {
+	if (status == MF_OK && row < 0)
 		status = err->code;
-		goto done;
-	}
-	if (inst->n_locations == 0)
-		status = mf_error_at(err, path, 0, 0, "", "no locations");
-done:
 	header_free(&header);
 	flee_csv_close(csv);
+	return status;
+}
+
+static enum mf_status read_locations(struct mf_flee_instance *inst, struct mf_error *err)
+{
+	enum mf_status status = read_table(inst, "locations.csv", 8, read_location_row, err);
+	if (status == MF_OK && inst->n_locations == 0) {
+		char path[PATH_SIZE];
+		join(path, inst->dir, "input_csv", "locations.csv");
+		status = mf_error_at(err, path, 0, 0, "", "no locations");
+	}
 	return status;
 }
 
@@ -677,6 +693,8 @@ static enum mf_status read_route_row(struct mf_flee_instance *inst, const struct
 				  flee_csv_count(csv));
 	if (inst->n_routes >= ROUTES_MAX)
 		return cell_error(csv, 0, "name1", err, "more than %d routes", ROUTES_MAX);
+	if (grow((void **)&inst->routes, inst->n_routes, sizeof(*inst->routes), err) != MF_OK)
+		return err->code;
 	struct mf_flee_route *r = &inst->routes[inst->n_routes];
 	memset(r, 0, sizeof(*r));
 	r->line = flee_csv_line(csv);
@@ -703,38 +721,7 @@ static enum mf_status read_route_row(struct mf_flee_instance *inst, const struct
 
 static enum mf_status read_routes(struct mf_flee_instance *inst, struct mf_error *err)
 {
-	char path[PATH_SIZE];
-	join(path, inst->dir, "input_csv", "routes.csv");
-	struct flee_csv *csv = flee_csv_open(path, err);
-	if (!csv)
-		return err->code;
-	enum mf_status status = MF_OK;
-	struct header header = {0};
-	int capacity = 0, row;
-	while ((row = flee_csv_next(csv, err)) == 1) {
-		if (flee_csv_is_comment(csv)) {
-			if ((status = header_read(&header, csv, 4, err)) != MF_OK)
-				goto done;
-			continue;
-		}
-		if (inst->n_routes == capacity) {
-			capacity = capacity ? 2 * capacity : 64;
-			struct mf_flee_route *bigger = realloc(inst->routes, (size_t)capacity * sizeof(*bigger));
-			if (!bigger) {
-				status = no_memory(err);
-				goto done;
-			}
-			inst->routes = bigger;
-		}
-		if ((status = read_route_row(inst, csv, &header, err)) != MF_OK)
-			goto done;
-	}
-	if (row < 0)
-		status = err->code;
-done:
-	header_free(&header);
-	flee_csv_close(csv);
-	return status;
+	return read_table(inst, "routes.csv", 4, read_route_row, err);
 }
 
 /* ---- closures.csv ---- */
