@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
 import xarray as xr
 
 from checks import Checks

@@ -18,14 +18,14 @@ Needs Debian's python3-h5py, python3-xarray and python3-h5netcdf.
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 from checks import Checks
+from runs import TIMING_ATTRS, read_all, same
+import runs
 
 try:
     import h5py
@@ -36,8 +36,6 @@ except ImportError as error:
              "and install python3-h5py, python3-xarray and python3-h5netcdf")
 
 DAYS = 25
-TIMING_ATTRS = {"wall_seconds", "created", "threads"}
-REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 MEMBERS = ["scenario_p0", "scenario_p1", "twin_p0", "twin_p1"]
 
 
@@ -59,38 +57,7 @@ def write(path, text):
 
 
 def migflow(binary, *args, expect=0, env_extra=None):
-    env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
-    result = subprocess.run([binary, *args], capture_output=True, text=True, env=env,
-                            timeout=1800)
-    if expect is not None and result.returncode != expect:
-        sys.stdout.write(result.stdout)
-        sys.stdout.write(result.stderr)
-        raise RuntimeError(f"migflow {' '.join(args)} exited with {result.returncode}, "
-                           f"expected {expect}")
-    return result
-
-
-def read_all(path, skip=TIMING_ATTRS):
-    """Every object: name -> (values or None for groups, attributes)."""
-    objects = {}
-
-    def visit(name, item):
-        attrs = {k: item.attrs[k] for k in item.attrs if k not in skip | REFERENCE_ATTRS}
-        objects[name] = (item[()] if isinstance(item, h5py.Dataset) else None, attrs)
-
-    with h5py.File(path, "r") as file:
-        file.visititems(visit)
-        objects["/"] = (None, {k: file.attrs[k] for k in file.attrs if k not in skip})
-    return objects
-
-
-def same(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
-        return type(a) is type(b) and a == b
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    return runs.run([binary, *args], expect, env_extra)
 
 
 def differences(a, b):
@@ -165,10 +132,8 @@ def main(argv):
         sys.exit("usage: test_batch.py MIGFLOW_BINARY SCENARIO_YAML")
     binary = os.path.abspath(argv[1])
     scenario = os.path.abspath(argv[2])
-    workdir = tempfile.mkdtemp(prefix="migflow-test-batch-")
-    os.chdir(workdir)
     checks = Checks()
-    try:
+    with checks.in_workdir("batch"):
         write("batch.yaml", batch_text(scenario))
 
         # Uninterrupted.
@@ -261,13 +226,6 @@ def main(argv):
         checks.check("--force" in exists.stderr, "an existing output is refused", exists.stderr)
         migflow(binary, "batch", "batch.yaml", "-o", "whole.h5", "--force", "--quiet")
         checks.check(not differences(whole, read_all("whole.h5")), "--force rewrites it")
-    except Exception as error:  # report, count and keep the files
-        checks.check(False, "test ran to the end", f"{type(error).__name__}: {error}")
-    os.chdir("/")
-    if checks.failed:
-        print(f"files kept in {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
     return checks.finish()
 
 

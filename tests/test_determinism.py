@@ -11,15 +11,14 @@ differ. Needs Debian's python3-h5py (run with /usr/bin/python3).
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 from checks import Checks
+from runs import read_datasets, same
+import runs
 
 try:
-    import h5py
+    import h5py  # noqa: F401 (checked here, used through runs.py)
     import numpy as np
 except ImportError as error:
     sys.exit(f"test_determinism: cannot import {error.name}: run with "
@@ -31,7 +30,6 @@ OTHER_SEED = 8
 THREADS = [1, 2, 4]
 RUN_DEPENDENT_ATTRS = {"threads", "wall_seconds", "created"}
 # Dimension-scale bookkeeping: object references, not data.
-REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 MAIN_VARIABLES = ["occupancy", "link_flow"]
 SUMMARY_KEYS = ["spawned", "present", "on_links", "arrived", "dead", "left",
                 "interceptions", "expulsions", "agent_steps", "monitor_passes"]
@@ -41,37 +39,7 @@ def run(binary, scenario, output, summary, threads, seed):
     command = [binary, "run", scenario, "-o", output, "--days", str(DAYS),
                "--seed", str(seed), "--threads", str(threads), "--quiet",
                "--summary-json", summary]
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    result = subprocess.run(command, capture_output=True, text=True, env=env,
-                            timeout=1800)
-    if result.returncode != 0:
-        sys.stdout.write(result.stdout)
-        sys.stdout.write(result.stderr)
-        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}")
-
-
-def read_datasets(path):
-    """Every dataset of the file: name -> (array, its attributes)."""
-    datasets = {}
-
-    def visit(name, item):
-        if isinstance(item, h5py.Dataset):
-            attrs = {key: item.attrs[key] for key in item.attrs
-                     if key not in REFERENCE_ATTRS}
-            datasets[name] = (item[()], attrs)
-
-    with h5py.File(path, "r") as file:
-        file.visititems(visit)
-        root = {key: file.attrs[key] for key in file.attrs}
-    return datasets, root
-
-
-def same_value(a, b):
-    if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
-        return type(a) is type(b) and a == b
-    a = np.asarray(a)
-    b = np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    runs.run(command, env={"OMP_NUM_THREADS": str(threads)})
 
 
 def describe_difference(a, b):
@@ -99,10 +67,10 @@ def compare_runs(checks, reference, other, label):
         if name not in data:
             continue
         (a, a_attrs), (b, b_attrs) = ref_data[name], data[name]
-        checks.check(same_value(a, b), f"{label}: dataset {name} identical",
+        checks.check(same(a, b), f"{label}: dataset {name} identical",
                      describe_difference(a, b))
         equal_attrs = (sorted(a_attrs) == sorted(b_attrs) and
-                       all(same_value(a_attrs[k], b_attrs[k]) for k in a_attrs))
+                       all(same(a_attrs[k], b_attrs[k]) for k in a_attrs))
         checks.check(equal_attrs, f"{label}: attributes of {name} identical")
     keys = sorted(set(ref_root) - RUN_DEPENDENT_ATTRS)
     other_keys = sorted(set(root) - RUN_DEPENDENT_ATTRS)
@@ -110,7 +78,7 @@ def compare_runs(checks, reference, other, label):
                  f"{sorted(set(keys) ^ set(other_keys))}")
     for key in keys:
         if key in root:
-            checks.check(same_value(ref_root[key], root[key]),
+            checks.check(same(ref_root[key], root[key]),
                          f"{label}: root attribute {key} identical",
                          f"{ref_root[key]!r} != {root[key]!r}")
 
@@ -120,10 +88,8 @@ def main(argv):
         sys.exit("usage: test_determinism.py MIGFLOW_BINARY SCENARIO_YAML")
     binary = os.path.abspath(argv[1])
     scenario = os.path.abspath(argv[2])
-    workdir = tempfile.mkdtemp(prefix="migflow-test-determinism-")
-    os.chdir(workdir)
     checks = Checks()
-    try:
+    with checks.in_workdir("determinism") as workdir:
         runs = {}
         summaries = {}
         for threads, seed in [(t, SEED) for t in THREADS] + [(2, OTHER_SEED)]:
@@ -155,17 +121,10 @@ def main(argv):
         other = runs[(2, OTHER_SEED)][0]
         differs = [name for name in MAIN_VARIABLES
                    if name in other and name in reference[0] and
-                   not same_value(reference[0][name][0], other[name][0])]
+                   not same(reference[0][name][0], other[name][0])]
         checks.check(bool(differs), f"seed {OTHER_SEED} changes "
                      f"{' or '.join(MAIN_VARIABLES)}",
                      "identical to the seed 7 run")
-    except Exception as error:  # report, count and keep the files
-        checks.check(False, "test ran to the end", f"{type(error).__name__}: {error}")
-    os.chdir("/")
-    if checks.failed:
-        print(f"files kept in {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
     return checks.finish()
 
 

@@ -17,57 +17,28 @@ again identical. Needs mpirun (openmpi-bin) and python3-h5py.
 """
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 
 from checks import Checks
+from runs import read_all, same
+import runs
 
 try:
-    import h5py
-    import numpy as np
+    import h5py  # noqa: F401 (checked here, used through runs.py)
+    import numpy as np  # noqa: F401 (checked here, used through runs.py)
 except ImportError as error:
     sys.exit(f"test_mpi: cannot import {error.name}: run with /usr/bin/python3 "
              "and install python3-h5py")
 
-TIMING_ATTRS = {"wall_seconds", "created", "threads"}
-REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 MPIRUN = ["mpirun", "-np", "2", "--oversubscribe", "--allow-run-as-root"]
 
 
 def run(command, expect=0, env_extra=None):
-    env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
     # A singleton MPI process run as root needs OpenMPI's consent too.
-    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
-    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600)
-    if expect is not None and result.returncode != expect:
-        sys.stdout.write(result.stdout)
-        sys.stdout.write(result.stderr)
-        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}")
-    return result
-
-
-def read_all(path):
-    objects = {}
-
-    def visit(name, item):
-        attrs = {k: item.attrs[k] for k in item.attrs if k not in TIMING_ATTRS | REFERENCE_ATTRS}
-        objects[name] = (item[()] if isinstance(item, h5py.Dataset) else None, attrs)
-
-    with h5py.File(path, "r") as file:
-        file.visititems(visit)
-        objects["/"] = (None, {k: file.attrs[k] for k in file.attrs if k not in TIMING_ATTRS})
-    return objects
-
-
-def same(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
-        return type(a) is type(b) and a == b
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    env = {"OMPI_ALLOW_RUN_AS_ROOT": os.environ.get("OMPI_ALLOW_RUN_AS_ROOT", "1"),
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": os.environ.get("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
+           **(env_extra or {})}
+    return runs.run(command, expect, env, timeout=3600)
 
 
 def compare(checks, reference, other, label):
@@ -92,10 +63,8 @@ def main(argv):
     serial = os.path.abspath(os.environ.get("MIGFLOW_SERIAL_BINARY") or binary)
     if shutil.which("mpirun") is None:
         sys.exit("test_mpi: mpirun not found: install openmpi-bin")
-    workdir = tempfile.mkdtemp(prefix="migflow-test-mpi-")
-    os.chdir(workdir)
     checks = Checks()
-    try:
+    with checks.in_workdir("mpi"):
         run([serial, "batch", batch, "-o", "serial.h5", "--quiet"])
         reference = read_all("serial.h5")
         checks.check(int(reference["/"][1].get("migflow_batch", 0)) == 1,
@@ -118,13 +87,6 @@ def main(argv):
         resumed = run([serial, "batch", batch, "-o", "resumed.h5"])
         checks.check("2 kept" in resumed.stdout, "the serial run keeps them", resumed.stdout)
         compare(checks, reference, read_all("resumed.h5"), "MPI-interrupted, resumed vs serial")
-    except Exception as error:  # report, count and keep the files
-        checks.check(False, "test ran to the end", f"{type(error).__name__}: {error}")
-    os.chdir("/")
-    if checks.failed:
-        print(f"files kept in {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
     return checks.finish()
 
 

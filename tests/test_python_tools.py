@@ -31,6 +31,8 @@ import time
 import traceback
 import warnings
 
+import checks
+
 try:
     import h5py
     import numpy as np
@@ -68,19 +70,8 @@ events:
 """
 
 
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}")
-        else:
-            self.failed += 1
-            print(f"FAIL - {what}" + (f": {detail}" if detail else ""))
-        return bool(condition)
+class Checks(checks.Checks):
+    """The shared tally, with sections that time a group of checks."""
 
     def section(self, what, function, *args):
         """Runs one group of checks; an exception counts as one failure."""
@@ -96,9 +87,6 @@ class Checks:
         finally:
             print(f"# {what}: {time.monotonic() - started:.1f} s")
 
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0
 
 
 # --------------------------------------------------------------------------

@@ -15,12 +15,11 @@ python3-h5netcdf (run with /usr/bin/python3).
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
-from checks import Checks
+from checks import RUN_VARIABLES, Checks
+from runs import read_datasets, same
+import runs
 
 try:
     import h5py
@@ -34,57 +33,13 @@ DAYS = 40
 REPLICATES = 3
 SUMMARISED = ["occupancy", "deaths", "monitor_passes", "interceptions", "expulsions",
               "returns", "destination_arrivals"]
-TIME_VARIABLES = {
-    "occupancy": ("time", "place", "intent"),
-    "in_transit": ("time", "link"),
-    "link_flow": ("time", "link"),
-    "spawned": ("time", "place"),
-    "arrivals": ("time", "place"),
-    "deaths": ("time", "link"),
-    "monitor_passes": ("time", "monitoring_point", "direction"),
-    "interceptions": ("time",),
-    "expulsions": ("time",),
-    "returns": ("time",),
-    "destination_arrivals": ("time",),
-}
 # Root attributes that differ between an ensemble and one of its replicates.
 RUN_DEPENDENT_ATTRS = {"threads", "wall_seconds", "created", "agent_steps", "replicate",
                        "replicates"}
-REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 
 
 def migflow(binary, *args, threads=1, expect=0):
-    command = [binary, *args]
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
-    if expect is not None and result.returncode != expect:
-        sys.stdout.write(result.stdout)
-        sys.stdout.write(result.stderr)
-        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}, "
-                           f"expected {expect}")
-    return result
-
-
-def read_datasets(path):
-    """Every dataset: name -> (array, attributes without scale bookkeeping)."""
-    datasets = {}
-
-    def visit(name, item):
-        if isinstance(item, h5py.Dataset):
-            attrs = {key: item.attrs[key] for key in item.attrs if key not in REFERENCE_ATTRS}
-            datasets[name] = (item[()], attrs)
-
-    with h5py.File(path, "r") as file:
-        file.visititems(visit)
-        root = {key: file.attrs[key] for key in file.attrs}
-    return datasets, root
-
-
-def same(a, b):
-    if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
-        return type(a) is type(b) and a == b
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    return runs.run([binary, *args], expect, {"OMP_NUM_THREADS": str(threads)})
 
 
 def check_layout(checks, path):
@@ -96,7 +51,7 @@ def check_layout(checks, path):
                      "replicate coordinate is 0..N-1", repr(ds.replicate.values))
         checks.check(list(ds.statistic.values) == ["mean", "p05", "p50", "p95"],
                      "statistic coordinate", repr(ds.statistic.values))
-        for name, dims in TIME_VARIABLES.items():
+        for name, dims in RUN_VARIABLES.items():
             checks.check(ds[name].dims == ("replicate",) + dims, f"{name} dims",
                          repr(ds[name].dims))
             checks.check(ds[name].dtype == np.int64, f"{name} is int64")
@@ -106,7 +61,7 @@ def check_layout(checks, path):
             summary = f"summary_{name}"
             if not checks.check(summary in ds.variables, f"{summary} exists"):
                 continue
-            checks.check(ds[summary].dims == ("statistic",) + TIME_VARIABLES[name],
+            checks.check(ds[summary].dims == ("statistic",) + RUN_VARIABLES[name],
                          f"{summary} dims", repr(ds[summary].dims))
             checks.check(ds[summary].dtype == np.float64, f"{summary} is float64")
             checks.check("units" in ds[summary].attrs and "long_name" in ds[summary].attrs,
@@ -118,7 +73,7 @@ def check_layout(checks, path):
         checks.check(int(ds.attrs.get("complete", 0)) == 1, "complete attribute")
         # Selecting a replicate gives the layout of a single run.
         one = ds.sel(replicate=1)
-        checks.check(one.occupancy.dims == TIME_VARIABLES["occupancy"],
+        checks.check(one.occupancy.dims == RUN_VARIABLES["occupancy"],
                      "ds.sel(replicate=k) has the single-run dims")
         ds.load()
         checks.check(True, "every variable loads")
@@ -178,7 +133,7 @@ def check_replicate_alone(checks, ensemble, single, k):
             continue
         value, attrs = alone[name]
         expected, expected_attrs = data[name]
-        if name in TIME_VARIABLES:
+        if name in RUN_VARIABLES:
             expected = expected[k]
         checks.check(same(value, expected), f"{label}: dataset {name} equals the ensemble's")
         checks.check(sorted(attrs) == sorted(expected_attrs) and
@@ -198,10 +153,8 @@ def main(argv):
         sys.exit("usage: test_replicates.py MIGFLOW_BINARY SCENARIO_YAML")
     binary = os.path.abspath(argv[1])
     scenario = os.path.abspath(argv[2])
-    workdir = tempfile.mkdtemp(prefix="migflow-test-replicates-")
-    os.chdir(workdir)
     checks = Checks()
-    try:
+    with checks.in_workdir("replicates"):
         migflow(binary, "run", scenario, "-o", "ensemble.h5", "--days", str(DAYS),
                 "--replicates", str(REPLICATES), "--quiet", "--summary-json", "ensemble.json",
                 threads=2)
@@ -230,13 +183,6 @@ def main(argv):
         zero = migflow(binary, "run", scenario, "-o", "x.h5", "--replicates", "0", expect=2)
         checks.check("--replicates" in zero.stderr, "--replicates 0 is refused", zero.stderr)
         checks.check(not os.path.exists("x.h5"), "no file from a refused command line")
-    except Exception as error:  # report, count and keep the files
-        checks.check(False, "test ran to the end", f"{type(error).__name__}: {error}")
-    os.chdir("/")
-    if checks.failed:
-        print(f"files kept in {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
     return checks.finish()
 
 

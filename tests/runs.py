@@ -1,0 +1,71 @@
+"""Running migflow and reading its HDF5 files back, shared by the Python
+tests. h5py and numpy are imported where used, so that each test can say
+which package is missing before it gets here."""
+
+import os
+import subprocess
+import sys
+
+# Root attributes that differ between two runs of the same thing.
+TIMING_ATTRS = {"wall_seconds", "created", "threads"}
+# HDF5 dimension-scale bookkeeping: object references, not comparable values.
+REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
+
+
+def run(command, expect=0, env=None, timeout=1800):
+    """Runs command with OMP_NUM_THREADS=1 unless env sets it; prints its
+    output and raises when its exit status is not expect (None: any)."""
+    full_env = dict(os.environ, OMP_NUM_THREADS="1")
+    full_env.update(env or {})
+    result = subprocess.run(command, capture_output=True, text=True, env=full_env,
+                            timeout=timeout)
+    if expect is not None and result.returncode != expect:
+        sys.stdout.write(result.stdout)
+        sys.stdout.write(result.stderr)
+        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}, "
+                           f"expected {expect}")
+    return result
+
+
+def read_all(path, skip=TIMING_ATTRS):
+    """Every object: name -> (values, or None for a group, attributes), the
+    root as "/"; attributes in skip are left out."""
+    import h5py
+    objects = {}
+
+    def visit(name, item):
+        attrs = {k: item.attrs[k] for k in item.attrs if k not in skip | REFERENCE_ATTRS}
+        objects[name] = (item[()] if isinstance(item, h5py.Dataset) else None, attrs)
+
+    with h5py.File(path, "r") as file:
+        file.visititems(visit)
+        objects["/"] = (None, {k: file.attrs[k] for k in file.attrs if k not in skip})
+    return objects
+
+
+def read_datasets(path):
+    """Every dataset: name -> (array, attributes), and the root attributes."""
+    import h5py
+    datasets = {}
+
+    def visit(name, item):
+        if isinstance(item, h5py.Dataset):
+            attrs = {k: item.attrs[k] for k in item.attrs if k not in REFERENCE_ATTRS}
+            datasets[name] = (item[()], attrs)
+
+    with h5py.File(path, "r") as file:
+        file.visititems(visit)
+        root = {k: file.attrs[k] for k in file.attrs}
+    return datasets, root
+
+
+def same(a, b):
+    """Equal values: same type for text, same dtype, shape and elements for
+    arrays; None only equals None."""
+    import numpy as np
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
+        return type(a) is type(b) and a == b
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
