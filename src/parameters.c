@@ -8,8 +8,8 @@
 
 #define NAME_SIZE 64
 
-/* The scalar parameters with the ranges scenario files accept for them
- * (the same as scenario.c's read_parameters). */
+/* The scalar parameters with the ranges scenario files accept for them:
+ * the one table scenario.c's read_parameters, events and batches use. */
 static const struct {
 	const char *name;
 	size_t offset;
@@ -30,6 +30,16 @@ static const struct {
 };
 
 #define SCALAR_COUNT (sizeof(scalars) / sizeof(*scalars))
+
+int mf_param_scalar_count(void)
+{
+	return (int)SCALAR_COUNT;
+}
+
+const char *mf_param_scalar_name(int i)
+{
+	return i >= 0 && i < (int)SCALAR_COUNT ? scalars[i].name : NULL;
+}
 
 const char *mf_param_suggest(const char *name)
 {

@@ -43,6 +43,10 @@ enum mf_param_lookup mf_param_resolve(const char *name, const struct mf_graph *g
 /* Sets the parameter to value (already checked against its range). */
 void mf_param_set(struct mf_parameters *params, const struct mf_param_ref *ref, double value);
 
+/* The scalar parameters: how many, and the name of the i-th. */
+int mf_param_scalar_count(void);
+const char *mf_param_scalar_name(int i);
+
 /* The names of the scalar parameters and families, for suggestions. */
 const char *mf_param_suggest(const char *name);
 

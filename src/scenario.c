@@ -164,37 +164,26 @@ static void default_parameters(struct mf_parameters *p)
 
 static int read_parameters(struct reader *r, const struct yt_node *map)
 {
-	static const char *const keys[] = {
-		"speed_km_per_day", "wait_days", "stay_days", "cost_per_usd", "cost_per_death_risk",
-		"insecurity_cost", "displaced_insecurity_factor", "route_temperature",
-		"displacement_rate", "safe_security", "insecurity_hazard", "closure_security",
-		"displaced_onward_per_day", "displaced_return_per_day", "retry_after_interception",
-	};
+	const char *keys[40] = {"speed_km_per_day", "wait_days", "stay_days"};
+	int n_keys = 3;
+	for (int i = 0; i < mf_param_scalar_count() && n_keys < 40; i++)
+		keys[n_keys++] = mf_param_scalar_name(i);
 	struct mf_parameters *p = &r->s->params;
 	if (yt_expect(r->doc, map, YT_MAPPING, "parameters", r->err) < 0 ||
-	    yt_check_keys(r->doc, map, keys, sizeof(keys) / sizeof(*keys), "parameters", r->err) < 0)
+	    yt_check_keys(r->doc, map, keys, n_keys, "parameters", r->err) < 0)
 		return -1;
-	struct { const char *key; double *value; double min, max; } scalars[] = {
-		{"cost_per_usd", &p->cost_per_usd, 0, 1e3},
-		{"cost_per_death_risk", &p->cost_per_death_risk, 0, 1e6},
-		{"insecurity_cost", &p->insecurity_cost, 0, 1e6},
-		{"displaced_insecurity_factor", &p->displaced_insecurity_factor, 0, 1e3},
-		{"route_temperature", &p->route_temperature, 1e-3, 1e3},
-		{"displacement_rate", &p->displacement_rate, 0, 1},
-		{"safe_security", &p->safe_security, 0, 1},
-		{"insecurity_hazard", &p->insecurity_hazard, 0, 1},
-		{"closure_security", &p->closure_security, 0, 1},
-		{"displaced_onward_per_day", &p->displaced_onward_per_day, 0, 1},
-		{"displaced_return_per_day", &p->displaced_return_per_day, 0, 1},
-		{"retry_after_interception", &p->retry_after_interception, 0, 1},
-	};
-	for (size_t i = 0; i < sizeof(scalars) / sizeof(*scalars); i++) {
-		const struct yt_node *node = yt_get(map, scalars[i].key);
-		char field[96];
-		FIELD(field, "parameters.%s", scalars[i].key);
-		if (node && yt_number(r->doc, node, field, scalars[i].min, scalars[i].max,
-				      scalars[i].value, r->err) < 0)
+	for (int i = 3; i < n_keys; i++) {
+		const struct yt_node *node = yt_get(map, keys[i]);
+		if (!node)
+			continue;
+		struct mf_param_ref ref;
+		char field[96], why[600];
+		FIELD(field, "parameters.%s", keys[i]);
+		double value;
+		if (mf_param_resolve(keys[i], r->s->graph, &ref, why, sizeof(why)) != MF_PARAM_FOUND ||
+		    yt_number(r->doc, node, field, ref.min, ref.max, &value, r->err) < 0)
 			return -1;
+		mf_param_set(p, &ref, value);
 	}
 	const struct yt_node *speed = yt_get(map, "speed_km_per_day");
 	if (speed) {
