@@ -201,8 +201,6 @@ static void update_thresholds(struct mf_sim *sim)
 		double flight = fall > 0 && sim->refuge[p] >= 0 ? params->displacement_rate * fall : 0;
 		uint32_t extra = flight > 0 ? mf_rng_threshold(flight) : 0;
 		sim->flee[p] = extra > UINT32_MAX - sim->expel[p] ? UINT32_MAX : sim->expel[p] + extra;
-	}
-	for (int p = 0; p < n; p++) {
 		bool convoy = false;
 		for (int k = g->out_offset[p]; k < g->out_offset[p + 1]; k++)
 			convoy = convoy || sim->links[g->out_links[k]].departs_weekday >= 0;

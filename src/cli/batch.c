@@ -171,15 +171,6 @@ static int ranks_max(const struct ranks *r, int value)
 #endif
 }
 
-/* "batches/example.yaml" -> "example.h5" */
-static void default_output(const char *batch, char *out, size_t size)
-{
-	const char *base = strrchr(batch, '/');
-	base = base ? base + 1 : batch;
-	size_t n = strcspn(base, ".");
-	snprintf(out, size, "%.*s.h5", (int)(n ? n : strlen(base)), base);
-}
-
 /* How the members went on one rank, ordered so that the worst wins. */
 enum outcome { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_INTERRUPTED };
 
@@ -240,7 +231,7 @@ int mf_cli_batch(int argc, char **argv)
 	if (args.output)
 		snprintf(output, sizeof(output), "%s", args.output);
 	else
-		default_output(args.batch, output, sizeof(output));
+		mf_cli_default_output(args.batch, output, sizeof(output));
 
 	struct ranks ranks;
 	ranks_start(&ranks);

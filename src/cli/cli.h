@@ -26,6 +26,12 @@ int mf_cli_compare(int argc, char **argv);
 int mf_cli_exit_code(enum mf_status status);
 int mf_cli_calibrate(int argc, char **argv);
 
+/* Parses a whole non-negative decimal number up to max (no sign, no junk). */
+bool mf_cli_parse_count(const char *text, long long max, long long *value);
+
+/* The default output of an input file: "scenarios/baseline.yaml" -> "baseline.h5". */
+void mf_cli_default_output(const char *input, char *out, size_t size);
+
 /* Prints an error from the library as "migflow: error: file:line:col: ...". */
 void mf_cli_print_error(const struct mf_error *err);
 

@@ -57,19 +57,6 @@ static void flee_usage(FILE *out)
 		DEFAULT_SEED);
 }
 
-static bool parse_count(const char *text, long long max, long long *value)
-{
-	if (!text || !*text || *text == '-' || *text == '+')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (*end || errno == ERANGE || v > (unsigned long long)max)
-		return false;
-	*value = (long long)v;
-	return true;
-}
-
 struct number_option {
 	const char *name;
 	long long min, max;
@@ -113,7 +100,7 @@ static int flee_parse(int argc, char **argv, struct flee_args *args, int *exit_c
 			i++;
 		} else if (number) {
 			long long v;
-			if (!parse_count(value, number->max, &v) || v < number->min) {
+			if (!mf_cli_parse_count(value, number->max, &v) || v < number->min) {
 				fprintf(stderr,
 					"migflow flee: error: option '%s' expects a whole number in %lld..%lld, got '%s'\n",
 					a, number->min, number->max, value ? value : "");

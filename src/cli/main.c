@@ -1,5 +1,7 @@
 /* migflow: the command-line program. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -74,4 +76,25 @@ void mf_cli_print_error(const struct mf_error *err)
 {
 	char text[1024];
 	fprintf(stderr, "migflow: error: %s\n", mf_error_format(err, text, sizeof(text)));
+}
+
+bool mf_cli_parse_count(const char *text, long long max, long long *value)
+{
+	if (!text || !*text || *text == '-' || *text == '+')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (*end || errno == ERANGE || v > (unsigned long long)max)
+		return false;
+	*value = (long long)v;
+	return true;
+}
+
+void mf_cli_default_output(const char *input, char *out, size_t size)
+{
+	const char *base = strrchr(input, '/');
+	base = base ? base + 1 : input;
+	size_t n = strcspn(base, ".");
+	snprintf(out, size, "%.*s.h5", (int)(n ? n : strlen(base)), base);
 }

@@ -50,19 +50,6 @@ static void run_usage(FILE *out)
 		"  -h, --help            this help\n");
 }
 
-static bool parse_count(const char *text, long long max, long long *value)
-{
-	if (!text || !*text || *text == '-' || *text == '+')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (*end || errno == ERANGE || v > (unsigned long long)max)
-		return false;
-	*value = (long long)v;
-	return true;
-}
-
 /* Returns -1 when done with an exit code in *exit_code. */
 static int parse_args(int argc, char **argv, struct run_args *args, int *exit_code)
 {
@@ -89,34 +76,34 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 				args->output = value;
 			i++;
 		} else if (strcmp(a, "--seed") == 0) {
-			if (!parse_count(value, INT64_MAX, &number))
+			if (!mf_cli_parse_count(value, INT64_MAX, &number))
 				goto bad_number;
 			args->seed = (uint64_t)number;
 			args->has_seed = true;
 			i++;
 		} else if (strcmp(a, "--days") == 0) {
-			if (!parse_count(value, 60000, &number) || number < 1)
+			if (!mf_cli_parse_count(value, 60000, &number) || number < 1)
 				goto bad_number;
 			args->days = (int)number;
 			i++;
 		} else if (strcmp(a, "--replicate") == 0) {
-			if (!parse_count(value, UINT32_MAX, &number))
+			if (!mf_cli_parse_count(value, UINT32_MAX, &number))
 				goto bad_number;
 			args->replicate = (uint32_t)number;
 			args->has_replicate = true;
 			i++;
 		} else if (strcmp(a, "--replicates") == 0) {
-			if (!parse_count(value, REPLICATES_MAX, &number) || number < 1)
+			if (!mf_cli_parse_count(value, REPLICATES_MAX, &number) || number < 1)
 				goto bad_number;
 			args->replicates = (int)number;
 			i++;
 		} else if (strcmp(a, "--agent-scale") == 0) {
-			if (!parse_count(value, 100000, &number) || number < 1)
+			if (!mf_cli_parse_count(value, 100000, &number) || number < 1)
 				goto bad_number;
 			args->agent_scale = (int)number;
 			i++;
 		} else if (strcmp(a, "--threads") == 0) {
-			if (!parse_count(value, 1024, &number) || number < 1)
+			if (!mf_cli_parse_count(value, 1024, &number) || number < 1)
 				goto bad_number;
 			args->threads = (int)number;
 			i++;
@@ -156,15 +143,6 @@ usage:
 	run_usage(stderr);
 	*exit_code = EXIT_USAGE;
 	return -1;
-}
-
-/* "scenarios/baseline.yaml" -> "baseline.h5" */
-static void default_output(const char *scenario, char *out, size_t size)
-{
-	const char *base = strrchr(scenario, '/');
-	base = base ? base + 1 : scenario;
-	size_t n = strcspn(base, ".");
-	snprintf(out, size, "%.*s.h5", (int)(n ? n : strlen(base)), base);
 }
 
 int mf_cli_exit_code(enum mf_status status)
@@ -290,7 +268,7 @@ int mf_cli_run(int argc, char **argv)
 	if (args.output)
 		snprintf(output, sizeof(output), "%s", args.output);
 	else
-		default_output(args.scenario, output, sizeof(output));
+		mf_cli_default_output(args.scenario, output, sizeof(output));
 	struct mf_error err = {0};
 	struct mf_scenario *scenario = NULL;
 	struct mf_sim *sim = NULL;
