@@ -56,12 +56,16 @@ enum mf_status mf_flee_ard_compute(const struct mf_flee_instance *inst, const in
 		const int64_t *at = agents + (size_t)t * (size_t)P;
 		double untot = 0, simtot = 0;
 		for (int c = 0; c < C; c++) {
+			if (inst->camp_location[c] < 0)
+				continue; /* not a camp of the simulation: not scored */
 			data[c] = (double)mf_flee_camp_data(inst, c, t);
 			untot += data[c];
 			simtot += (double)at[inst->camp_location[c]];
 		}
 		double diff = 0, diff_rescaled = 0;
 		for (int c = 0; c < C; c++) {
+			if (inst->camp_location[c] < 0)
+				continue;
 			double sim = (double)at[inst->camp_location[c]];
 			double rescaled = simtot > 0 ? sim * untot / simtot : 0;
 			diff += fabs(sim - data[c]);
@@ -189,24 +193,30 @@ done:
 	return status;
 }
 
-/* agents[t * P + p] from occupancy(time, place, intent) / agent_scale. */
+/* agents[(r * days + t) * P + p] from occupancy([replicate,] time, place,
+ * intent) / agent_scale; *replicates is 0 without a replicate dimension. */
 static enum mf_status read_agents(hid_t file, const char *path, const struct mf_flee_instance *inst,
-				  int scale, int64_t **agents, int *days, struct mf_error *err)
+				  int scale, int64_t **agents, int *replicates, int *days,
+				  struct mf_error *err)
 {
 	enum mf_status status = MF_OK;
 	int P = inst->n_locations;
 	hid_t dataset = H5Dopen2(file, "occupancy", H5P_DEFAULT);
 	hid_t space = dataset >= 0 ? H5Dget_space(dataset) : -1;
-	hsize_t dims[3];
+	int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+	hsize_t dims[4] = {1, 1, 1, 1}, *own = dims;
 	int64_t *values = NULL;
-	if (space < 0 || H5Sget_simple_extent_ndims(space) != 3 ||
-	    H5Sget_simple_extent_dims(space, dims, NULL) < 0 || dims[1] != (hsize_t)P || dims[0] < 1) {
-		status = not_a_run(err, path, "no occupancy(time, place, intent) for the instance's locations");
+	if (rank == 3)
+		own = dims + 1; /* no replicate dimension: dims[0] stays 1 */
+	if ((rank != 3 && rank != 4) || H5Sget_simple_extent_dims(space, own, NULL) < 0 ||
+	    dims[2] != (hsize_t)P || dims[1] < 1 || dims[0] < 1) {
+		status = not_a_run(err, path,
+				   "no occupancy([replicate,] time, place, intent) for the instance's locations");
 		goto done;
 	}
-	size_t n = (size_t)(dims[0] * dims[1] * dims[2]);
-	values = malloc(n * sizeof(int64_t));
-	*agents = calloc((size_t)dims[0] * (size_t)P, sizeof(int64_t));
+	size_t rows = (size_t)(dims[0] * dims[1]);
+	values = malloc(rows * (size_t)P * dims[3] * sizeof(int64_t));
+	*agents = calloc(rows * (size_t)P, sizeof(int64_t));
 	if (!values || !*agents) {
 		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
 		goto done;
@@ -215,14 +225,15 @@ static enum mf_status read_agents(hid_t file, const char *path, const struct mf_
 		status = fail(err, path, "read occupancy");
 		goto done;
 	}
-	for (size_t t = 0; t < dims[0]; t++)
+	for (size_t row = 0; row < rows; row++)
 		for (int p = 0; p < P; p++) {
 			int64_t persons = 0;
-			for (size_t k = 0; k < dims[2]; k++)
-				persons += values[(t * (size_t)P + (size_t)p) * dims[2] + k];
-			(*agents)[t * (size_t)P + (size_t)p] = persons / scale;
+			for (size_t k = 0; k < dims[3]; k++)
+				persons += values[(row * (size_t)P + (size_t)p) * dims[3] + k];
+			(*agents)[row * (size_t)P + (size_t)p] = persons / scale;
 		}
-	*days = (int)dims[0];
+	*replicates = rank == 4 ? (int)dims[0] : 0;
+	*days = (int)dims[1];
 done:
 	free(values);
 	if (space >= 0)
@@ -273,19 +284,29 @@ static herr_t put_double_attr(hid_t object, const char *name, double value)
 	return status;
 }
 
-/* Writes values[days] as the variable name(time): created with attribute
- * creation order tracked (netCDF-4 needs it) and the time dimension scale
- * attached, or overwritten when a previous validation wrote it. */
-static herr_t write_series(hid_t file, hid_t time, const char *name, const char *long_name,
-			   const double *values, int days)
+/* Writes values as the variable name(scales...) of rank 1 or 2 (the sizes
+ * of the dimension scales given): created with attribute creation order
+ * tracked (netCDF-4 needs it) and the scales attached, or overwritten when
+ * a previous validation wrote it. */
+static herr_t write_variable(hid_t file, int rank, const hid_t *scales, const char *name,
+			     const char *long_name, const double *values)
 {
+	hsize_t dims[2];
+	for (int d = 0; d < rank; d++) {
+		hid_t space = H5Dget_space(scales[d]);
+		hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+		if (space >= 0)
+			H5Sclose(space);
+		if (n < 0)
+			return -1;
+		dims[d] = (hsize_t)n;
+	}
 	herr_t status = -1;
 	hid_t dataset;
 	if (H5Lexists(file, name, H5P_DEFAULT) > 0) {
 		dataset = H5Dopen2(file, name, H5P_DEFAULT);
 	} else {
-		hsize_t dims[1] = {(hsize_t)days};
-		hid_t space = H5Screate_simple(1, dims, NULL);
+		hid_t space = H5Screate_simple(rank, dims, NULL);
 		hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
 		dataset = -1;
 		if (space >= 0 && dcpl >= 0 &&
@@ -296,18 +317,21 @@ static herr_t write_series(hid_t file, hid_t time, const char *name, const char 
 			H5Pclose(dcpl);
 		if (space >= 0)
 			H5Sclose(space);
-		if (dataset >= 0 && H5DSattach_scale(dataset, time, 0) < 0) {
-			H5Dclose(dataset);
-			return -1;
-		}
+		for (int d = 0; d < rank && dataset >= 0; d++)
+			if (H5DSattach_scale(dataset, scales[d], (unsigned)d) < 0) {
+				H5Dclose(dataset);
+				return -1;
+			}
 	}
 	if (dataset < 0)
 		return -1;
 	hid_t space = H5Dget_space(dataset);
-	hsize_t dims[1];
-	if (space >= 0 && H5Sget_simple_extent_ndims(space) == 1 &&
-	    H5Sget_simple_extent_dims(space, dims, NULL) >= 0 && dims[0] == (hsize_t)days &&
-	    H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0 &&
+	hsize_t have[2];
+	bool fits = space >= 0 && H5Sget_simple_extent_ndims(space) == rank &&
+		    H5Sget_simple_extent_dims(space, have, NULL) >= 0;
+	for (int d = 0; d < rank && fits; d++)
+		fits = have[d] == dims[d];
+	if (fits && H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0 &&
 	    put_string_attr(dataset, "units", "1") >= 0 && put_string_attr(dataset, "long_name", long_name) >= 0)
 		status = 0;
 	if (space >= 0)
@@ -317,27 +341,96 @@ static herr_t write_series(hid_t file, hid_t time, const char *name, const char 
 	return status;
 }
 
-static enum mf_status store_ard(hid_t file, const char *path, const struct mf_flee_ard *ard,
-				struct mf_error *err)
+#define ARD_LONG_NAME                                                                              \
+	"FLEE averaged relative difference of camp populations: sum over camps of |sim - data| / " \
+	"max(1, sum of data)"
+#define ARD_RESCALED_LONG_NAME                                                                     \
+	"FLEE averaged relative difference with the simulated camp total rescaled to the data's"
+
+/* The camps scored, by name, comma separated (caller frees). */
+static char *scored_camps(const struct mf_flee_instance *inst)
 {
-	hid_t time = H5Dopen2(file, "time", H5P_DEFAULT);
-	if (time < 0)
+	size_t size = 1;
+	for (int c = 0; c < inst->n_camps; c++)
+		size += strlen(inst->camp_label[c]) + 2;
+	char *text = malloc(size);
+	if (!text)
+		return NULL;
+	text[0] = '\0';
+	for (int c = 0; c < inst->n_camps; c++) {
+		if (inst->camp_location[c] < 0)
+			continue;
+		if (text[0])
+			strcat(text, ", ");
+		strcat(text, inst->camp_label[c]);
+	}
+	return text;
+}
+
+/* ard([replicate,] time), ard_rescaled(...), with an ensemble also the
+ * per-replicate means ard_replicate_mean(replicate) and
+ * ard_rescaled_replicate_mean(replicate); the attributes ard_mean and
+ * ard_rescaled_mean (over the replicates) and ard_camps. */
+static enum mf_status store_ard(hid_t file, const char *path, const struct mf_flee_instance *inst,
+				const struct mf_flee_run_ard *result, struct mf_error *err)
+{
+	hid_t scales[2] = {-1, -1};
+	bool ensemble = result->replicates > 0;
+	int rank = ensemble ? 2 : 1, n = result->n, days = result->ard[0].days;
+	if (ensemble && (scales[0] = H5Dopen2(file, "replicate", H5P_DEFAULT)) < 0)
+		return not_a_run(err, path, "no replicate dimension");
+	if ((scales[rank - 1] = H5Dopen2(file, "time", H5P_DEFAULT)) < 0) {
+		if (scales[0] >= 0)
+			H5Dclose(scales[0]);
 		return not_a_run(err, path, "no time dimension");
+	}
 	enum mf_status status = MF_OK;
-	if (write_series(file, time, "ard",
-			 "FLEE averaged relative difference of camp populations: "
-			 "sum over camps of |sim - data| / max(1, sum of data)",
-			 ard->ard, ard->days) < 0 ||
-	    write_series(file, time, "ard_rescaled",
-			 "FLEE averaged relative difference with the simulated camp total "
-			 "rescaled to the data's",
-			 ard->ard_rescaled, ard->days) < 0 ||
-	    put_double_attr(file, "ard_mean", ard->mean) < 0 ||
-	    put_double_attr(file, "ard_rescaled_mean", ard->mean_rescaled) < 0)
+	double *ard = malloc((size_t)n * (size_t)days * sizeof(double));
+	double *rescaled = malloc((size_t)n * (size_t)days * sizeof(double));
+	double *means = malloc(2 * (size_t)n * sizeof(double));
+	char *camps = scored_camps(inst);
+	if (!ard || !rescaled || !means || !camps) {
+		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory storing the ARD in %s", path);
+		goto done;
+	}
+	for (int r = 0; r < n; r++) {
+		memcpy(ard + (size_t)r * (size_t)days, result->ard[r].ard, (size_t)days * sizeof(double));
+		memcpy(rescaled + (size_t)r * (size_t)days, result->ard[r].ard_rescaled,
+		       (size_t)days * sizeof(double));
+		means[r] = result->ard[r].mean;
+		means[n + r] = result->ard[r].mean_rescaled;
+	}
+	if (write_variable(file, rank, scales, "ard", ARD_LONG_NAME, ard) < 0 ||
+	    write_variable(file, rank, scales, "ard_rescaled", ARD_RESCALED_LONG_NAME, rescaled) < 0 ||
+	    (ensemble && (write_variable(file, 1, scales, "ard_replicate_mean",
+					 "mean over the days of ard, per replicate", means) < 0 ||
+			  write_variable(file, 1, scales, "ard_rescaled_replicate_mean",
+					 "mean over the days of ard_rescaled, per replicate",
+					 means + n) < 0)) ||
+	    put_double_attr(file, "ard_mean", result->mean) < 0 ||
+	    put_double_attr(file, "ard_rescaled_mean", result->mean_rescaled) < 0 ||
+	    put_string_attr(file, "ard_camps", camps) < 0)
 		status = fail(err, path, "write the ARD variables");
-	if (H5Dclose(time) < 0 && status == MF_OK)
-		status = fail(err, path, "write the ARD variables");
+done:
+	free(ard);
+	free(rescaled);
+	free(means);
+	free(camps);
+	for (int d = 0; d < rank; d++)
+		if (scales[d] >= 0 && H5Dclose(scales[d]) < 0 && status == MF_OK)
+			status = fail(err, path, "write the ARD variables");
 	return status;
+}
+
+void mf_flee_run_ard_free(struct mf_flee_run_ard *result)
+{
+	if (!result)
+		return;
+	for (int r = 0; r < result->n; r++)
+		mf_flee_ard_free(&result->ard[r]);
+	free(result->ard);
+	result->ard = NULL;
+	result->n = 0;
 }
 
 /* The place_name each location of the instance has in a run file. */
@@ -354,13 +447,13 @@ static void expected_name(const char *name, char out[NAME_SIZE])
 }
 
 enum mf_status mf_flee_ard_of_run(const char *path, const struct mf_flee_instance *inst, bool store,
-				  struct mf_flee_ard *ard, struct mf_error *err)
+				  struct mf_flee_run_ard *result, struct mf_error *err)
 {
-	memset(ard, 0, sizeof(*ard));
+	memset(result, 0, sizeof(*result));
 	struct quiet q;
 	quiet_begin(&q);
 	enum mf_status status = MF_OK;
-	int P = inst->n_locations, scale = 0, days = 0;
+	int P = inst->n_locations, scale = 0, days = 0, replicates = 0;
 	char *names = calloc((size_t)P, NAME_SIZE);
 	int64_t *agents = NULL;
 	hid_t file = -1;
@@ -397,16 +490,29 @@ enum mf_status mf_flee_ard_of_run(const char *path, const struct mf_flee_instanc
 			goto done;
 		}
 	}
-	if ((status = read_agents(file, path, inst, scale, &agents, &days, err)) != MF_OK ||
-	    (status = mf_flee_ard_compute(inst, agents, days, ard, err)) != MF_OK)
+	if ((status = read_agents(file, path, inst, scale, &agents, &replicates, &days, err)) != MF_OK)
 		goto done;
+	int n = replicates > 0 ? replicates : 1;
+	if (!(result->ard = calloc((size_t)n, sizeof(*result->ard)))) {
+		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
+		goto done;
+	}
+	result->replicates = replicates;
+	for (int r = 0; r < n; r++) {
+		const int64_t *at = agents + (size_t)r * (size_t)days * (size_t)P;
+		if ((status = mf_flee_ard_compute(inst, at, days, &result->ard[r], err)) != MF_OK)
+			goto done;
+		result->n = r + 1;
+		result->mean += result->ard[r].mean / n;
+		result->mean_rescaled += result->ard[r].mean_rescaled / n;
+	}
 	if (store)
-		status = store_ard(file, path, ard, err);
+		status = store_ard(file, path, inst, result, err);
 done:
 	if (file >= 0 && H5Fclose(file) < 0 && status == MF_OK)
 		status = fail(err, path, "close it");
 	if (status != MF_OK)
-		mf_flee_ard_free(ard);
+		mf_flee_run_ard_free(result);
 	free(agents);
 	free(names);
 	quiet_end(&q);

@@ -54,26 +54,58 @@ static enum mf_status grow(void **array, int n, size_t size, struct mf_error *er
 	return MF_OK;
 }
 
-/* Records a warning for the caller (unknown keys, files not used). */
-static enum mf_status warn(struct mf_flee_instance *inst, struct mf_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int mf_flee_warning_format(const struct mf_flee_warning *w, char *out, size_t size)
+{
+	char where[64] = "";
+	if (w->line > 0 && w->column > 0)
+		snprintf(where, sizeof(where), ":%d:%d", w->line, w->column);
+	else if (w->line > 0)
+		snprintf(where, sizeof(where), ":%d", w->line);
+	if (w->field && w->field[0])
+		return snprintf(out, size, "%s%s: '%s': %s", w->file, where, w->field, w->message);
+	return snprintf(out, size, "%s%s: %s", w->file, where, w->message);
+}
 
-static enum mf_status warn(struct mf_flee_instance *inst, struct mf_error *err, const char *fmt, ...)
+/* Records a warning for the caller: something FLEE runs with that is read
+ * leniently (an error instead when loading strictly), or something not
+ * used. */
+static enum mf_status warn(struct mf_flee_instance *inst, struct mf_error *err,
+			   enum mf_flee_warning_kind kind, const char *file, int line, int column,
+			   const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+static enum mf_status warn(struct mf_flee_instance *inst, struct mf_error *err,
+			   enum mf_flee_warning_kind kind, const char *file, int line, int column,
+			   const char *field, const char *fmt, ...)
 {
 	char text[512];
 	va_list args;
 	va_start(args, fmt);
 	vsnprintf(text, sizeof(text), fmt, args);
 	va_end(args);
-	char **bigger = realloc(inst->warnings, (size_t)(inst->n_warnings + 1) * sizeof(*bigger));
+	if (kind == MF_FLEE_LENIENT && inst->strict)
+		return mf_error_at(err, file, line, column, field,
+				   "%s (refused: reading strictly; otherwise a warning)", text);
+	struct mf_flee_warning *bigger =
+		realloc(inst->warnings, (size_t)(inst->n_warnings + 1) * sizeof(*bigger));
 	if (!bigger)
 		return no_memory(err);
 	inst->warnings = bigger;
-	if (!(inst->warnings[inst->n_warnings] = copy_text(text)))
-		return no_memory(err);
+	struct mf_flee_warning *w = &inst->warnings[inst->n_warnings];
+	*w = (struct mf_flee_warning){.kind = kind, .line = line, .column = column};
+	w->file = copy_text(file);
+	w->field = copy_text(field);
+	w->message = copy_text(text);
 	inst->n_warnings++;
+	if (!w->file || !w->field || !w->message)
+		return no_memory(err);
 	return MF_OK;
 }
+
+/* A warning at field i of the current CSV row. */
+#define warn_cell(inst, err, csv, i, field, ...)                                                  \
+	warn(inst, err, MF_FLEE_LENIENT, flee_csv_path(csv), flee_csv_line(csv),                  \
+	     flee_csv_column(csv, i), field, __VA_ARGS__)
 
 /* Error at field i of the current row, named field. */
 static enum mf_status cell_error(const struct flee_csv *csv, int i, const char *field,
@@ -344,15 +376,15 @@ static enum mf_status read_section(struct mf_flee_instance *inst, const struct y
 			 * both, so that instances written for FLEE keep working. */
 			if (yaml_bool(doc, value, field, &s->camps_are_sinks, err) < 0)
 				return err->code;
-			if (warn(inst, err, "%s:%d: spawn_rules.camps_are_sicks read as camps_are_sinks",
-				 doc->path, key->line) != MF_OK)
+			if (warn(inst, err, MF_FLEE_LENIENT, doc->path, key->line, key->column, field,
+				 "read as spawn_rules.camps_are_sinks (FLEE's misspelt key)") != MF_OK)
 				return err->code;
 			continue;
 		}
 		const struct key_spec *spec = find_key(specs, n_specs, key->text);
 		if (!spec) {
-			if (warn(inst, err, "%s:%d:%d: unknown key '%s' ignored", doc->path, key->line,
-				 key->column, field) != MF_OK)
+			if (warn(inst, err, MF_FLEE_LENIENT, doc->path, key->line, key->column, field,
+				 "unknown key ignored (FLEE ignores it too)") != MF_OK)
 				return err->code;
 			continue;
 		}
@@ -407,7 +439,8 @@ static enum mf_status read_settings(struct mf_flee_instance *inst, int hasten, s
 	if (!exists(path)) {
 		if (hasten > 0)
 			inst->settings.hasten = hasten;
-		return warn(inst, err, "%s: no such file; FLEE's default settings used", path);
+		return warn(inst, err, MF_FLEE_UNUSED, path, 0, 0, "",
+			    "no such file; FLEE's default settings used");
 	}
 	struct yt_doc *doc = yt_load(path, err);
 	if (!doc)
@@ -436,8 +469,8 @@ static enum mf_status read_settings(struct mf_flee_instance *inst, int hasten, s
 						      err);
 			} else if (strcmp(key->text, "log_levels") != 0 &&
 				   strcmp(key->text, "number_of_steps") != 0) {
-				status = warn(inst, err, "%s:%d:%d: unknown key '%s' ignored", path, key->line,
-					      key->column, key->text);
+				status = warn(inst, err, MF_FLEE_LENIENT, path, key->line, key->column,
+					      key->text, "unknown key ignored (FLEE ignores it too)");
 			}
 		}
 	}
@@ -843,29 +876,78 @@ done:
 
 /* ---- conflicts.csv ---- */
 
+/* The header: #Day, then location names (trimmed). FLEE keys its columns
+ * by these names and looks up only the locations it has, so a name that is
+ * no location is read and has no effect, and an empty cell (a trailing
+ * comma) is skipped: both are warnings here and the column is not read.
+ * column_of[k] is the CSV field of stored column k. */
 static enum mf_status read_conflict_header(struct mf_flee_instance *inst, const struct flee_csv *csv,
-					   struct mf_error *err)
+					   int **column_of, struct mf_error *err)
 {
 	int n = flee_csv_count(csv) - 1;
 	inst->conflict_location = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
-	if (!inst->conflict_location)
+	*column_of = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
+	if (!inst->conflict_location || !*column_of)
 		return no_memory(err);
+	int used = 0;
 	for (int c = 0; c < n; c++) {
 		char name[1024];
 		flee_csv_trimmed(csv, c + 1, name, sizeof(name));
 		char field[96];
 		snprintf(field, sizeof(field), "column %d", c + 2);
 		int loc = mf_flee_location_index(inst, name);
+		enum mf_status status = MF_OK;
 		if (!name[0])
-			return cell_error(csv, c + 1, field, err, "empty location name in the header");
-		if (loc < 0)
-			return cell_error(csv, c + 1, field, err, "no location named '%s' in locations.csv", name);
-		for (int k = 0; k < c; k++)
+			status = warn_cell(inst, err, csv, c + 1, field,
+					   "empty location name in the header: column ignored, as FLEE "
+					   "skips it");
+		else if (loc < 0)
+			status = warn_cell(inst, err, csv, c + 1, field,
+					   "column '%s' ignored: no such location in locations.csv (FLEE "
+					   "reads it and never matches it)", name);
+		if (status != MF_OK)
+			return status;
+		if (!name[0] || loc < 0)
+			continue;
+		for (int k = 0; k < used; k++)
 			if (inst->conflict_location[k] == loc)
 				return cell_error(csv, c + 1, field, err, "location '%s' given twice", name);
-		inst->conflict_location[c] = loc;
+		inst->conflict_location[used] = loc;
+		(*column_of)[used++] = c + 1;
 	}
-	inst->n_conflict_columns = n;
+	inst->n_conflict_columns = used;
+	return MF_OK;
+}
+
+/* One row of values: those of the columns read must be numbers; a row may
+ * end before the header's ignored columns at its end, never go beyond the
+ * header. */
+static enum mf_status read_conflict_row(struct mf_flee_instance *inst, const struct flee_csv *csv,
+					const int *column_of, int header_count, int *capacity,
+					struct mf_error *err)
+{
+	int n = inst->n_conflict_columns;
+	int needed = n > 0 ? column_of[n - 1] + 1 : 1;
+	int count = flee_csv_count(csv);
+	if (count < needed || count > header_count)
+		return cell_error(csv, count < needed ? count : header_count, "", err,
+				  "expected %d values after the day (one per header column), got %d",
+				  header_count - 1, count - 1);
+	if (inst->conflict_days == *capacity) {
+		*capacity = *capacity ? 2 * *capacity : 512;
+		double *bigger = realloc(inst->conflict_value,
+					 (size_t)*capacity * (size_t)(n > 0 ? n : 1) * sizeof(double));
+		if (!bigger)
+			return no_memory(err);
+		inst->conflict_value = bigger;
+	}
+	double *values = inst->conflict_value + (size_t)inst->conflict_days * (size_t)n;
+	for (int c = 0; c < n; c++) {
+		const char *name = inst->locations[inst->conflict_location[c]].name;
+		if (cell_number(csv, column_of[c], name, 0, 1e9, false, 0, &values[c], err) != MF_OK)
+			return err->code;
+	}
+	inst->conflict_days++;
 	return MF_OK;
 }
 
@@ -874,62 +956,47 @@ static enum mf_status read_conflicts(struct mf_flee_instance *inst, struct mf_er
 	char path[PATH_SIZE];
 	join(path, inst->dir, "input_csv", "conflicts.csv");
 	if (!exists(path))
-		return warn(inst, err,
-			    "%s: no such file; conflict zones start on the conflict_date of locations.csv",
-			    path);
+		return warn(inst, err, MF_FLEE_UNUSED, path, 0, 0, "",
+			    "no such file; conflict zones start on the conflict_date of locations.csv");
 	struct flee_csv *csv = flee_csv_open(path, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
-	bool header = false;
-	int capacity = 0, row, last_line = 0;
+	int *column_of = NULL;
+	int header_count = 0, capacity = 0, row, last_line = 0;
 	while ((row = flee_csv_next(csv, err)) == 1) {
-		last_line = flee_csv_line(csv);
-		if (!header) {
-			if ((status = read_conflict_header(inst, csv, err)) != MF_OK)
+		if (!column_of) {
+			header_count = flee_csv_count(csv);
+			if ((status = read_conflict_header(inst, csv, &column_of, err)) != MF_OK)
 				goto done;
-			header = true;
 			continue;
 		}
 		if (flee_csv_is_comment(csv))
 			continue;
-		int n = inst->n_conflict_columns;
-		if (flee_csv_count(csv) != n + 1) {
-			status = cell_error(csv, flee_csv_count(csv) < n + 1 ? flee_csv_count(csv) : n + 1,
-					    "", err, "expected %d values after the day (one per header "
-					    "location), got %d", n, flee_csv_count(csv) - 1);
+		last_line = flee_csv_line(csv);
+		if ((status = read_conflict_row(inst, csv, column_of, header_count, &capacity, err)) != MF_OK)
 			goto done;
-		}
-		if (inst->conflict_days == capacity) {
-			capacity = capacity ? 2 * capacity : 512;
-			double *bigger = realloc(inst->conflict_value,
-						 (size_t)capacity * (size_t)(n > 0 ? n : 1) * sizeof(double));
-			if (!bigger) {
-				status = no_memory(err);
-				goto done;
-			}
-			inst->conflict_value = bigger;
-		}
-		double *values = inst->conflict_value + (size_t)inst->conflict_days * (size_t)n;
-		for (int c = 0; c < n; c++) {
-			const char *name = inst->locations[inst->conflict_location[c]].name;
-			if ((status = cell_number(csv, c + 1, name, 0, 1e9, false, 0, &values[c], err)) != MF_OK)
-				goto done;
-		}
-		inst->conflict_days++;
 	}
 	if (row < 0) {
 		status = err->code;
 		goto done;
 	}
 	inst->has_conflicts = true;
-	if (!header)
+	if (!column_of)
 		status = mf_error_at(err, path, 0, 0, "", "no header row (#Day followed by location names)");
-	else if (inst->conflict_days < inst->length)
-		status = mf_error_at(err, path, last_line, 1, "",
-				     "%d days of data, fewer than the %d days of sim_period.csv (row k "
-				     "after the header is day k-1)", inst->conflict_days, inst->length);
+	else if (inst->conflict_days == 0)
+		status = mf_error_at(err, path, 0, 0, "", "no day rows after the header");
+	else if (inst->conflict_days < inst->length) {
+		/* FLEE runs until the table runs out, then stops with an
+		 * IndexError; a run here covers the days the table has. */
+		status = warn(inst, err, MF_FLEE_LENIENT, path, last_line, 1, "",
+			      "%d days of data, fewer than the %d days of sim_period.csv (row k after "
+			      "the header is day k-1): runs cover days 0..%d only",
+			      inst->conflict_days, inst->length, inst->conflict_days - 1);
+		inst->run_days = inst->conflict_days;
+	}
 done:
+	free(column_of);
 	flee_csv_close(csv);
 	return status;
 }
@@ -963,7 +1030,7 @@ static enum mf_status read_period(struct mf_flee_instance *inst, struct mf_error
 			long length;
 			if ((status = cell_long(csv, 1, "Length", 1, 60000, false, 0, &length, err)) != MF_OK)
 				goto done;
-			inst->length = (int)length;
+			inst->length = inst->run_days = (int)length;
 			has_length = true;
 		} else {
 			status = cell_error(csv, 0, "key", err, "unknown key '%s'; expected StartDate or Length",
@@ -1013,8 +1080,11 @@ static enum mf_status series_add(struct mf_flee_series *s, int *capacity, int da
 
 /* Reads one series file, FLEE's way: a first row whose first cell is Date,
  * DateTime or empty is a header; '#' rows, short rows and rows with an
- * empty count are skipped; counts are divided by hasten. */
-static enum mf_status read_series(const struct mf_flee_instance *inst, const char *path,
+ * empty count are skipped; counts are divided by hasten. A row whose date
+ * is not after the previous row kept (a mistyped year, a repeat) is dropped
+ * with a warning: FLEE reads it in place, which makes its interpolation
+ * depend on the order of the rows. */
+static enum mf_status read_series(struct mf_flee_instance *inst, const char *path,
 				  struct mf_flee_series *s, struct mf_error *err)
 {
 	struct flee_csv *csv = flee_csv_open(path, err);
@@ -1042,9 +1112,15 @@ static enum mf_status read_series(const struct mf_flee_instance *inst, const cha
 		if ((status = cell_number(csv, 1, "count", 0, 1e12, false, 0, &count, err)) != MF_OK)
 			goto done;
 		int day = when - inst->start;
-		if (s->n > 0 && day < s->day[s->n - 1]) {
-			status = cell_error(csv, 0, "date", err, "dates must not go back in time");
-			goto done;
+		if (s->n > 0 && day <= s->day[s->n - 1]) {
+			char previous[16];
+			mf_date_format(inst->start + s->day[s->n - 1], previous);
+			if ((status = warn_cell(inst, err, csv, 0, "date",
+						"%s is %s the date of the row before (%s): row dropped",
+						date, day == s->day[s->n - 1] ? "the same as" : "before",
+						previous)) != MF_OK)
+				goto done;
+			continue;
 		}
 		if ((status = series_add(s, &capacity, day, count / inst->settings.hasten, err)) != MF_OK)
 			goto done;
@@ -1116,17 +1192,28 @@ static enum mf_status read_layout_row(struct mf_flee_instance *inst, const struc
 					  "the first row must be the total series (total,refugees.csv)");
 		series = &inst->total;
 	} else {
-		int loc = mf_flee_location_index(inst, label);
-		if (loc < 0)
-			return cell_error(csv, 0, "label", err, "no location named '%s' in locations.csv",
-					  label);
-		if (!inst->locations[loc].camp)
-			return cell_error(csv, 0, "label", err, "'%s' is not a camp", label);
+		/* FLEE reads every row; its spawning sums them all (with
+		 * sum_from_camps) and it scores the camps its simulation has. */
 		for (int c = 0; c < inst->n_camps; c++)
-			if (inst->camp_location[c] == loc)
+			if (strcmp(inst->camp_label[c], label) == 0)
 				return cell_error(csv, 0, "label", err, "camp '%s' given twice", label);
-		inst->camp_location[inst->n_camps] = loc;
-		series = &inst->camp_series[inst->n_camps];
+		int loc = mf_flee_location_index(inst, label);
+		enum mf_status status = MF_OK;
+		if (loc < 0)
+			status = warn_cell(inst, err, csv, 0, "label",
+					   "no location named '%s' in locations.csv: not scored (its "
+					   "series still drives spawning, as in FLEE)", label);
+		else if (!inst->locations[loc].camp)
+			status = warn_cell(inst, err, csv, 0, "label",
+					   "'%s' is not a camp: not scored (its series still drives "
+					   "spawning, as in FLEE)", label);
+		if (status != MF_OK)
+			return status;
+		int c = inst->n_camps;
+		inst->camp_location[c] = loc >= 0 && inst->locations[loc].camp ? loc : -1;
+		if (!(inst->camp_label[c] = copy_text(label)))
+			return no_memory(err);
+		series = &inst->camp_series[c];
 		memset(series, 0, sizeof(*series));
 		inst->n_camps++;
 	}
@@ -1154,10 +1241,6 @@ static enum mf_status read_layout(struct mf_flee_instance *inst, struct mf_error
 {
 	char path[PATH_SIZE];
 	join(path, inst->dir, "source_data", "data_layout.csv");
-	inst->camp_location = calloc((size_t)inst->n_locations, sizeof(int));
-	inst->camp_series = calloc((size_t)inst->n_locations, sizeof(*inst->camp_series));
-	if (!inst->camp_location || !inst->camp_series)
-		return no_memory(err);
 	struct flee_csv *csv = flee_csv_open(path, err);
 	if (!csv)
 		return err->code;
@@ -1167,10 +1250,13 @@ static enum mf_status read_layout(struct mf_flee_instance *inst, struct mf_error
 	while ((row = flee_csv_next(csv, err)) == 1) {
 		if (flee_csv_count(csv) < 2 || flee_csv_is_comment(csv))
 			continue;
-		if (!first && inst->n_camps >= inst->n_locations) {
-			status = cell_error(csv, 0, "label", err, "more rows than locations");
+		if (!first && ((status = grow((void **)&inst->camp_location, inst->n_camps,
+					      sizeof(int), err)) != MF_OK ||
+			       (status = grow((void **)&inst->camp_label, inst->n_camps,
+					      sizeof(char *), err)) != MF_OK ||
+			       (status = grow((void **)&inst->camp_series, inst->n_camps,
+					      sizeof(*inst->camp_series), err)) != MF_OK))
 			goto done;
-		}
 		if ((status = read_layout_row(inst, csv, first, err)) != MF_OK)
 			goto done;
 		first = false;
@@ -1223,9 +1309,8 @@ static enum mf_status read_corrections(struct mf_flee_instance *inst, struct mf_
 		if (strcmp(name, "total") == 0) {
 			s = &inst->total;
 		} else {
-			int loc = mf_flee_location_index(inst, name);
-			for (int c = 0; c < inst->n_camps && loc >= 0; c++)
-				if (inst->camp_location[c] == loc)
+			for (int c = 0; c < inst->n_camps; c++)
+				if (strcmp(inst->camp_label[c], name) == 0)
 					s = &inst->camp_series[c];
 		}
 		if (!s) {
@@ -1290,17 +1375,19 @@ static enum mf_status note_unused(struct mf_flee_instance *inst, struct mf_error
 	char path[PATH_SIZE];
 	for (size_t i = 0; i < sizeof(unused) / sizeof(*unused); i++) {
 		join(path, inst->dir, "input_csv", unused[i]);
-		if (exists(path) && warn(inst, err, "%s: not used by migflow's FLEE rule set", path) != MF_OK)
+		if (exists(path) && warn(inst, err, MF_FLEE_UNUSED, path, 0, 0, "",
+					 "not used by migflow's FLEE rule set") != MF_OK)
 			return err->code;
 	}
 	join(path, inst->dir, "input_csv", "demographics_age.csv");
 	bool demographics = exists(path);
 	join(path, inst->dir, "input_csv", "demographics_gender.csv");
 	demographics |= exists(path);
-	if (demographics)
-		return warn(inst, err, "%s/input_csv/demographics_*.csv: agent attributes are not used by "
-			    "the rules migflow implements; ignored", inst->dir);
-	return MF_OK;
+	if (!demographics)
+		return MF_OK;
+	join(path, inst->dir, "input_csv", "demographics_*.csv");
+	return warn(inst, err, MF_FLEE_UNUSED, path, 0, 0, "",
+		    "agent attributes are not used by the rules migflow implements; ignored");
 }
 
 static enum mf_status load(struct mf_flee_instance *inst, const char *dir, int hasten,
@@ -1335,23 +1422,34 @@ static enum mf_status load(struct mf_flee_instance *inst, const char *dir, int h
 	return note_unused(inst, err);
 }
 
-struct mf_flee_instance *mf_flee_load_scaled(const char *dir, int hasten, struct mf_error *err)
+struct mf_flee_instance *mf_flee_load_with(const char *dir, const struct mf_flee_load_options *options,
+					   struct mf_error *err)
 {
+	static const struct mf_flee_load_options defaults = {0};
+	if (!options)
+		options = &defaults;
 	struct mf_flee_instance *inst = calloc(1, sizeof(*inst));
 	if (!inst) {
 		no_memory(err);
 		return NULL;
 	}
-	if (load(inst, dir, hasten, err) != MF_OK) {
+	inst->strict = options->strict;
+	if (load(inst, dir, options->hasten, err) != MF_OK) {
 		mf_flee_destroy(inst);
 		return NULL;
 	}
 	return inst;
 }
 
+struct mf_flee_instance *mf_flee_load_scaled(const char *dir, int hasten, struct mf_error *err)
+{
+	struct mf_flee_load_options options = {.hasten = hasten};
+	return mf_flee_load_with(dir, &options, err);
+}
+
 struct mf_flee_instance *mf_flee_load(const char *dir, struct mf_error *err)
 {
-	return mf_flee_load_scaled(dir, 0, err);
+	return mf_flee_load_with(dir, NULL, err);
 }
 
 void mf_flee_destroy(struct mf_flee_instance *inst)
@@ -1365,10 +1463,16 @@ void mf_flee_destroy(struct mf_flee_instance *inst)
 	}
 	for (int i = 0; i < inst->n_countries; i++)
 		free(inst->countries[i]);
-	for (int i = 0; i < inst->n_warnings; i++)
-		free(inst->warnings[i]);
-	for (int c = 0; c < inst->n_camps; c++)
+	for (int i = 0; i < inst->n_warnings; i++) {
+		free(inst->warnings[i].file);
+		free(inst->warnings[i].field);
+		free(inst->warnings[i].message);
+	}
+	for (int c = 0; c < inst->n_camps; c++) {
 		series_free(&inst->camp_series[c]);
+		free(inst->camp_label[c]);
+	}
+	free(inst->camp_label);
 	series_free(&inst->total);
 	free(inst->locations);
 	free(inst->routes);

@@ -182,7 +182,7 @@ struct mf_scenario *mf_flee_scenario_create(const struct mf_flee_instance *inst,
 	copy_utf8(scenario->path, sizeof(scenario->path), inst->dir);
 	copy_utf8(scenario->name, sizeof(scenario->name), inst->name);
 	scenario->start = inst->start;
-	scenario->days = inst->length;
+	scenario->days = inst->run_days;
 	scenario->seed = seed;
 	scenario->agent_scale = inst->settings.hasten;
 	scenario->destination = -1;

@@ -177,6 +177,8 @@ enum mf_status mf_flee_spawn_plan(const struct mf_flee_instance *inst, int days,
 	int64_t placed = 0;
 	if (!s->empty_camps_on_day0)
 		for (int c = 0; c < inst->n_camps; c++) {
+			if (inst->camp_location[c] < 0)
+				continue; /* a data row naming no camp: nowhere to place */
 			if (s->insert_day0)
 				placed += mf_flee_camp_data(inst, c, 0);
 			placed += inst->locations[inst->camp_location[c]].initial_idps;
@@ -498,7 +500,7 @@ struct mf_flee_sim *mf_flee_sim_create(const struct mf_flee_instance *inst,
 	sim->P = inst->n_locations;
 	sim->L = 2 * inst->n_routes;
 	sim->codes = 2 * sim->P + 1 + sim->L;
-	sim->days_total = options->days > 0 ? options->days : inst->length;
+	sim->days_total = options->days > 0 ? options->days : inst->run_days;
 	sim->threads = options->threads > 0 ? options->threads : 1;
 	sim->key = mf_rng_key(options->seed, options->replicate);
 	sim->pair_draws = best_pair_draws();
@@ -508,8 +510,8 @@ struct mf_flee_sim *mf_flee_sim_create(const struct mf_flee_instance *inst,
 		goto fail;
 	}
 	if (inst->has_conflicts && sim->days_total > inst->conflict_days) {
-		mf_error_set(err, MF_ERR_INPUT, "%d days asked but conflicts.csv has data for %d days",
-			     sim->days_total, inst->conflict_days);
+		mf_error_set(err, MF_ERR_INPUT, "%d days asked but %s/input_csv/conflicts.csv has data "
+			     "for %d days", sim->days_total, inst->dir, inst->conflict_days);
 		goto fail;
 	}
 	if (alloc_tables(sim) < 0) {
@@ -548,6 +550,8 @@ struct mf_flee_sim *mf_flee_sim_create(const struct mf_flee_instance *inst,
 	if (!sim->s->empty_camps_on_day0)
 		for (int c = 0; c < inst->n_camps; c++) {
 			int p = inst->camp_location[c];
+			if (p < 0)
+				continue;
 			int64_t n = inst->locations[p].initial_idps;
 			if (sim->s->insert_day0)
 				n += mf_flee_camp_data(inst, c, 0);

@@ -403,13 +403,15 @@ static void test_toy_file(void **state)
 	int scale = 0;
 	assert_int_equal(mf_flee_run_agent_scale(path, &scale, &err), MF_OK);
 	assert_int_equal(scale, 1);
-	struct mf_flee_ard ard;
+	struct mf_flee_run_ard ard;
 	assert_int_equal(mf_flee_ard_of_run(path, inst, true, &ard, &err), MF_OK);
-	check_toy_ard(&ard);
-	mf_flee_ard_free(&ard);
+	assert_int_equal(ard.replicates, 0);
+	assert_int_equal(ard.n, 1);
+	check_toy_ard(&ard.ard[0]);
+	mf_flee_run_ard_free(&ard);
 	/* A second validation overwrites rather than fails. */
 	assert_int_equal(mf_flee_ard_of_run(path, inst, true, &ard, &err), MF_OK);
-	mf_flee_ard_free(&ard);
+	mf_flee_run_ard_free(&ard);
 	hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	assert_true(file >= 0);
 	double mean = 0, values[5];
@@ -511,17 +513,18 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
-/* Loads the toy with one file replaced and checks the error: the file
- * named, its line and column, and the field. */
-static void expect_error(const char *name, const char *text, int line, int column, const char *field,
-			 const char *message_part)
+/* Loads the toy with one file replaced (strictly or not) and checks the
+ * error: the file named, its line and column, and the field. */
+static void expect_error_when(bool strict, const char *name, const char *text, int line, int column,
+			      const char *field, const char *message_part)
 {
 	struct scratch s;
 	snprintf(s.dir, sizeof(s.dir), "/tmp/migflow-test-flee-XXXXXX");
 	assert_non_null(mkdtemp(s.dir));
 	write_toy(&s, name, text);
 	struct mf_error err = {0};
-	struct mf_flee_instance *inst = mf_flee_load(s.dir, &err);
+	struct mf_flee_load_options options = {.strict = strict};
+	struct mf_flee_instance *inst = mf_flee_load_with(s.dir, &options, &err);
 	char formatted[1024];
 	mf_error_format(&err, formatted, sizeof(formatted));
 	if (inst)
@@ -535,6 +538,50 @@ static void expect_error(const char *name, const char *text, int line, int colum
 		fail_msg("%s: expected line %d column %d field '%s' (\"%s\"), got: %s", name, line, column,
 			 field, message_part, formatted);
 	remove_tree(s.dir);
+}
+
+static void expect_error(const char *name, const char *text, int line, int column, const char *field,
+			 const char *message_part)
+{
+	expect_error_when(false, name, text, line, column, field, message_part);
+}
+
+/* Loads the toy with one file replaced: FLEE runs it, so it loads with
+ * exactly one lenient warning at the position given; loaded strictly, the
+ * same position is an error. */
+static void expect_lenient(const char *name, const char *text, int line, int column, const char *field,
+			   const char *message_part)
+{
+	struct scratch s;
+	snprintf(s.dir, sizeof(s.dir), "/tmp/migflow-test-flee-XXXXXX");
+	assert_non_null(mkdtemp(s.dir));
+	write_toy(&s, name, text);
+	struct mf_error err = {0};
+	struct mf_flee_instance *inst = mf_flee_load(s.dir, &err);
+	if (!inst)
+		fail_msg("%s refused: %s", name, err.message);
+	int lenient = 0;
+	const struct mf_flee_warning *found = NULL;
+	for (int i = 0; i < inst->n_warnings; i++)
+		if (inst->warnings[i].kind == MF_FLEE_LENIENT) {
+			lenient++;
+			found = &inst->warnings[i];
+		}
+	assert_int_equal(lenient, 1);
+	if (!found)
+		fail_msg("no warning");
+	char suffix[256];
+	snprintf(suffix, sizeof(suffix), "/%s", name);
+	size_t n = strlen(found->file), m = strlen(suffix);
+	if (n < m || strcmp(found->file + n - m, suffix) != 0 || found->line != line ||
+	    found->column != column || strcmp(found->field, field) != 0 ||
+	    !strstr(found->message, message_part))
+		fail_msg("%s: expected a warning at %d:%d '%s' (\"%s\"), got %s:%d:%d '%s': %s", name, line,
+			 column, field, message_part, found->file, found->line, found->column, found->field,
+			 found->message);
+	mf_flee_destroy(inst);
+	remove_tree(s.dir);
+	expect_error_when(true, name, text, line, column, field, message_part);
 }
 
 static void test_malformed(void **state)
@@ -593,8 +640,25 @@ static void test_malformed(void **state)
 		     "name2", "no location in country 'Zland'");
 	expect_error("input_csv/conflicts.csv", "#Day,A\n0,1\n1,1\n2,high\n3,1\n4,1\n", 4, 3, "A",
 		     "expected a number");
-	expect_error("input_csv/conflicts.csv", "#Day,A\n0,1\n1,1\n2,1\n", 4, 1, "",
-		     "3 days of data, fewer than the 5 days");
+	/* What FLEE runs with: warnings, errors when strict (the five
+	 * classes of scenarios/FLEE.md). */
+	expect_lenient("input_csv/conflicts.csv", "#Day,A,Isale\n0,1,1\n1,1,1\n2,1,0\n3,1,0\n4,1,0\n", 1,
+		       8, "column 3", "column 'Isale' ignored: no such location");
+	expect_lenient("input_csv/conflicts.csv", "#Day,A,\n0,1\n1,1,\n2,1\n3,1\n4,1\n", 1, 8,
+		       "column 3", "empty location name in the header");
+	expect_lenient("input_csv/conflicts.csv", "#Day,A\n0,1\n1,1\n2,1\n", 4, 1, "",
+		       "3 days of data, fewer than the 5 days");
+	expect_lenient("source_data/data_layout.csv",
+		       "total,refugees.csv\nB,toy-b.csv\nC,toy-c.csv\nBossobolo,toy-c.csv\n", 4, 1, "label",
+		       "no location named 'Bossobolo'");
+	expect_lenient("source_data/toy-c.csv", "#DateTime,refugees\n2020-01-01,0\n2020-01-05,200\n"
+		       "2019-01-06,210\n", 4, 1, "date", "row dropped");
+	/* Still errors: a value under an ignored column beyond the header,
+	 * a column given twice, rows beyond the header. */
+	expect_error("input_csv/conflicts.csv", "#Day,A,A\n0,1,1\n", 1, 8, "column 3",
+		     "location 'A' given twice");
+	expect_error("input_csv/conflicts.csv", "#Day,A\n0,1\n1,1,1\n2,1\n3,1\n4,1\n", 3, 5, "",
+		     "expected 1 values after the day");
 	expect_error("input_csv/sim_period.csv", "StartDate,2020-02-30\nLength,5\n", 1, 11, "StartDate",
 		     "expected a date");
 	expect_error("input_csv/registration_corrections.csv", "B,2020-01-04,normalize\n", 1, 3, "date",

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """migflow flee + migflow validate on mali2012 at full scale (hasten 1), five
-replicates: the mean ARD must be within 0.05 of FLEE's own 0.357 or lower.
-Prints the ARD per replicate and the throughput (agent-days per CPU-second,
-from each file's agent_steps and wall_seconds x threads).
+replicates in one file (a replicate dimension, as migflow run writes): the
+mean ARD must be within 0.005 of FLEE's own 0.357; the file is identical
+for 1 and 2 threads; xarray opens it; validate prints each replicate's ARD
+and the mean. Prints the throughput (agent-days per CPU-second, from the
+file's agent_steps and wall_seconds x threads).
 
 usage: test_flee_cli.py MIGFLOW INSTANCE_DIR
 """
@@ -10,80 +12,100 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 import h5py
 
+from checks import Checks
+import runs
+
 FLEE_ARD = 0.357
-TOLERANCE = 0.05
+TOLERANCE = 0.005
 REPLICATES = 5
 
 
 def run(*args):
-    result = subprocess.run(args, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit("command failed (%d): %s\n%s%s" % (result.returncode, " ".join(args),
-                                                      result.stdout, result.stderr))
-    return result.stdout
+    return subprocess.run(args, capture_output=True, text=True)
 
 
 def main():
-    migflow, instance = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory(prefix="migflow-test-flee-") as tmp:
-        base = os.path.join(tmp, "mali.h5")
-        print(run(migflow, "flee", instance, "--hasten", "1", "--replicates", str(REPLICATES),
-                  "-o", base), end="")
-        files = [os.path.join(tmp, "mali_r%d.h5" % k) for k in range(REPLICATES)]
-        for path in files:
-            assert os.path.exists(path), path
-        assert not os.path.exists(base)
-        # Outputs exist: refused without --force, nothing changed.
-        refused = subprocess.run([migflow, "flee", instance, "--hasten", "1", "--replicates",
-                                  str(REPLICATES), "-o", base], capture_output=True, text=True)
-        assert refused.returncode == 1, refused
+    migflow, instance = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    c = Checks()
+    with c.in_workdir("flee-cli"):
+        files = {}
+        for threads in (1, 2):
+            path = f"mali-{threads}.h5"
+            result = run(migflow, "flee", instance, "--hasten", "1", "--replicates",
+                         str(REPLICATES), "--threads", str(threads), "-o", path)
+            print(result.stdout, end="")
+            c.check(result.returncode == 0 and os.path.exists(path),
+                    f"{REPLICATES} replicates on {threads} thread(s) into one file", result.stderr)
+            c.check(not any(name.startswith("mali-%d_r" % threads) for name in os.listdir(".")),
+                    "no per-replicate files")
+            files[threads] = path
+        skip = runs.TIMING_ATTRS
+        one, two = runs.read_all(files[1], skip), runs.read_all(files[2], skip)
+        differ = [k for k in set(one) | set(two)
+                  if k not in one or k not in two or not runs.same(one[k][0], two[k][0])
+                  or set(one[k][1]) != set(two[k][1])
+                  or not all(runs.same(one[k][1][a], two[k][1][a]) for a in one[k][1])]
+        c.check(not differ, f"1 and 2 threads give the same file ({len(one)} objects)",
+                str(sorted(differ)))
 
-        out = run(migflow, "validate", *files, instance)
-        print(out, end="")
-        mean = re.search(r"mean of %d runs: ARD ([0-9.]+) \(sd [0-9.]+\), rescaled ([0-9.]+)"
-                         % REPLICATES, out)
-        assert mean, out
+        # The output exists: refused without --force, nothing changed.
+        before = os.stat(files[1]).st_mtime_ns
+        refused = run(migflow, "flee", instance, "--hasten", "1", "-o", files[1])
+        c.check(refused.returncode == 1 and os.stat(files[1]).st_mtime_ns == before,
+                "an existing output is refused without --force", refused.stderr)
 
-        ards, rescaled, steps, cpu_seconds = [], [], 0, 0.0
-        for path in files:
-            with h5py.File(path, "r") as f:
-                ards.append(float(f.attrs["ard_mean"]))
-                rescaled.append(float(f.attrs["ard_rescaled_mean"]))
-                assert f["ard"].shape == f["time"].shape
-                assert f["ard"].attrs["units"] in (b"1", "1")
-                names = [n.decode() if isinstance(n, bytes) else n for n in f["place"][:]]
-                assert "Fassala-Mbera" in names and "Bobo-Dioulasso" in names, names
-                assert int(f.attrs["agent_scale"]) == 1
-                steps += int(f.attrs["agent_steps"])
-                cpu_seconds += float(f.attrs["wall_seconds"]) * int(f.attrs["threads"])
-                rate = int(f.attrs["agent_steps"]) / (float(f.attrs["wall_seconds"])
-                                                      * int(f.attrs["threads"]))
-                print("%s: ARD %.4f rescaled %.4f, %d agent-days in %.3f s x %d threads: "
-                      "%.3g agent-days per CPU-second" % (
-                          os.path.basename(path), ards[-1], rescaled[-1],
-                          int(f.attrs["agent_steps"]), float(f.attrs["wall_seconds"]),
-                          int(f.attrs["threads"]), rate))
-        ard = sum(ards) / len(ards)
-        ard_rescaled = sum(rescaled) / len(rescaled)
-        assert abs(ard - float(mean.group(1))) < 1e-4
-        print("mean ARD %.4f (FLEE %.3f), rescaled %.4f (FLEE 0.309)" % (ard, FLEE_ARD,
-                                                                      ard_rescaled))
-        print("throughput: %.3g agent-days per CPU-second (FLEE: 1.5e5; target 1.5e8)"
-              % (steps / cpu_seconds))
-        assert ard <= FLEE_ARD + TOLERANCE, "mean ARD %.4f above %.3f" % (ard, FLEE_ARD + TOLERANCE)
+        result = run(migflow, "validate", files[1], instance)
+        print(result.stdout, end="")
+        c.check(result.returncode == 0, "validate", result.stderr)
+        per_replicate = re.findall(r"replicate (\d+): ARD ([0-9.]+), rescaled ([0-9.]+)",
+                                   result.stdout)
+        c.check([int(k) for k, _, _ in per_replicate] == list(range(REPLICATES)),
+                f"validate prints the ARD of replicates 0..{REPLICATES - 1}", result.stdout)
+        mean = re.search(r"mean of %d replicates: ARD ([0-9.]+) \(sd [0-9.]+\), rescaled ([0-9.]+)"
+                         % REPLICATES, result.stdout)
+        c.check(mean, "validate prints the mean over the replicates", result.stdout)
 
-        try:
-            import xarray
-        except ImportError:
-            return
-        with xarray.open_dataset(files[0], engine="h5netcdf") as ds:
-            assert ds["ard"].dims == ("time",), ds["ard"].dims
-            assert ds["occupancy"].sizes["place"] == 23
+        with h5py.File(files[1], "r") as f:
+            c.check(f["replicate"].shape == (REPLICATES,) and
+                    f["occupancy"].dims[0][0].name == "/replicate",
+                    f"occupancy has a leading replicate dimension of {REPLICATES}")
+            c.check(f["ard"].shape == (REPLICATES,) + f["time"].shape and
+                    text(f["ard"].attrs["units"]) == "1", "ard(replicate, time), units 1")
+            means = f["ard_replicate_mean"][:]
+            ard = float(f.attrs["ard_mean"])
+            rescaled = float(f.attrs["ard_rescaled_mean"])
+            c.check(abs(ard - means.mean()) < 1e-12 and
+                    all(abs(float(v) - m) < 5e-5 for (_, v, _), m in zip(per_replicate, means)),
+                    "stored per-replicate means agree with the printed ones and ard_mean")
+            names = [text(n) for n in f["place"][:]]
+            c.check("Fassala-Mbera" in names and "Bobo-Dioulasso" in names, "FLEE's place names")
+            c.check(int(f.attrs["agent_scale"]) == 1, "agent_scale 1")
+            steps, wall, threads = (int(f.attrs["agent_steps"]), float(f.attrs["wall_seconds"]),
+                                    int(f.attrs["threads"]))
+        print("mean ARD %.4f (FLEE %.3f), rescaled %.4f (FLEE 0.309); replicates %s" % (
+            ard, FLEE_ARD, rescaled, ", ".join("%.4f" % m for m in means)))
+        print("throughput: %.3g agent-days per CPU-second (FLEE: 1.5e5)" % (
+            steps / (wall * threads)))
+        c.check(abs(ard - FLEE_ARD) <= TOLERANCE,
+                "mean ARD %.4f within %.3f of FLEE's %.3f" % (ard, TOLERANCE, FLEE_ARD))
+        c.check(mean and abs(ard - float(mean.group(1))) < 1e-4, "printed mean = stored mean")
+
+        import xarray
+        with xarray.open_dataset(files[1], engine="h5netcdf") as ds:
+            c.check(ds["ard"].dims == ("replicate", "time") and
+                    ds["occupancy"].dims[:2] == ("replicate", "time") and
+                    ds.sizes["replicate"] == REPLICATES and ds.sizes["place"] == 23,
+                    "xarray opens it: ard(replicate, time), occupancy(replicate, time, ...)",
+                    str(ds))
+    return c.finish()
+
+
+def text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

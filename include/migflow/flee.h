@@ -17,6 +17,7 @@
 #define MIGFLOW_FLEE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "migflow/error.h"
 #include "migflow/scenario.h"
@@ -130,11 +131,34 @@ struct mf_flee_settings {
 	int hasten;                       /* 1: persons per agent */
 };
 
+/* Something an instance says that FLEE runs with and migflow reads
+ * leniently (MF_FLEE_LENIENT: refused instead under strict loading), or
+ * that migflow does not use (MF_FLEE_UNUSED: optional files, defaults). */
+enum mf_flee_warning_kind {
+	MF_FLEE_LENIENT,
+	MF_FLEE_UNUSED,
+};
+
+struct mf_flee_warning {
+	enum mf_flee_warning_kind kind;
+	char *file;               /* the file it is about */
+	int line, column;         /* 1-based; 0 when not about a place in it */
+	char *field;              /* column or key; "" when none */
+	char *message;            /* what was found and what was done */
+};
+
+/* Formats a warning as "file:line:column: 'field': message" (the parts
+ * known). Returns what snprintf returns. */
+int mf_flee_warning_format(const struct mf_flee_warning *warning, char *out,
+			   size_t size);
+
 struct mf_flee_instance {
 	char *dir;                /* the instance directory as given */
 	char *name;               /* its last path component */
 	int start;                /* StartDate, days since 1970-01-01 */
 	int length;               /* Length, days */
+	int run_days;             /* days a run covers by default: length, or
+	                           * fewer when conflicts.csv has fewer rows */
 	int n_locations, n_routes, n_closures, n_countries;
 	struct mf_flee_location *locations;
 	struct mf_flee_route *routes;
@@ -150,13 +174,19 @@ struct mf_flee_instance {
 	/* Validation data (source_data/). */
 	struct mf_flee_series total;   /* refugees.csv */
 	int n_camps;              /* data_layout rows after the first */
-	int *camp_location;       /* [camp] location index */
+	char **camp_label;        /* [camp] the row's label */
+	int *camp_location;       /* [camp] location index; -1 for a row naming
+	                           * no camp of locations.csv: its series
+	                           * drives spawning (sum_from_camps), as in
+	                           * FLEE, but it is neither placed on day 0
+	                           * nor scored */
 	struct mf_flee_series *camp_series; /* [camp] */
 	struct mf_flee_settings settings;
-	/* Things read but ignored (unknown simsetting keys, optional files
-	 * migflow does not use), one sentence each, for the caller to show. */
+	bool strict;              /* loaded strictly: no MF_FLEE_LENIENT warnings */
+	/* What was read leniently or not used, in the order found, for the
+	 * caller to show and store (scenarios/FLEE.md lists each case). */
 	int n_warnings;
-	char **warnings;
+	struct mf_flee_warning *warnings;
 };
 
 /* Loads the instance in dir with simsetting.yml's hasten. Returns NULL and
@@ -168,6 +198,16 @@ struct mf_flee_instance *mf_flee_load(const char *dir, struct mf_error *err);
  * file's). */
 struct mf_flee_instance *mf_flee_load_scaled(const char *dir, int hasten,
 					     struct mf_error *err);
+
+struct mf_flee_load_options {
+	int hasten;               /* replaces optimisations.hasten; 0 keeps it */
+	bool strict;              /* MF_FLEE_LENIENT warnings are errors */
+};
+
+/* Loads with options (NULL: the defaults). */
+struct mf_flee_instance *mf_flee_load_with(const char *dir,
+					   const struct mf_flee_load_options *options,
+					   struct mf_error *err);
 
 /* Frees an instance. Accepts NULL. */
 void mf_flee_destroy(struct mf_flee_instance *instance);
@@ -281,13 +321,29 @@ void mf_flee_ard_free(struct mf_flee_ard *ard);
 enum mf_status mf_flee_run_agent_scale(const char *run_path, int *agent_scale,
 				       struct mf_error *err);
 
+/* ARD of a run file: one result per replicate. */
+struct mf_flee_run_ard {
+	int replicates;           /* 0: a single run (no replicate dimension) */
+	int n;                    /* results: replicates, or 1 for a single run */
+	struct mf_flee_ard *ard;  /* [n] */
+	double mean, mean_rescaled; /* of the n results' means */
+};
+
 /* Reads the occupancy of a run file written for this instance (places
- * matched by name), computes its ARD, and when store is true writes the
- * variables ard(time) and ard_rescaled(time) and the global attributes
- * ard_mean and ard_rescaled_mean into it. */
+ * matched by name; a single run or an ensemble with a replicate
+ * dimension), computes each replicate's ARD over the camps that
+ * data_layout.csv names and the simulation has, and when store is true
+ * writes into the file ard([replicate,] time) and ard_rescaled(...), for
+ * an ensemble ard_replicate_mean(replicate) and
+ * ard_rescaled_replicate_mean(replicate), and the global attributes
+ * ard_mean, ard_rescaled_mean (over the replicates) and ard_camps (the
+ * camps scored, comma separated). Free result with mf_flee_run_ard_free. */
 enum mf_status mf_flee_ard_of_run(const char *run_path,
 				  const struct mf_flee_instance *instance,
-				  bool store, struct mf_flee_ard *ard,
+				  bool store, struct mf_flee_run_ard *result,
 				  struct mf_error *err);
+
+/* Frees the results of mf_flee_ard_of_run. Accepts NULL. */
+void mf_flee_run_ard_free(struct mf_flee_run_ard *result);
 
 #endif

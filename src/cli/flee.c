@@ -1,4 +1,5 @@
-/* migflow flee: run a FLEE instance (N replicates, one HDF5 file each).
+/* migflow flee: run a FLEE instance (one HDF5 file; with --replicates N a
+ * replicate dimension, as migflow run writes).
  * migflow validate: FLEE's ARD of runs against the instance's UNHCR data,
  * printed and stored in the run files. */
 #include <errno.h>
@@ -28,7 +29,7 @@ static void on_signal(int signal_number)
 
 struct flee_args {
 	const char *dir, *output;
-	bool force, quiet;
+	bool force, quiet, strict;
 	uint64_t seed;
 	int replicates, days, threads, hasten;
 };
@@ -38,19 +39,22 @@ static void flee_usage(FILE *out)
 	fprintf(out,
 		"usage: migflow flee DIR [options]\n\n"
 		"Runs the FLEE instance in DIR (input_csv/, source_data/, simsetting.yml) with\n"
-		"migflow's FLEE rule set and writes one HDF5 file per replicate.\n\n"
+		"migflow's FLEE rule set and writes one HDF5 file. Whatever FLEE runs, migflow\n"
+		"runs: input that FLEE reads leniently is read the same way with a warning\n"
+		"(file:line:column), stored in the file's import_warning table.\n\n"
 		"options:\n"
-		"  -o, --output FILE     output file (default: the instance's name + .h5); with\n"
-		"                        several replicates, replicate k goes to FILE with _r<k>\n"
-		"                        before the extension (run.h5 -> run_r0.h5, run_r1.h5 ...)\n"
+		"  -o, --output FILE     output file (default: the instance's name + .h5)\n"
 		"      --seed N          random seed (default %d)\n"
-		"      --replicates N    independent runs, replicate numbers 0 .. N-1 (default 1)\n"
-		"      --days N          simulate N days instead of sim_period.csv's Length\n"
+		"      --replicates N    replicates 0 .. N-1 into the one file, with a leading\n"
+		"                        replicate dimension and summary_* statistics\n"
+		"      --days N          simulate N days instead of sim_period.csv's Length (at\n"
+		"                        most the days conflicts.csv covers)\n"
 		"      --threads N       OpenMP threads (default: one per 250,000 agents, at\n"
 		"                        most OMP_NUM_THREADS or the number of cores)\n"
 		"      --hasten N        persons per agent, instead of simsetting.yml's\n"
 		"                        optimisations.hasten (1 = full scale)\n"
-		"      --force           overwrite existing output files\n"
+		"      --strict          refuse what FLEE reads leniently (each warning an error)\n"
+		"      --force           overwrite an existing output file\n"
 		"      --quiet           no warnings, no per-replicate lines\n"
 		"  -h, --help            this help\n\n"
 		"Score the runs with: migflow validate FILE... DIR\n",
@@ -75,7 +79,6 @@ static int flee_parse(int argc, char **argv, struct flee_args *args, int *exit_c
 {
 	memset(args, 0, sizeof(*args));
 	args->seed = DEFAULT_SEED;
-	args->replicates = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -91,6 +94,8 @@ static int flee_parse(int argc, char **argv, struct flee_args *args, int *exit_c
 			args->force = true;
 		} else if (strcmp(a, "--quiet") == 0) {
 			args->quiet = true;
+		} else if (strcmp(a, "--strict") == 0) {
+			args->strict = true;
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
 			if (!value || !*value) {
 				fprintf(stderr, "migflow flee: error: option '%s' needs a value\n", a);
@@ -138,22 +143,6 @@ usage:
 	return -1;
 }
 
-/* Output path of replicate k: base itself for a single run, else base with
- * _r<k> before its extension. */
-static void replicate_path(const char *base, int replicates, int k, char *out, size_t size)
-{
-	if (replicates == 1) {
-		snprintf(out, size, "%s", base);
-		return;
-	}
-	const char *slash = strrchr(base, '/');
-	const char *dot = strrchr(base, '.');
-	if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : base))
-		snprintf(out, size, "%s_r%d", base, k);
-	else
-		snprintf(out, size, "%.*s_r%d%s", (int)(dot - base), base, k, dot);
-}
-
 static int exit_code_of(enum mf_status status)
 {
 	switch (status) {
@@ -172,12 +161,12 @@ struct replicate_result {
 	int threads, days;
 };
 
-/* One replicate: simulate and write path. Nothing is left at path on
- * failure. */
+/* One replicate: simulate it, its days into out (created on the first
+ * replicate, once the simulation knows its days and threads). */
 static enum mf_status run_replicate(const struct mf_flee_instance *inst,
 				    const struct mf_scenario *scenario, const struct flee_args *args,
-				    int k, const char *path, struct replicate_result *result,
-				    struct mf_error *err)
+				    int k, const char *path, struct mf_output **out,
+				    struct replicate_result *result, struct mf_error *err)
 {
 	enum mf_status status = MF_OK;
 	struct mf_flee_run_options options = {
@@ -187,22 +176,22 @@ static enum mf_status run_replicate(const struct mf_flee_instance *inst,
 		.days = args->days,
 	};
 	double started = progress_now();
-	struct mf_output *out = NULL;
 	struct mf_flee_sim *sim = mf_flee_sim_create(inst, &options, err);
 	if (!sim)
 		return err->code;
 	int days = mf_flee_sim_days_total(sim);
-	struct mf_output_info info = {
-		.scenario = scenario,
-		.days = days,
-		.seed = args->seed,
-		.replicate = (uint32_t)k,
-		.threads = mf_flee_sim_threads(sim),
-	};
-	out = mf_output_create(path, args->force, &info, err);
-	if (!out) {
-		status = err->code;
-		goto done;
+	if (!*out) {
+		struct mf_output_info info = {
+			.scenario = scenario,
+			.days = days,
+			.seed = args->seed,
+			.threads = mf_flee_sim_threads(sim),
+			.replicates = args->replicates,
+		};
+		if (!(*out = mf_output_create(path, args->force, &info, err))) {
+			status = err->code;
+			goto done;
+		}
 	}
 	for (int day = 0; day < days; day++) {
 		if (flee_interrupted) {
@@ -211,7 +200,7 @@ static enum mf_status run_replicate(const struct mf_flee_instance *inst,
 			goto done;
 		}
 		if ((status = mf_flee_sim_step(sim, err)) != MF_OK ||
-		    (status = mf_output_write_day(out, mf_flee_sim_day_counts(sim), err)) != MF_OK)
+		    (status = mf_output_write_day(*out, mf_flee_sim_day_counts(sim), err)) != MF_OK)
 			goto done;
 	}
 	result->agents = mf_flee_sim_agents_created(sim);
@@ -219,21 +208,81 @@ static enum mf_status run_replicate(const struct mf_flee_instance *inst,
 	result->threads = mf_flee_sim_threads(sim);
 	result->days = days;
 	result->wall = progress_now() - started;
-	/* The wall time stored covers the whole run: creating the simulation,
-	 * stepping it and writing the file (all but closing it). */
-	struct mf_run_stats stats = {.agent_steps = result->agent_steps, .wall_seconds = result->wall};
-	status = mf_output_finish(out, &stats, err);
-	out = NULL;
 done:
-	mf_output_discard(out);
 	mf_flee_sim_destroy(sim);
 	return status;
 }
 
+static const char *const warning_kinds[] = {
+	[MF_FLEE_LENIENT] = "lenient",
+	[MF_FLEE_UNUSED] = "unused",
+};
+
 static void print_warnings(const struct mf_flee_instance *inst)
 {
-	for (int i = 0; i < inst->n_warnings; i++)
-		fprintf(stderr, "migflow flee: warning: %s\n", inst->warnings[i]);
+	for (int i = 0; i < inst->n_warnings; i++) {
+		char text[2048];
+		mf_flee_warning_format(&inst->warnings[i], text, sizeof(text));
+		fprintf(stderr, "migflow flee: warning: %s\n", text);
+	}
+}
+
+/* The instance's warnings as the table import_warning(import_warning) of
+ * the output: kind, file, line, column, field and message. */
+static enum mf_status store_warnings(struct mf_output *out, const struct mf_flee_instance *inst,
+				     struct mf_error *err)
+{
+	int n = inst->n_warnings;
+	size_t room = n > 0 ? (size_t)n : 1;
+	const char **labels = calloc(room, sizeof(*labels)), **kinds = calloc(room, sizeof(*kinds));
+	const char **files = calloc(room, sizeof(*files)), **fields = calloc(room, sizeof(*fields));
+	const char **messages = calloc(room, sizeof(*messages));
+	double *lines = calloc(room, sizeof(double)), *columns_at = calloc(room, sizeof(double));
+	char *numbers = calloc(room, 16);
+	enum mf_status status = MF_OK;
+	if (!labels || !kinds || !files || !fields || !messages || !lines || !columns_at || !numbers) {
+		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory storing the import warnings");
+		goto done;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct mf_flee_warning *w = &inst->warnings[i];
+		snprintf(numbers + 16 * (size_t)i, 16, "%d", i);
+		labels[i] = numbers + 16 * (size_t)i;
+		kinds[i] = warning_kinds[w->kind];
+		files[i] = w->file;
+		fields[i] = w->field;
+		messages[i] = w->message;
+		lines[i] = w->line;
+		columns_at[i] = w->column;
+	}
+	const struct mf_table_column columns[] = {
+		{"import_warning_kind", "lenient: input FLEE runs with, read leniently (refused with --strict); "
+		 "unused: an input migflow does not use", NULL, MF_COLUMN_TEXT, NULL, kinds},
+		{"import_warning_file", "file the warning is about", NULL, MF_COLUMN_TEXT, NULL, files},
+		{"import_warning_line", "line in the file (0: the whole file)", "1", MF_COLUMN_NUMBER, lines, NULL},
+		{"import_warning_column", "column in the line (0: none)", "1", MF_COLUMN_NUMBER, columns_at, NULL},
+		{"import_warning_field", "column name or key", NULL, MF_COLUMN_TEXT, NULL, fields},
+		{"import_warning_message", "what was found and what was done", NULL, MF_COLUMN_TEXT, NULL, messages},
+	};
+	const struct mf_table table = {
+		.dimension = "import_warning",
+		.long_name = "warnings from reading the FLEE instance, in the order found",
+		.n_rows = n,
+		.labels = labels,
+		.n_columns = (int)(sizeof(columns) / sizeof(*columns)),
+		.columns = columns,
+	};
+	status = mf_output_add_table(out, &table, err);
+done:
+	free(labels);
+	free(kinds);
+	free(files);
+	free(fields);
+	free(messages);
+	free(lines);
+	free(columns_at);
+	free(numbers);
+	return status;
 }
 
 int mf_cli_flee(int argc, char **argv)
@@ -246,31 +295,27 @@ int mf_cli_flee(int argc, char **argv)
 	enum mf_status status = MF_OK;
 	struct mf_flee_instance *inst = NULL;
 	struct mf_scenario *scenario = NULL;
-	char base[PATH_SIZE], path[PATH_SIZE];
-	int written = 0;
+	struct mf_output *out = NULL;
+	char path[PATH_SIZE];
 
-	inst = mf_flee_load_scaled(args.dir, args.hasten, &err);
-	if (!inst) {
+	struct mf_flee_load_options load = {.hasten = args.hasten, .strict = args.strict};
+	if (!(inst = mf_flee_load_with(args.dir, &load, &err))) {
 		status = err.code;
 		goto done;
 	}
 	if (args.output)
-		snprintf(base, sizeof(base), "%s", args.output);
+		snprintf(path, sizeof(path), "%s", args.output);
 	else
-		snprintf(base, sizeof(base), "%s.h5", inst->name);
-	for (int k = 0; k < args.replicates && !args.force; k++) {
-		replicate_path(base, args.replicates, k, path, sizeof(path));
-		if (access(path, F_OK) == 0) {
-			status = mf_error_set(&err, MF_ERR_EXISTS,
-					      "output file %s exists; use --force to overwrite it or -o to "
-					      "choose another", path);
-			goto done;
-		}
+		snprintf(path, sizeof(path), "%s.h5", inst->name);
+	if (!args.force && access(path, F_OK) == 0) {
+		status = mf_error_set(&err, MF_ERR_EXISTS,
+				      "output file %s exists; use --force to overwrite it or -o to "
+				      "choose another", path);
+		goto done;
 	}
 	if (!args.quiet)
 		print_warnings(inst);
-	scenario = mf_flee_scenario_create(inst, args.seed, &err);
-	if (!scenario) {
+	if (!(scenario = mf_flee_scenario_create(inst, args.seed, &err))) {
 		status = err.code;
 		goto done;
 	}
@@ -279,34 +324,44 @@ int mf_cli_flee(int argc, char **argv)
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
 
-	double cpu_seconds = 0;
+	double started = progress_now(), cpu_seconds = 0;
 	uint64_t steps = 0;
-	for (int k = 0; k < args.replicates; k++) {
+	int runs = args.replicates > 0 ? args.replicates : 1;
+	for (int k = 0; k < runs; k++) {
 		struct replicate_result r = {0};
-		replicate_path(base, args.replicates, k, path, sizeof(path));
-		if ((status = run_replicate(inst, scenario, &args, k, path, &r, &err)) != MF_OK)
+		if ((status = run_replicate(inst, scenario, &args, k, path, &out, &r, &err)) != MF_OK)
 			goto done;
-		written++;
 		cpu_seconds += r.wall * r.threads;
 		steps += r.agent_steps;
 		if (!args.quiet)
 			printf("replicate %d: %lld agents, %d days, %.3f s on %d threads, "
-			       "%.3g agent-days per CPU-second -> %s\n",
+			       "%.3g agent-days per CPU-second\n",
 			       k, (long long)r.agents, r.days, r.wall, r.threads,
-			       r.wall > 0 ? (double)r.agent_steps / (r.wall * r.threads) : 0.0, path);
+			       r.wall > 0 ? (double)r.agent_steps / (r.wall * r.threads) : 0.0);
 	}
-	if (!args.quiet && args.replicates > 1)
-		printf("%d replicates: %.3g agent-days per CPU-second overall\n", args.replicates,
-		       cpu_seconds > 0 ? (double)steps / cpu_seconds : 0.0);
+	if ((status = store_warnings(out, inst, &err)) != MF_OK)
+		goto done;
+	/* The wall time stored covers the whole run: creating the
+	 * simulations, stepping them and writing the file (all but closing
+	 * it). */
+	struct mf_run_stats stats = {.agent_steps = steps, .wall_seconds = progress_now() - started};
+	status = mf_output_finish(out, &stats, &err);
+	out = NULL;
+	if (status != MF_OK)
+		goto done;
+	if (!args.quiet) {
+		int lenient = 0;
+		for (int i = 0; i < inst->n_warnings; i++)
+			lenient += inst->warnings[i].kind == MF_FLEE_LENIENT;
+		printf("%d replicate%s, %.3g agent-days per CPU-second overall; %d import warning%s "
+		       "(%d read leniently) -> %s\n", runs, runs > 1 ? "s" : "",
+		       cpu_seconds > 0 ? (double)steps / cpu_seconds : 0.0, inst->n_warnings,
+		       inst->n_warnings == 1 ? "" : "s", lenient, path);
+	}
 done:
-	if (status != MF_OK) {
-		/* Nothing written on failure: drop the replicates already done. */
-		for (int k = 0; k < written; k++) {
-			replicate_path(base, args.replicates, k, path, sizeof(path));
-			unlink(path);
-		}
+	mf_output_discard(out);
+	if (status != MF_OK)
 		mf_cli_print_error(&err);
-	}
 	mf_flee_scenario_destroy(scenario);
 	mf_flee_destroy(inst);
 	return exit_code_of(status);
@@ -320,13 +375,36 @@ static void validate_usage(FILE *out)
 		"usage: migflow validate RUN.h5 [RUN.h5 ...] DIR [options]\n\n"
 		"Scores runs of the FLEE instance in DIR against its UNHCR camp data with\n"
 		"FLEE's averaged relative difference (ARD), per day and its mean, normal and\n"
-		"rescaled (registration corrections applied). Stores ard(time),\n"
-		"ard_rescaled(time) and the attributes ard_mean, ard_rescaled_mean in each run\n"
-		"file, and prints the means (and their average over several runs).\n\n"
+		"rescaled (registration corrections applied), for every replicate of each\n"
+		"file. Prints which camps are scored, each replicate's means and their mean\n"
+		"and sd; stores ard([replicate,] time), ard_rescaled(...), for ensembles\n"
+		"ard_replicate_mean(replicate), and the attributes ard_mean,\n"
+		"ard_rescaled_mean and ard_camps in each file.\n\n"
 		"options:\n"
 		"      --no-store        only print; leave the run files as they are\n"
 		"      --quiet           print only the final figures\n"
 		"  -h, --help            this help\n");
+}
+
+/* Which camps the ARD scores: data_layout.csv's rows that name a camp of
+ * the simulation (the others are warnings at load). */
+static void print_scored(const struct mf_flee_instance *inst)
+{
+	int scored = 0;
+	for (int c = 0; c < inst->n_camps; c++)
+		scored += inst->camp_location[c] >= 0;
+	printf("camps scored (%d of %d data_layout.csv rows):", scored, inst->n_camps);
+	for (int c = 0, k = 0; c < inst->n_camps; c++)
+		if (inst->camp_location[c] >= 0)
+			printf("%s %s", k++ ? "," : "", inst->camp_label[c]);
+	printf("\n");
+	if (scored == inst->n_camps)
+		return;
+	printf("not scored (no camp of that name in locations.csv):");
+	for (int c = 0, k = 0; c < inst->n_camps; c++)
+		if (inst->camp_location[c] < 0)
+			printf("%s %s", k++ ? "," : "", inst->camp_label[c]);
+	printf("\n");
 }
 
 static bool is_directory(const char *path)
@@ -374,14 +452,14 @@ int mf_cli_validate(int argc, char **argv)
 	struct mf_error err = {0};
 	enum mf_status status = MF_OK;
 	struct mf_flee_instance *inst = NULL;
-	int runs = n - 1;
+	int files = n - 1, runs = 0;
 	double sum = 0, sum_sq = 0, sum_rescaled = 0, sum_rescaled_sq = 0;
 	if (!is_directory(dir)) {
 		status = mf_error_set(&err, MF_ERR_INPUT, "%s: not a FLEE instance directory", dir);
 		goto done;
 	}
-	for (int r = 0; r < runs; r++) {
-		const char *path = positional[r];
+	for (int f = 0; f < files; f++) {
+		const char *path = positional[f];
 		int scale;
 		if ((status = mf_flee_run_agent_scale(path, &scale, &err)) != MF_OK)
 			goto done;
@@ -391,25 +469,37 @@ int mf_cli_validate(int argc, char **argv)
 				status = err.code;
 				goto done;
 			}
+			if (!quiet)
+				print_scored(inst);
 		}
-		struct mf_flee_ard ard;
-		if ((status = mf_flee_ard_of_run(path, inst, store, &ard, &err)) != MF_OK)
+		struct mf_flee_run_ard result;
+		if ((status = mf_flee_ard_of_run(path, inst, store, &result, &err)) != MF_OK)
 			goto done;
-		if (!quiet)
-			printf("%s: ARD %.4f, rescaled %.4f (mean over %d days)%s\n", path, ard.mean,
-			       ard.mean_rescaled, ard.days, store ? "; stored in the file" : "");
-		sum += ard.mean;
-		sum_sq += ard.mean * ard.mean;
-		sum_rescaled += ard.mean_rescaled;
-		sum_rescaled_sq += ard.mean_rescaled * ard.mean_rescaled;
-		mf_flee_ard_free(&ard);
+		for (int r = 0; r < result.n; r++) {
+			const struct mf_flee_ard *ard = &result.ard[r];
+			if (!quiet && result.replicates)
+				printf("%s replicate %d: ARD %.4f, rescaled %.4f (mean over %d days)\n", path,
+				       r, ard->mean, ard->mean_rescaled, ard->days);
+			else if (!quiet)
+				printf("%s: ARD %.4f, rescaled %.4f (mean over %d days)\n", path, ard->mean,
+				       ard->mean_rescaled, ard->days);
+			sum += ard->mean;
+			sum_sq += ard->mean * ard->mean;
+			sum_rescaled += ard->mean_rescaled;
+			sum_rescaled_sq += ard->mean_rescaled * ard->mean_rescaled;
+			runs++;
+		}
+		if (!quiet && store)
+			printf("%s: ARD stored in the file (ard, ard_rescaled%s; ard_mean %.4f)\n", path,
+			       result.replicates ? ", ard_replicate_mean" : "", result.mean);
+		mf_flee_run_ard_free(&result);
 	}
 	double mean = sum / runs, mean_rescaled = sum_rescaled / runs;
 	if (runs > 1) {
 		double sd = sqrt(fmax(0, (sum_sq - runs * mean * mean) / (runs - 1)));
 		double sd_rescaled =
 			sqrt(fmax(0, (sum_rescaled_sq - runs * mean_rescaled * mean_rescaled) / (runs - 1)));
-		printf("mean of %d runs: ARD %.4f (sd %.4f), rescaled %.4f (sd %.4f)\n", runs, mean, sd,
+		printf("mean of %d replicates: ARD %.4f (sd %.4f), rescaled %.4f (sd %.4f)\n", runs, mean, sd,
 		       mean_rescaled, sd_rescaled);
 	} else if (quiet) {
 		printf("ARD %.4f, rescaled %.4f\n", mean, mean_rescaled);

@@ -4,7 +4,7 @@
 #define MF_FLEE_CLI_H
 
 /* migflow flee DIR [-o FILE] [--seed N] [--replicates N] [--days N]
- *                  [--threads N] [--hasten N] [--force] [--quiet] */
+ *                  [--threads N] [--hasten N] [--strict] [--force] [--quiet] */
 int mf_cli_flee(int argc, char **argv);
 
 /* migflow validate RUN.h5 [RUN.h5 ...] DIR [--no-store] [--quiet] */

@@ -22,7 +22,7 @@ static void usage(FILE *out)
 		"  migflow batch BATCH.yaml [-o OUT.h5] [--force] [--quiet] [--threads N]\n"
 		"  migflow compare BASE.h5 ALT.h5 [--from DATE] [--to DATE] [--json FILE] [--png FILE]\n"
 		"  migflow flee DIR [-o FILE] [--seed N] [--replicates N] [--days N] [--threads N]\n"
-		"              [--hasten N] [--force] [--quiet]\n"
+		"              [--hasten N] [--strict] [--force] [--quiet]\n"
 		"  migflow validate RUN.h5 [RUN.h5 ...] DIR [--no-store] [--quiet]\n"
 		"  migflow --help\n"
 		"  migflow --version\n\n"
