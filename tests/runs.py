@@ -27,6 +27,17 @@ def run(command, expect=0, env=None, timeout=1800):
     return result
 
 
+def capture(*args):
+    """Runs a command as it is (environment untouched) and returns the
+    CompletedProcess with its output as text, whatever its exit status."""
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+def text(value):
+    """An HDF5 string (bytes or str) as str."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def read_all(path, skip=TIMING_ATTRS):
     """Every object: name -> (values, or None for a group, attributes), the
     root as "/"; attributes in skip are left out."""

@@ -478,9 +478,12 @@ static void write_text(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
-/* Writes the toy instance with file `name` replaced by `text`. */
-static void write_toy(const struct scratch *s, const char *name, const char *text)
+/* Writes the toy instance into a new scratch directory, with file `name`
+ * replaced by `text` (none when name is NULL). */
+static void write_toy(struct scratch *s, const char *name, const char *text)
 {
+	snprintf(s->dir, sizeof(s->dir), "/tmp/migflow-test-flee-XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
 	char path[PATH_SIZE];
 	snprintf(path, sizeof(path), "%s/input_csv", s->dir);
 	mkdir(path, 0755);
@@ -519,8 +522,6 @@ static void expect_error_when(bool strict, const char *name, const char *text, i
 			      const char *field, const char *message_part)
 {
 	struct scratch s;
-	snprintf(s.dir, sizeof(s.dir), "/tmp/migflow-test-flee-XXXXXX");
-	assert_non_null(mkdtemp(s.dir));
 	write_toy(&s, name, text);
 	struct mf_error err = {0};
 	struct mf_flee_load_options options = {.strict = strict};
@@ -553,8 +554,6 @@ static void expect_lenient(const char *name, const char *text, int line, int col
 			   const char *message_part)
 {
 	struct scratch s;
-	snprintf(s.dir, sizeof(s.dir), "/tmp/migflow-test-flee-XXXXXX");
-	assert_non_null(mkdtemp(s.dir));
 	write_toy(&s, name, text);
 	struct mf_error err = {0};
 	struct mf_flee_instance *inst = mf_flee_load(s.dir, &err);
@@ -589,8 +588,6 @@ static void test_malformed(void **state)
 	(void)state;
 	/* The unmodified toy loads. */
 	struct scratch s;
-	snprintf(s.dir, sizeof(s.dir), "/tmp/migflow-test-flee-XXXXXX");
-	assert_non_null(mkdtemp(s.dir));
 	write_toy(&s, NULL, NULL);
 	struct mf_error err = {0};
 	struct mf_flee_instance *inst = mf_flee_load(s.dir, &err);

@@ -10,21 +10,17 @@ usage: test_flee_cli.py MIGFLOW INSTANCE_DIR
 """
 import os
 import re
-import subprocess
 import sys
 
 import h5py
 
 from checks import Checks
 import runs
+from runs import capture, text
 
 FLEE_ARD = 0.357
 TOLERANCE = 0.005
 REPLICATES = 5
-
-
-def run(*args):
-    return subprocess.run(args, capture_output=True, text=True)
 
 
 def main():
@@ -34,7 +30,7 @@ def main():
         files = {}
         for threads in (1, 2):
             path = f"mali-{threads}.h5"
-            result = run(migflow, "flee", instance, "--hasten", "1", "--replicates",
+            result = capture(migflow, "flee", instance, "--hasten", "1", "--replicates",
                          str(REPLICATES), "--threads", str(threads), "-o", path)
             print(result.stdout, end="")
             c.check(result.returncode == 0 and os.path.exists(path),
@@ -53,11 +49,11 @@ def main():
 
         # The output exists: refused without --force, nothing changed.
         before = os.stat(files[1]).st_mtime_ns
-        refused = run(migflow, "flee", instance, "--hasten", "1", "-o", files[1])
+        refused = capture(migflow, "flee", instance, "--hasten", "1", "-o", files[1])
         c.check(refused.returncode == 1 and os.stat(files[1]).st_mtime_ns == before,
                 "an existing output is refused without --force", refused.stderr)
 
-        result = run(migflow, "validate", files[1], instance)
+        result = capture(migflow, "validate", files[1], instance)
         print(result.stdout, end="")
         c.check(result.returncode == 0, "validate", result.stderr)
         per_replicate = re.findall(r"replicate (\d+): ARD ([0-9.]+), rescaled ([0-9.]+)",
@@ -101,10 +97,6 @@ def main():
                     "xarray opens it: ard(replicate, time), occupancy(replicate, time, ...)",
                     str(ds))
     return c.finish()
-
-
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 if __name__ == "__main__":

@@ -41,12 +41,12 @@ So sim B = 100, 100, 250, 400, 550 and
 usage: test_flee_lenient.py MIGFLOW DATA_DIR
 """
 import os
-import subprocess
 import sys
 
 import h5py
 
 from checks import Checks
+from runs import capture, text
 
 TOY_ARD = (0 + 0.6 + 0.375 + 150 / 550 + 250 / 700) / 5
 TOY_RESCALED = (0 + 0.4 + 0.5 + 300 / 550 + 400 / 700) / 5
@@ -69,14 +69,6 @@ FIGURES = {
 }
 
 
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def run(*args):
-    return subprocess.run(args, capture_output=True, text=True)
-
-
 def main():
     migflow, data = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     c = Checks()
@@ -84,7 +76,7 @@ def main():
         for name, warnings in CASES.items():
             instance = os.path.join(data, "flee_lenient", name)
             out = f"{name}.h5"
-            result = run(migflow, "flee", instance, "-o", out)
+            result = capture(migflow, "flee", instance, "-o", out)
             c.check(result.returncode == 0, f"{name}: runs", result.stderr)
             for file, line, column, words in warnings:
                 where = f"{instance}/{file}:{line}:{column}:"
@@ -106,7 +98,7 @@ def main():
                         f"{stored} != {want}")
                 c.check(f["time"].shape == (days,), f"{name}: {days} days written",
                         str(f["time"].shape))
-            result = run(migflow, "validate", out, instance)
+            result = capture(migflow, "validate", out, instance)
             c.check(result.returncode == 0, f"{name}: validate", result.stderr)
             with h5py.File(out, "r") as f:
                 got, got_rescaled = float(f.attrs["ard_mean"]), float(f.attrs["ard_rescaled_mean"])
@@ -117,7 +109,7 @@ def main():
             c.check(camps == "B, C" and "camps scored (2 of" in result.stdout,
                     f"{name}: validate scores camps B and C", result.stdout + camps)
             strict_out = f"{name}-strict.h5"
-            result = run(migflow, "flee", instance, "--strict", "-o", strict_out)
+            result = capture(migflow, "flee", instance, "--strict", "-o", strict_out)
             file, line, column, words = warnings[0]
             c.check(result.returncode == 1 and
                     f"error: {instance}/{file}:{line}:{column}:" in result.stderr and
@@ -128,20 +120,20 @@ def main():
 
         # Bossobolo is named as not scored.
         instance = os.path.join(data, "flee_lenient", "unknown_camp")
-        result = run(migflow, "validate", "unknown_camp.h5", instance, "--no-store")
+        result = capture(migflow, "validate", "unknown_camp.h5", instance, "--no-store")
         c.check("not scored (no camp of that name in locations.csv): Bossobolo" in result.stdout,
                 "unknown_camp: validate says Bossobolo is not scored", result.stdout)
 
         # --days within the data is honoured, beyond it refused.
         instance = os.path.join(data, "flee_lenient", "short_conflicts")
-        result = run(migflow, "flee", instance, "--days", "2", "-o", "two.h5", "--quiet")
+        result = capture(migflow, "flee", instance, "--days", "2", "-o", "two.h5", "--quiet")
         c.check(result.returncode == 0, "short_conflicts --days 2 runs", result.stderr)
-        run(migflow, "validate", "two.h5", instance, "--quiet")
+        capture(migflow, "validate", "two.h5", instance, "--quiet")
         with h5py.File("two.h5", "r") as f:
             c.check(f["time"].shape == (2,) and abs(float(f.attrs["ard_mean"]) - 0.3) < 1e-12 and
                     abs(float(f.attrs["ard_rescaled_mean"]) - 0.2) < 1e-12,
                     "short_conflicts --days 2: 2 days, ARD 0.3, rescaled 0.2")
-        result = run(migflow, "flee", instance, "--days", "4", "-o", "four.h5")
+        result = capture(migflow, "flee", instance, "--days", "4", "-o", "four.h5")
         c.check(result.returncode == 1 and "conflicts.csv has data for 3 days" in result.stderr and
                 not os.path.exists("four.h5"),
                 "short_conflicts --days 4 refused: the table has 3 days", result.stderr)
