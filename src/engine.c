@@ -201,7 +201,8 @@ static void phase_move(struct mf_sim *sim)
 		for (int64_t b = 0; b < blocks; b++)
 			rules->move_block(view, c, b * block, b * block + block < n ? b * block + block : n);
 	}
-	rules->end_move(sim);
+	if (rules->end_move)
+		rules->end_move(sim);
 }
 
 enum mf_status mf_sim_step(struct mf_sim *sim, struct mf_error *err)
@@ -309,7 +310,7 @@ static void init_world(struct mf_sim *sim)
 	double *stay = sim->params.stay_days_by_country;
 	sim->params = s->params;
 	sim->params.stay_days_by_country = stay;
-	if (g->n_countries > 0)
+	if (g->n_countries > 0 && s->params.stay_days_by_country)
 		memcpy(stay, s->params.stay_days_by_country, (size_t)g->n_countries * sizeof(double));
 	for (int p = 0; p < sim->n_places; p++) {
 		sim->world.security[p] = g->places[p].security;
@@ -332,7 +333,7 @@ static void init_world(struct mf_sim *sim)
 
 static const struct mf_rules_impl *rules_of(const struct mf_scenario *scenario)
 {
-	return &mf_rules_sahel;
+	return scenario->rules == MF_RULES_FLEE ? &mf_rules_flee : &mf_rules_sahel;
 }
 
 struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
@@ -359,7 +360,9 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 		mf_error_set(err, MF_ERR_INPUT, "too many countries or monitoring points");
 		goto fail;
 	}
-	sim->threads = options->threads > 0 ? options->threads : omp_get_max_threads();
+	sim->threads = options->threads > 0           ? options->threads
+		       : sim->rules->default_threads ? sim->rules->default_threads(scenario, sim->days_total)
+						     : omp_get_max_threads();
 	sim->key = mf_rng_key(options->seed, options->replicate);
 	if (alloc_tables(sim) < 0) {
 		mf_error_set(err, MF_ERR_NOMEM, "out of memory creating the simulation");

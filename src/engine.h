@@ -130,7 +130,7 @@ struct mf_rules_impl {
 	enum mf_status (*spawn)(struct mf_sim *sim, struct mf_error *err);
 	/* Phase 3: begin_move once, then move_block on blocks of agent slots
 	 * [first, end) from every thread with its own counters, then end_move
-	 * once. Blocks start at multiples of block_agents. */
+	 * once (NULL: nothing to do). Blocks start at multiples of block_agents. */
 	void (*begin_move)(struct mf_sim *sim);
 	void (*move_block)(const struct mf_sim *sim, struct counters *c, int64_t first, int64_t end);
 	void (*end_move)(struct mf_sim *sim);
@@ -139,9 +139,13 @@ struct mf_rules_impl {
 	void (*capacity)(struct mf_sim *sim);
 	/* Recounts the store against present_agents and transit_agents (tests). */
 	enum mf_status (*audit)(const struct mf_sim *sim, struct mf_error *err);
+	/* Threads when the run leaves it to the simulation (NULL: OpenMP's
+	 * default). */
+	int (*default_threads)(const struct mf_scenario *scenario, int days);
 };
 
 extern const struct mf_rules_impl mf_rules_sahel; /* src/sahel/rules.c */
+extern const struct mf_rules_impl mf_rules_flee;  /* src/flee/rules.c */
 
 struct mf_sim {
 	const struct mf_scenario *scenario;

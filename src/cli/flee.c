@@ -169,23 +169,23 @@ static enum mf_status run_replicate(const struct mf_flee_instance *inst,
 				    struct replicate_result *result, struct mf_error *err)
 {
 	enum mf_status status = MF_OK;
-	struct mf_flee_run_options options = {
+	struct mf_run_options options = {
 		.seed = args->seed,
 		.replicate = (uint32_t)k,
 		.threads = args->threads,
 		.days = args->days,
 	};
 	double started = progress_now();
-	struct mf_flee_sim *sim = mf_flee_sim_create(inst, &options, err);
+	struct mf_sim *sim = mf_sim_create(scenario, &options, err);
 	if (!sim)
 		return err->code;
-	int days = mf_flee_sim_days_total(sim);
+	int days = mf_sim_days_total(sim);
 	if (!*out) {
 		struct mf_output_info info = {
 			.scenario = scenario,
 			.days = days,
 			.seed = args->seed,
-			.threads = mf_flee_sim_threads(sim),
+			.threads = mf_sim_threads(sim),
 			.replicates = args->replicates,
 		};
 		if (!(*out = mf_output_create(path, args->force, &info, err))) {
@@ -199,17 +199,19 @@ static enum mf_status run_replicate(const struct mf_flee_instance *inst,
 					      day, path);
 			goto done;
 		}
-		if ((status = mf_flee_sim_step(sim, err)) != MF_OK ||
-		    (status = mf_output_write_day(*out, mf_flee_sim_day_counts(sim), err)) != MF_OK)
+		if ((status = mf_sim_step(sim, err)) != MF_OK ||
+		    (status = mf_output_write_day(*out, mf_sim_day_counts(sim), err)) != MF_OK)
 			goto done;
 	}
-	result->agents = mf_flee_sim_agents_created(sim);
-	result->agent_steps = mf_flee_sim_agent_steps(sim);
-	result->threads = mf_flee_sim_threads(sim);
+	struct mf_totals totals;
+	mf_sim_totals(sim, &totals);
+	result->agents = totals.spawned / scenario->agent_scale;
+	result->agent_steps = totals.agent_steps;
+	result->threads = mf_sim_threads(sim);
 	result->days = days;
 	result->wall = progress_now() - started;
 done:
-	mf_flee_sim_destroy(sim);
+	mf_sim_destroy(sim);
 	return status;
 }
 
