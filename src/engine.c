@@ -9,6 +9,7 @@
 
 #include "migflow/rng.h"
 #include "engine.h"
+#include "parameters.h"
 
 /* ---- the agent store ---- */
 
@@ -331,6 +332,42 @@ static void init_world(struct mf_sim *sim)
 		sim->world.source_multiplier[i] = 1;
 }
 
+bool mf_sim_parameter_known(const struct mf_scenario *scenario, const char *name, char *why,
+			    size_t why_size)
+{
+	const struct mf_rules_impl *rules = scenario->rules == MF_RULES_FLEE ? &mf_rules_flee
+									      : &mf_rules_sahel;
+	double min, max;
+	if (rules->has_parameter && rules->has_parameter(name, &min, &max))
+		return true;
+	struct mf_param_ref ref;
+	return mf_param_resolve(name, scenario->graph, &ref, why, why_size) == MF_PARAM_FOUND;
+}
+
+/* Model parameters of the overrides set in sim->params (the rule set's
+ * own are its create's); an unknown name or a value out of range is an
+ * error. */
+static enum mf_status apply_overrides(struct mf_sim *sim, const struct mf_run_options *options,
+				      struct mf_error *err)
+{
+	for (int i = 0; i < options->n_overrides; i++) {
+		const struct mf_override *o = &options->overrides[i];
+		double min, max;
+		if (sim->rules->has_parameter && sim->rules->has_parameter(o->name, &min, &max)) {
+			if (!(o->value >= min && o->value <= max))
+				return mf_error_set(err, MF_ERR_INPUT, "parameter '%s': %g is outside %g..%g",
+						    o->name, o->value, min, max);
+			continue;
+		}
+		struct mf_param_ref ref;
+		char why[600];
+		if (mf_param_resolve(o->name, sim->graph, &ref, why, sizeof(why)) != MF_PARAM_FOUND)
+			return mf_error_set(err, MF_ERR_INPUT, "parameter '%s': %s", o->name, why);
+		mf_param_set(&sim->params, &ref, o->value);
+	}
+	return MF_OK;
+}
+
 static const struct mf_rules_impl *rules_of(const struct mf_scenario *scenario)
 {
 	return scenario->rules == MF_RULES_FLEE ? &mf_rules_flee : &mf_rules_sahel;
@@ -369,7 +406,14 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 		goto fail;
 	}
 	init_world(sim);
-	if (sim->rules->create(sim, err) != MF_OK)
+	if (apply_overrides(sim, options, err) != MF_OK)
+		goto fail;
+	sim->overrides = options->overrides;
+	sim->n_overrides = options->n_overrides;
+	enum mf_status created = sim->rules->create(sim, err);
+	sim->overrides = NULL;
+	sim->n_overrides = 0;
+	if (created != MF_OK)
 		goto fail;
 	return sim;
 fail:

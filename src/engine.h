@@ -142,6 +142,9 @@ struct mf_rules_impl {
 	/* Threads when the run leaves it to the simulation (NULL: OpenMP's
 	 * default). */
 	int (*default_threads)(const struct mf_scenario *scenario, int days);
+	/* The rule set's own parameters (NULL: none): whether name is one and
+	 * its range; create applies sim->overrides that are. */
+	bool (*has_parameter)(const char *name, double *min, double *max);
 };
 
 extern const struct mf_rules_impl mf_rules_sahel; /* src/sahel/rules.c */
@@ -162,6 +165,9 @@ struct mf_sim {
 	 * the scenario's; stay_days_by_country is the sim's own array). */
 	struct mf_parameters params;
 	struct mf_store store;
+	/* The run's parameter overrides, while the rule set is created. */
+	const struct mf_override *overrides;
+	int n_overrides;
 	struct counters *thread_counts; /* [threads] */
 	/* Agents (not persons) at each place by intent, and on each link, after
 	 * the last phase; the step's counters hold the day's changes. */

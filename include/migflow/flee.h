@@ -209,6 +209,11 @@ struct mf_flee_instance *mf_flee_load_with(const char *dir,
 					   const struct mf_flee_load_options *options,
 					   struct mf_error *err);
 
+/* A number of simsetting.yml's move_rules (camp_movechance, ...): its
+ * offset in struct mf_flee_settings and the range FLEE's reader accepts.
+ * The FLEE rule set's parameters are these, named flee.<key>. */
+bool mf_flee_setting_number(const char *name, size_t *offset, double *min, double *max);
+
 /* Frees an instance. Accepts NULL. */
 void mf_flee_destroy(struct mf_flee_instance *instance);
 

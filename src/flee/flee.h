@@ -110,7 +110,8 @@ typedef void pair_draws_fn(uint64_t stay_base, int64_t first, int n, uint64_t *o
 
 struct flee {
 	const struct mf_flee_instance *inst;
-	const struct mf_flee_settings *s;
+	const struct mf_flee_settings *s; /* &settings */
+	struct mf_flee_settings settings; /* the instance's, with the run's overrides */
 	int P, L, codes;     /* locations, directed links, agent codes */
 	int day;             /* the engine's day, set each day by derive */
 	uint64_t key;

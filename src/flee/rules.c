@@ -128,7 +128,15 @@ static enum mf_status create(struct mf_sim *sim, struct mf_error *err)
 		return mf_error_set(err, MF_ERR_NOMEM, "out of memory creating the simulation");
 	sim->rules_state = f;
 	f->inst = inst;
-	f->s = &inst->settings;
+	f->settings = inst->settings;
+	f->s = &f->settings;
+	for (int i = 0; i < sim->n_overrides; i++) {
+		size_t offset;
+		double min, max;
+		const char *name = sim->overrides[i].name;
+		if (strncmp(name, "flee.", 5) == 0 && mf_flee_setting_number(name + 5, &offset, &min, &max))
+			*(double *)((char *)&f->settings + offset) = sim->overrides[i].value;
+	}
 	f->P = inst->n_locations;
 	f->L = 2 * inst->n_routes;
 	f->codes = 2 * f->P + 1 + f->L;
@@ -321,6 +329,13 @@ static enum mf_status audit(const struct mf_sim *sim, struct mf_error *err)
 	return status;
 }
 
+/* flee.<number of move_rules>, e.g. flee.camp_movechance. */
+static bool has_parameter(const char *name, double *min, double *max)
+{
+	size_t offset;
+	return strncmp(name, "flee.", 5) == 0 && mf_flee_setting_number(name + 5, &offset, min, max);
+}
+
 bool mf_flee_link_open(const struct mf_sim *sim, int link)
 {
 	if (sim->rules != &mf_rules_flee || link < 0 || link >= sim->n_links)
@@ -341,4 +356,5 @@ const struct mf_rules_impl mf_rules_flee = {
 	.capacity = NULL,
 	.audit = audit,
 	.default_threads = default_threads,
+	.has_parameter = has_parameter,
 };
