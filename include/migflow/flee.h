@@ -317,4 +317,14 @@ enum mf_status mf_flee_ard_of_run(const char *run_path,
 /* Frees the results of mf_flee_ard_of_run. Accepts NULL. */
 void mf_flee_run_ard_free(struct mf_flee_run_ard *result);
 
+struct mf_ensemble_options;
+
+/* Simulates the ensemble of options (replicates, seed, threads, days,
+ * overrides) of a scenario with rules flee in memory, no file, and gives
+ * the mean over its runs of each run's mean ARD, normal and rescaled
+ * (as `migflow validate` scores a file). */
+enum mf_status mf_flee_ard_simulate(const struct mf_scenario *scenario,
+				    const struct mf_ensemble_options *options, double *mean,
+				    double *mean_rescaled, struct mf_error *err);
+
 #endif
