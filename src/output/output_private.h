@@ -1,5 +1,5 @@
 /* Output internals, shared by the files of src/output/ (the public API is
- * include/migflow/output.h).
+ * include/migflow/output.h and include/migflow/reader.h).
  *
  *   hdf5_util.c   HDF5 kept quiet, attributes, the string type, datasets,
  *                 files and groups with creation order tracked
@@ -10,7 +10,7 @@
  *   statistics.c  ensemble mean and percentiles (summary_<name>)
  *   tables.c      mf_output_add_table, mf_output_add_text_attribute
  *   batch_file.c  mf_output_create_batch, mf_output_add_run (copying)
- *   reader.c      mf_output_probe
+ *   reader.c      the public reader (migflow/reader.h), mf_output_probe
  *
  * What h5netcdf (and so xarray) needs from a plain HDF5 file: every axis of
  * every variable has an HDF5 dimension scale attached, the scale's dataset
