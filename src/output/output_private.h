@@ -10,6 +10,7 @@
  *   statistics.c  ensemble mean and percentiles (summary_<name>)
  *   tables.c      mf_output_add_table, mf_output_add_text_attribute
  *   batch_file.c  mf_output_create_batch, mf_output_add_run (copying)
+ *   amend.c       mf_output_amend: results written into a finished file
  *   reader.c      the public reader (migflow/reader.h), mf_output_probe
  *
  * What h5netcdf (and so xarray) needs from a plain HDF5 file: every axis of
