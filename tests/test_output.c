@@ -1,7 +1,7 @@
 /* Tests of the HDF5 output: write a tiny run by hand, read it back with the
  * HDF5 C API, and check the file lifecycle (exists, force, discard, short
- * runs); ensembles (replicate dimension, statistics), tables, and batch
- * files assembled from run files. */
+ * runs); ensembles (replicate dimension, statistics), tables, batch
+ * files assembled from run files, and results amended into a run file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1576,6 +1576,78 @@ static void test_batch_file(void **state)
 	mf_output_discard(out);
 }
 
+/* Results written into a finished run: variables along its dimensions and
+ * global attributes; a second amend replaces them (same dimensions, same
+ * attribute order); a missing dimension or another shape is refused. */
+static void test_amend(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_SIZE];
+	path_in(fx, "amended.h5", path, sizeof(path));
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_run_stats stats = {.agent_steps = 1, .wall_seconds = 0.5};
+	assert_int_equal(write_run(fx, path, &fx->info, DAYS, &stats, &err), MF_OK);
+	static const char *const along[] = {"time", "place"};
+	double score[DAYS * N_PLACES], total[DAYS];
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < DAYS * N_PLACES; i++)
+			score[i] = 0.5 * i + pass;
+		for (int day = 0; day < DAYS; day++)
+			total[day] = -day - 10.0 * pass;
+		const struct mf_output_variable variables[] = {
+			{"score", "a score by day and place", "1", 2, along, score},
+			{"total", "a total by day", NULL, 1, along, total},
+		};
+		const struct mf_output_attribute attributes[] = {
+			{"score_mean", NULL, 0.25 + pass},
+			{"score_note", pass ? "second" : "first", 0},
+		};
+		assert_int_equal(mf_output_amend(path, 2, variables, 2, attributes, &err), MF_OK);
+	}
+	hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	assert_true(file >= 0);
+	assert_attached(file, "score", (const char *const[]){"time", "place", NULL});
+	assert_attached(file, "total", (const char *const[]){"time", NULL});
+	assert_string_attr(file, "score_note", "second");
+	double mean = 0, values[DAYS * N_PLACES];
+	read_attr(file, "score_mean", H5T_NATIVE_DOUBLE, &mean);
+	assert_true(mean == 1.25);
+	hid_t dataset = H5Dopen2(file, "score", H5P_DEFAULT);
+	assert_true(dataset >= 0);
+	assert_true(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+			    values) >= 0);
+	for (int i = 0; i < DAYS * N_PLACES; i++)
+		assert_true(values[i] == 0.5 * i + 1);
+	/* Attributes in creation order: the dimension list, units, long_name. */
+	static const char *const order[] = {"DIMENSION_LIST", "units", "long_name"};
+	for (hsize_t i = 0; i < 3; i++) {
+		char name[32] = "";
+		assert_true(H5Aget_name_by_idx(dataset, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i,
+					       name, sizeof(name), H5P_DEFAULT) > 0);
+		assert_string_equal(name, order[i]);
+	}
+	assert_string_attr(dataset, "units", "1");
+	assert_string_attr(dataset, "long_name", "a score by day and place");
+	assert_true(H5Dclose(dataset) >= 0);
+	assert_has_attr(file, "total", "units", false);
+	assert_true(H5Fclose(file) >= 0);
+
+	static const char *const nowhere[] = {"nowhere"};
+	const struct mf_output_variable lost = {"lost", "lost", NULL, 1, nowhere, total};
+	assert_int_equal(mf_output_amend(path, 1, &lost, 0, NULL, &err), MF_ERR_INPUT);
+	assert_non_null(strstr(err.message, "no dimension 'nowhere'"));
+	assert_non_null(strstr(err.message, path));
+	const struct mf_output_variable reshaped = {"total", "total", NULL, 1, along + 1, total};
+	assert_int_equal(mf_output_amend(path, 1, &reshaped, 0, NULL, &err), MF_ERR_INPUT);
+	assert_non_null(strstr(err.message, "'total' is in the file with another shape"));
+	char missing[PATH_SIZE];
+	path_in(fx, "missing.h5", missing, sizeof(missing));
+	assert_int_equal(mf_output_amend(missing, 1, &lost, 0, NULL, &err), MF_ERR_IO);
+	assert_non_null(strstr(err.message, missing));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1601,6 +1673,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_errors),
 		cmocka_unit_test(test_batch_file),
+		cmocka_unit_test(test_amend),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

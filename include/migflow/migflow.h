@@ -11,6 +11,7 @@
 #include "migflow/scenario.h"
 #include "migflow/sim.h"
 #include "migflow/output.h"
+#include "migflow/reader.h"
 #include "migflow/batch.h"
 #include "migflow/ensemble.h"
 #include "migflow/flee.h"

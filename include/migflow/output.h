@@ -19,7 +19,9 @@
  * statistics (mf_output_percentile, numpy's default method).
  *
  * A batch file (mf_output_create_batch) holds finished run files copied into
- * groups (mf_output_add_run) and small tables (mf_output_add_table). */
+ * groups (mf_output_add_run) and small tables (mf_output_add_table).
+ *
+ * Files are read back with migflow/reader.h. */
 #ifndef MIGFLOW_OUTPUT_H
 #define MIGFLOW_OUTPUT_H
 
@@ -127,6 +129,37 @@ struct mf_output *mf_output_create_batch(const char *path, bool force,
  * as it reads the run file. Data are copied in bounded blocks. */
 enum mf_status mf_output_add_run(struct mf_output *out, const char *group_path,
 				 const char *run_path, struct mf_error *err);
+
+/* A float64 variable along dimensions a run file has, for mf_output_amend. */
+struct mf_output_variable {
+	const char *name;
+	const char *long_name;         /* required */
+	const char *units;             /* NULL: no units attribute */
+	int rank;                      /* 1 .. 4 */
+	const char *const *dimensions; /* rank names of dimensions in the file */
+	const double *values;          /* row-major, the product of their sizes */
+};
+
+/* A global attribute for mf_output_amend: text, or a float64 number when
+ * text is NULL. */
+struct mf_output_attribute {
+	const char *name;
+	const char *text;
+	double number;
+};
+
+/* Writes results computed from a finished run file into it (migflow
+ * validate's ARD): the variables, in order, then the global attributes,
+ * each replacing one of the same name (a variable replaced keeps its
+ * dimensions and must keep its shape). The data are copied. MF_ERR_INPUT
+ * when path is not an HDF5 file, lacks a dimension or has a variable of
+ * the same name but another shape; MF_ERR_IO when it cannot be opened for
+ * writing or a write fails, which may leave part of the results written. */
+enum mf_status mf_output_amend(const char *path, int n_variables,
+			       const struct mf_output_variable *variables,
+			       int n_attributes,
+			       const struct mf_output_attribute *attributes,
+			       struct mf_error *err);
 
 /* Reads what a finished run file says about itself: its agent_steps and
  * wall_seconds into stats (may be NULL) and, when text_name is not NULL, a

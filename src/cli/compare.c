@@ -12,8 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <hdf5.h>
-
 #include "cli.h"
 
 #ifndef MF_SCRIPTS_DIR
@@ -52,7 +50,7 @@ struct run {
 	const char *given;    /* as on the command line */
 	char path[1024];
 	char group[300];      /* "/" or "members/<member>" */
-	hid_t file, root;
+	struct mf_reader *reader; /* the run's group */
 	int start;            /* days since 1970-01-01 */
 	int days;
 	int replicates;       /* 0: a single run */
@@ -147,72 +145,29 @@ static enum mf_status fail_read(struct mf_error *err, const struct run *run, con
 	return mf_error_set(err, MF_ERR_INPUT, "%s: %s", run->given, what);
 }
 
-static char *read_string_attribute(hid_t object, const char *name)
+static char *read_string_attribute(struct mf_reader *reader, const char *name)
 {
 	char *text = NULL;
-	if (H5Aexists(object, name) <= 0)
+	if (mf_reader_text_attribute(reader, NULL, name, &text, NULL) != MF_OK)
 		return NULL;
-	hid_t attribute = H5Aopen(object, name, H5P_DEFAULT);
-	hid_t type = attribute >= 0 ? H5Aget_type(attribute) : -1;
-	if (type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0) {
-		hid_t memory = H5Tcopy(H5T_C_S1);
-		char *value = NULL;
-		if (memory >= 0 && H5Tset_size(memory, H5T_VARIABLE) >= 0 &&
-		    H5Tset_cset(memory, H5Tget_cset(type)) >= 0 &&
-		    H5Aread(attribute, memory, &value) >= 0 && value) {
-			text = strdup(value);
-			H5free_memory(value);
-		}
-		if (memory >= 0)
-			H5Tclose(memory);
-	}
-	if (type >= 0)
-		H5Tclose(type);
-	if (attribute >= 0)
-		H5Aclose(attribute);
 	return text;
 }
 
-/* A one-dimensional dataset of variable-length strings; caller frees each
- * and the array. */
-static char **read_strings(hid_t group, const char *name, int *n)
+/* A one-dimensional text variable; free with free_strings. */
+static char **read_strings(struct mf_reader *reader, const char *name, int *n)
 {
-	char **copy = NULL;
+	char **labels = NULL;
+	size_t count = 0;
 	*n = -1;
-	hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
-	if (dataset < 0)
+	if (mf_reader_labels(reader, name, &labels, &count, NULL) != MF_OK)
 		return NULL;
-	hid_t space = H5Dget_space(dataset);
-	hid_t memory = H5Tcopy(H5T_C_S1);
-	hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-	char **values = points >= 0 ? calloc((size_t)points + 1, sizeof(*values)) : NULL;
-	copy = points >= 0 ? calloc((size_t)points + 1, sizeof(*copy)) : NULL;
-	if (!values || !copy || memory < 0 || H5Tset_size(memory, H5T_VARIABLE) < 0 ||
-	    H5Tset_cset(memory, H5T_CSET_UTF8) < 0 ||
-	    (points > 0 && H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)) {
-		free(copy);
-		copy = NULL;
-	} else {
-		*n = (int)points;
-		for (hssize_t i = 0; i < points; i++)
-			copy[i] = strdup(values[i] ? values[i] : "");
-		if (points > 0)
-			H5Dvlen_reclaim(memory, space, H5P_DEFAULT, values);
-	}
-	free(values);
-	if (memory >= 0)
-		H5Tclose(memory);
-	if (space >= 0)
-		H5Sclose(space);
-	H5Dclose(dataset);
-	return copy;
+	*n = (int)count;
+	return labels;
 }
 
 static void free_strings(char **strings, int n)
 {
-	for (int i = 0; strings && i < n; i++)
-		free(strings[i]);
-	free(strings);
+	mf_reader_labels_free(strings, n > 0 ? (size_t)n : 0);
 }
 
 static int find_label(char **labels, int n, const char *label)
@@ -224,19 +179,14 @@ static int find_label(char **labels, int n, const char *label)
 }
 
 /* Dimensions of a dataset (rank <= 4); -1 on failure. */
-static int dataset_dims(hid_t group, const char *name, hsize_t dims[4])
+static int dataset_dims(struct mf_reader *reader, const char *name, uint64_t dims[4])
 {
-	hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
-	if (dataset < 0)
+	struct mf_shape shape;
+	if (mf_reader_shape(reader, name, &shape, NULL) != MF_OK || shape.rank > 4)
 		return -1;
-	hid_t space = H5Dget_space(dataset);
-	int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-	if (rank < 0 || rank > 4 || H5Sget_simple_extent_dims(space, dims, NULL) < 0)
-		rank = -1;
-	if (space >= 0)
-		H5Sclose(space);
-	H5Dclose(dataset);
-	return rank;
+	for (int a = 0; a < shape.rank; a++)
+		dims[a] = shape.dims[a];
+	return shape.rank;
 }
 
 /* Reads days [day, day + days) of replicate r of a series into values
@@ -244,8 +194,8 @@ static int dataset_dims(hid_t group, const char *name, hsize_t dims[4])
 static int read_days(const struct run *run, const char *name, int r, int day, int days,
 		     int64_t **values, size_t *row)
 {
-	hsize_t dims[4], start[4] = {0}, count[4];
-	int rank = dataset_dims(run->root, name, dims);
+	uint64_t dims[4], start[4] = {0}, count[4];
+	int rank = dataset_dims(run->reader, name, dims);
 	int time_axis = run->replicates > 0 ? 1 : 0;
 	if (rank < time_axis + 1)
 		return -1;
@@ -256,31 +206,18 @@ static int read_days(const struct run *run, const char *name, int r, int day, in
 			*row *= (size_t)dims[a];
 	}
 	if (time_axis) {
-		start[0] = (hsize_t)r;
+		start[0] = (uint64_t)r;
 		count[0] = 1;
 	}
-	start[time_axis] = (hsize_t)day;
-	count[time_axis] = (hsize_t)days;
+	start[time_axis] = (uint64_t)day;
+	count[time_axis] = (uint64_t)days;
 	*values = calloc((size_t)days * *row + 1, sizeof(int64_t));
 	if (!*values)
 		return -1;
 	if ((size_t)days * *row == 0)
 		return 0;
-	int status = -1;
-	hid_t dataset = H5Dopen2(run->root, name, H5P_DEFAULT);
-	hid_t space = dataset >= 0 ? H5Dget_space(dataset) : -1;
-	hid_t memory = H5Screate_simple(rank, count, NULL);
-	if (space >= 0 && memory >= 0 &&
-	    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-	    H5Dread(dataset, H5T_NATIVE_INT64, memory, space, H5P_DEFAULT, *values) >= 0)
-		status = 0;
-	if (memory >= 0)
-		H5Sclose(memory);
-	if (space >= 0)
-		H5Sclose(space);
-	if (dataset >= 0)
-		H5Dclose(dataset);
-	return status;
+	return mf_reader_read_int64_block(run->reader, name, rank, start, count, *values, NULL) ==
+	       MF_OK ? 0 : -1;
 }
 
 static void close_run(struct run *run)
@@ -289,17 +226,13 @@ static void close_run(struct run *run)
 	run->place_country = NULL;
 	free(run->values);
 	run->values = NULL;
-	if (run->root >= 0)
-		H5Gclose(run->root);
-	if (run->file >= 0)
-		H5Fclose(run->file);
-	run->root = run->file = -1;
+	mf_reader_close(run->reader);
+	run->reader = NULL;
 }
 
 static enum mf_status open_run(struct run *run, const char *given, struct mf_error *err)
 {
 	memset(run, 0, sizeof(*run));
-	run->file = run->root = -1;
 	run->given = given;
 	const char *hash = strrchr(given, '#');
 	size_t length = hash ? (size_t)(hash - given) : strlen(given);
@@ -310,53 +243,49 @@ static enum mf_status open_run(struct run *run, const char *given, struct mf_err
 	if (hash && (!hash[1] || strchr(hash + 1, '/')))
 		return fail_read(err, run, "expected BATCH.h5#MEMBER");
 	snprintf(run->group, sizeof(run->group), hash ? "members/%s" : "/", hash ? hash + 1 : "");
-	if (access(run->path, R_OK) < 0)
-		return mf_error_set(err, MF_ERR_IO, "%s: cannot read: %s", run->path, strerror(errno));
-	if (H5Fis_hdf5(run->path) <= 0)
-		return fail_read(err, run, "not an HDF5 file");
-	run->file = H5Fopen(run->path, H5F_ACC_RDONLY, H5P_DEFAULT);
-	if (run->file < 0)
-		return mf_error_set(err, MF_ERR_IO, "%s: cannot open", run->path);
-	int32_t is_batch = 0;
-	if (!hash && H5Aexists(run->file, "migflow_batch") > 0) {
-		hid_t attribute = H5Aopen(run->file, "migflow_batch", H5P_DEFAULT);
-		if (attribute >= 0) {
-			H5Aread(attribute, H5T_NATIVE_INT32, &is_batch);
-			H5Aclose(attribute);
-		}
+	/* The file for the batch checks, then the member's group. A readable
+	 * file the reader refuses as input is not HDF5. */
+	run->reader = mf_reader_open_group(run->path, NULL, err);
+	if (!run->reader)
+		return err->code == MF_ERR_INPUT ? fail_read(err, run, "not an HDF5 file") : err->code;
+	int64_t is_batch = 0;
+	if (!hash && mf_reader_has_attribute(run->reader, NULL, "migflow_batch")) {
+		mf_reader_int_attribute(run->reader, NULL, "migflow_batch", &is_batch, NULL);
 		if (is_batch)
 			return fail_read(err, run, "a batch file: name a member as FILE.h5#MEMBER");
 	}
-	if (hash && H5Lexists(run->file, "members", H5P_DEFAULT) > 0 &&
-	    H5Lexists(run->file, run->group, H5P_DEFAULT) <= 0)
+	if (hash && mf_reader_has(run->reader, "members") && !mf_reader_has(run->reader, run->group))
 		return mf_error_set(err, MF_ERR_INPUT, "%s: no member '%s' in the batch", run->path,
 				    hash + 1);
-	run->root = H5Gopen2(run->file, run->group, H5P_DEFAULT);
-	if (run->root < 0)
-		return fail_read(err, run, "no such group (a member is named as BATCH.h5#MEMBER)");
-	char *start = read_string_attribute(run->root, "start_date");
+	if (hash) {
+		mf_reader_close(run->reader);
+		run->reader = mf_reader_open_group(run->path, run->group, err);
+		if (!run->reader)
+			return fail_read(err, run, "no such group (a member is named as BATCH.h5#MEMBER)");
+	}
+	char *start = read_string_attribute(run->reader, "start_date");
 	bool dated = start && mf_date_parse(start, &run->start);
 	free(start);
 	if (!dated)
 		return fail_read(err, run, "no start_date: not a migflow run file");
-	char *name = read_string_attribute(run->root, "scenario_name");
+	char *name = read_string_attribute(run->reader, "scenario_name");
 	snprintf(run->scenario_name, sizeof(run->scenario_name), "%s", name ? name : "?");
 	free(name);
-	hsize_t dims[4];
-	if (dataset_dims(run->root, "time", dims) != 1)
+	uint64_t dims[4];
+	if (dataset_dims(run->reader, "time", dims) != 1)
 		return fail_read(err, run, "no time dimension: not a migflow run file");
 	run->days = (int)dims[0];
-	if (H5Lexists(run->root, "replicate", H5P_DEFAULT) > 0) {
-		if (dataset_dims(run->root, "replicate", dims) != 1 || dims[0] < 1)
+	if (mf_reader_has(run->reader, "replicate")) {
+		if (dataset_dims(run->reader, "replicate", dims) != 1 || dims[0] < 1)
 			return fail_read(err, run, "bad replicate dimension");
 		run->replicates = (int)dims[0];
 	}
-	run->place_country = read_strings(run->root, "place_country", &run->n_places);
+	run->place_country = read_strings(run->reader, "place_country", &run->n_places);
 	int n_kinds = 0, n_names = 0, n_intents = 0, n_directions = 0;
-	char **kinds = read_strings(run->root, "place_kind", &n_kinds);
-	char **names = read_strings(run->root, "place_name", &n_names);
-	char **intents = read_strings(run->root, "intent", &n_intents);
-	char **directions = read_strings(run->root, "direction", &n_directions);
+	char **kinds = read_strings(run->reader, "place_kind", &n_kinds);
+	char **names = read_strings(run->reader, "place_name", &n_names);
+	char **intents = read_strings(run->reader, "intent", &n_intents);
+	char **directions = read_strings(run->reader, "direction", &n_directions);
 	enum mf_status status = MF_OK;
 	if (!run->place_country || !kinds || !names || !intents || !directions ||
 	    n_kinds != run->n_places || n_names != run->n_places)
@@ -692,10 +621,8 @@ int mf_cli_compare(int argc, char **argv)
 	int code;
 	if (parse_args(argc, argv, &args, &code) < 0)
 		return code;
-	/* The command reports HDF5 failures itself. */
-	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 	struct mf_error err = {0};
-	struct run base = {.file = -1, .root = -1}, alt = {.file = -1, .root = -1};
+	struct run base = {0}, alt = {0};
 	enum mf_status status = open_run(&base, args.base, &err);
 	if (status == MF_OK)
 		status = open_run(&alt, args.alt, &err);
