@@ -17,8 +17,6 @@
 #include "text.h"
 #include "yamltree.h"
 
-static const char *const intent_names[MF_INTENT_COUNT] = {"circular", "onward", "displaced", "return"};
-static const char *const direction_names[MF_DIR_COUNT] = {"inbound", "outbound", "internal"};
 static const char *const event_kind_names[MF_EVENT_KIND_COUNT] = {
 	"security", "closure", "reopen", "capacity", "speed", "fare", "hazard",
 	"interception", "convoy", "source_rate", "parameter",
@@ -27,16 +25,6 @@ static const char *const event_kind_names[MF_EVENT_KIND_COUNT] = {
 const char *mf_event_kind_name(enum mf_event_kind kind)
 {
 	return (unsigned)kind < MF_EVENT_KIND_COUNT ? event_kind_names[kind] : "?";
-}
-
-const char *mf_intent_name(enum mf_intent intent)
-{
-	return (unsigned)intent < MF_INTENT_COUNT ? intent_names[intent] : "?";
-}
-
-const char *mf_direction_name(enum mf_direction direction)
-{
-	return (unsigned)direction < MF_DIR_COUNT ? direction_names[direction] : "?";
 }
 
 /* Everything the readers below need: the document, the scenario being
@@ -138,131 +126,132 @@ static int read_goal_set(struct reader *r, const struct yt_node *node, const cha
 	return 0;
 }
 
-static void default_parameters(struct mf_parameters *p)
+#define PARAM_MAX 64
+
+static int read_scalar(struct reader *r, const struct yt_node *node, const struct mf_param_info *info)
 {
-	/* Defaults are documented one by one in scenarios/README.md. */
-	p->speed_km_per_day[MF_MODE_ROAD] = 500;
-	p->speed_km_per_day[MF_MODE_DESERT] = 300;
-	p->speed_km_per_day[MF_MODE_SEA] = 300;
-	for (int k = 0; k < MF_PLACE_KIND_COUNT; k++)
-		for (int i = 0; i < MF_INTENT_COUNT; i++)
-			p->wait_days[k][i] = 1;
-	p->default_stay_days = 90;
-	p->cost_per_usd = 0.005;
-	p->cost_per_death_risk = 100;
-	p->insecurity_cost = 5;
-	p->displaced_insecurity_factor = 3;
-	p->route_temperature = 0.5;
-	p->displacement_rate = 0;
-	p->safe_security = 0.6;
-	p->insecurity_hazard = 0;
-	p->closure_security = 0;
-	p->displaced_onward_per_day = 0;
-	p->displaced_return_per_day = 0;
-	p->retry_after_interception = 0.5;
+	char field[96];
+	FIELD(field, "parameters.%s", info->name);
+	return yt_number(r->doc, node, field, info->min, info->max,
+			 mf_param_field(&r->s->params, info), r->err);
+}
+
+/* speed_km_per_day: {road: ..., desert: ..., sea: ...} */
+static int read_by_mode(struct reader *r, const struct yt_node *map, const struct mf_param_info *info)
+{
+	char where[96];
+	FIELD(where, "parameters.%s", info->name);
+	if (yt_expect(r->doc, map, YT_MAPPING, where, r->err) < 0 ||
+	    yt_check_keys(r->doc, map, mf_link_mode_names, MF_MODE_COUNT, where, r->err) < 0)
+		return -1;
+	double *by_mode = mf_param_field(&r->s->params, info);
+	for (int m = 0; m < MF_MODE_COUNT; m++) {
+		const struct yt_node *node = yt_get(map, mf_link_mode_names[m]);
+		char field[128];
+		FIELD(field, "%s.%s", where, mf_link_mode_names[m]);
+		if (node && yt_number(r->doc, node, field, info->min, info->max, &by_mode[m], r->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* wait_days: {<kind>: days, or <kind>: {<intent>: days, ...}, ...} */
+static int read_by_place_kind(struct reader *r, const struct yt_node *map, const struct mf_param_info *info)
+{
+	char where[96];
+	FIELD(where, "parameters.%s", info->name);
+	if (yt_expect(r->doc, map, YT_MAPPING, where, r->err) < 0 ||
+	    yt_check_keys(r->doc, map, mf_place_kind_names, MF_PLACE_KIND_COUNT, where, r->err) < 0)
+		return -1;
+	double (*by_kind)[MF_INTENT_COUNT] = (double (*)[MF_INTENT_COUNT])mf_param_field(&r->s->params, info);
+	for (int k = 0; k < MF_PLACE_KIND_COUNT; k++) {
+		const struct yt_node *node = yt_get(map, mf_place_kind_names[k]);
+		char field[128];
+		FIELD(field, "%s.%s", where, mf_place_kind_names[k]);
+		if (!node)
+			continue;
+		if (node->kind == YT_SCALAR) {
+			double days;
+			if (yt_number(r->doc, node, field, info->min, info->max, &days, r->err) < 0)
+				return -1;
+			for (int i = 0; i < MF_INTENT_COUNT; i++)
+				by_kind[k][i] = days;
+			continue;
+		}
+		if (yt_expect(r->doc, node, YT_MAPPING, field, r->err) < 0 ||
+		    yt_check_keys(r->doc, node, mf_intent_names, MF_INTENT_COUNT, field, r->err) < 0)
+			return -1;
+		for (int i = 0; i < MF_INTENT_COUNT; i++) {
+			const struct yt_node *value = yt_get(node, mf_intent_names[i]);
+			char sub[160];
+			FIELD(sub, "%s.%s", field, mf_intent_names[i]);
+			if (value && yt_number(r->doc, value, sub, info->min, info->max, &by_kind[k][i], r->err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* stay_days: {<country>: days, ..., default: days} */
+static int read_by_country(struct reader *r, const struct yt_node *map, const struct mf_param_info *info)
+{
+	char where[96];
+	FIELD(where, "parameters.%s", info->name);
+	if (yt_expect(r->doc, map, YT_MAPPING, where, r->err) < 0)
+		return -1;
+	struct mf_parameters *p = &r->s->params;
+	for (int i = 0; i < map->n; i++) {
+		const struct yt_node *key = map->items[2 * i];
+		char field[128];
+		if (key->kind != YT_SCALAR)
+			return fail(r, key, where, "expected a country name as key");
+		FIELD(field, "%s.%s", where, key->text);
+		for (int j = 0; j < i; j++)
+			if (strcmp(map->items[2 * j]->text, key->text) == 0)
+				return fail(r, key, field, "key given twice (first on line %d)",
+					    map->items[2 * j]->line);
+		double days;
+		if (yt_number(r->doc, map->items[2 * i + 1], field, info->min, info->max, &days, r->err) < 0)
+			return -1;
+		if (strcmp(key->text, "default") == 0) {
+			*mf_param_field(p, info) = days;
+			continue;
+		}
+		int country = mf_graph_country_index(r->s->graph, key->text);
+		if (country < 0)
+			return fail(r, key, field, "unknown country (countries come from %s), or 'default'",
+				    r->s->graph->places_path);
+		p->stay_days_by_country[country] = days;
+	}
+	return 0;
 }
 
 static int read_parameters(struct reader *r, const struct yt_node *map)
 {
-	const char *keys[40] = {"speed_km_per_day", "wait_days", "stay_days"};
-	int n_keys = 3;
-	for (int i = 0; i < mf_param_scalar_count() && n_keys < 40; i++)
-		keys[n_keys++] = mf_param_scalar_name(i);
-	struct mf_parameters *p = &r->s->params;
+	const char *keys[PARAM_MAX];
+	int n_keys = 0;
+	for (int i = 0; i < mf_param_count() && n_keys < PARAM_MAX; i++)
+		keys[n_keys++] = mf_param_table(i)->name;
 	if (yt_expect(r->doc, map, YT_MAPPING, "parameters", r->err) < 0 ||
 	    yt_check_keys(r->doc, map, keys, n_keys, "parameters", r->err) < 0)
 		return -1;
-	for (int i = 3; i < n_keys; i++) {
-		const struct yt_node *node = yt_get(map, keys[i]);
-		if (!node)
-			continue;
-		struct mf_param_ref ref;
-		char field[96], why[600];
-		FIELD(field, "parameters.%s", keys[i]);
-		double value;
-		if (mf_param_resolve(keys[i], r->s->graph, &ref, why, sizeof(why)) != MF_PARAM_FOUND ||
-		    yt_number(r->doc, node, field, ref.min, ref.max, &value, r->err) < 0)
-			return -1;
-		mf_param_set(p, &ref, value);
-	}
-	const struct yt_node *speed = yt_get(map, "speed_km_per_day");
-	if (speed) {
-		const char *modes[MF_MODE_COUNT];
-		for (int m = 0; m < MF_MODE_COUNT; m++)
-			modes[m] = mf_link_mode_name((enum mf_link_mode)m);
-		if (yt_expect(r->doc, speed, YT_MAPPING, "parameters.speed_km_per_day", r->err) < 0 ||
-		    yt_check_keys(r->doc, speed, modes, MF_MODE_COUNT, "parameters.speed_km_per_day", r->err) < 0)
-			return -1;
-		for (int m = 0; m < MF_MODE_COUNT; m++) {
-			const struct yt_node *node = yt_get(speed, modes[m]);
-			char field[96];
-			FIELD(field, "parameters.speed_km_per_day.%s", modes[m]);
-			if (node && yt_number(r->doc, node, field, 1, 5000, &p->speed_km_per_day[m], r->err) < 0)
+	/* The scalars first, then the families, each in the table's order. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < mf_param_count(); i++) {
+			const struct mf_param_info *info = mf_param_table(i);
+			const struct yt_node *node = yt_get(map, info->name);
+			if (!node || (info->shape == MF_PARAM_SCALAR) != (pass == 0))
+				continue;
+			int status = 0;
+			switch (info->shape) {
+			case MF_PARAM_SCALAR: status = read_scalar(r, node, info); break;
+			case MF_PARAM_BY_MODE: status = read_by_mode(r, node, info); break;
+			case MF_PARAM_BY_PLACE_KIND: status = read_by_place_kind(r, node, info); break;
+			case MF_PARAM_BY_COUNTRY: status = read_by_country(r, node, info); break;
+			}
+			if (status < 0)
 				return -1;
 		}
-	}
-	const struct yt_node *wait = yt_get(map, "wait_days");
-	if (wait) {
-		const char *kinds[MF_PLACE_KIND_COUNT];
-		for (int k = 0; k < MF_PLACE_KIND_COUNT; k++)
-			kinds[k] = mf_place_kind_name((enum mf_place_kind)k);
-		if (yt_expect(r->doc, wait, YT_MAPPING, "parameters.wait_days", r->err) < 0 ||
-		    yt_check_keys(r->doc, wait, kinds, MF_PLACE_KIND_COUNT, "parameters.wait_days", r->err) < 0)
-			return -1;
-		for (int k = 0; k < MF_PLACE_KIND_COUNT; k++) {
-			const struct yt_node *node = yt_get(wait, kinds[k]);
-			char field[96];
-			FIELD(field, "parameters.wait_days.%s", kinds[k]);
-			if (!node)
-				continue;
-			if (node->kind == YT_SCALAR) {
-				double days;
-				if (yt_number(r->doc, node, field, 0, 1e5, &days, r->err) < 0)
-					return -1;
-				for (int i = 0; i < MF_INTENT_COUNT; i++)
-					p->wait_days[k][i] = days;
-				continue;
-			}
-			if (yt_expect(r->doc, node, YT_MAPPING, field, r->err) < 0 ||
-			    yt_check_keys(r->doc, node, intent_names, MF_INTENT_COUNT, field, r->err) < 0)
-				return -1;
-			for (int i = 0; i < MF_INTENT_COUNT; i++) {
-				const struct yt_node *value = yt_get(node, intent_names[i]);
-				char sub[128];
-				FIELD(sub, "%s.%s", field, intent_names[i]);
-				if (value && yt_number(r->doc, value, sub, 0, 1e5, &p->wait_days[k][i], r->err) < 0)
-					return -1;
-			}
-		}
-	}
-	const struct yt_node *stay = yt_get(map, "stay_days");
-	if (stay) {
-		if (yt_expect(r->doc, stay, YT_MAPPING, "parameters.stay_days", r->err) < 0)
-			return -1;
-		for (int i = 0; i < stay->n; i++) {
-			const struct yt_node *key = stay->items[2 * i];
-			char field[128];
-			if (key->kind != YT_SCALAR)
-				return fail(r, key, "parameters.stay_days", "expected a country name as key");
-			FIELD(field, "parameters.stay_days.%s", key->text);
-			for (int j = 0; j < i; j++)
-				if (strcmp(stay->items[2 * j]->text, key->text) == 0)
-					return fail(r, key, field, "key given twice (first on line %d)",
-						    stay->items[2 * j]->line);
-			double days;
-			if (yt_number(r->doc, stay->items[2 * i + 1], field, 1, 1e5, &days, r->err) < 0)
-				return -1;
-			if (key->kind == YT_SCALAR && strcmp(key->text, "default") == 0) {
-				p->default_stay_days = days;
-				continue;
-			}
-			int country = key->kind == YT_SCALAR ? mf_graph_country_index(r->s->graph, key->text) : -1;
-			if (country < 0)
-				return fail(r, key, field, "unknown country (countries come from %s), or 'default'",
-					    r->s->graph->places_path);
-			p->stay_days_by_country[country] = days;
-		}
-	}
 	return 0;
 }
 
@@ -290,7 +279,7 @@ static int read_sources(struct reader *r, const struct yt_node *list)
 		if (read_place(r, yt_get(m, "place"), field, &src->place) < 0)
 			return -1;
 		FIELD(field, "%s.intent", where);
-		if (yt_choice(r->doc, yt_get(m, "intent"), field, intent_names, MF_INTENT_COUNT, &intent, r->err) < 0)
+		if (yt_choice(r->doc, yt_get(m, "intent"), field, mf_intent_names, MF_INTENT_COUNT, &intent, r->err) < 0)
 			return -1;
 		src->intent = (enum mf_intent)intent;
 		FIELD(field, "%s.rate", where);
@@ -303,7 +292,7 @@ static int read_sources(struct reader *r, const struct yt_node *list)
 				return -1;
 		} else {
 			snprintf(src->name, sizeof(src->name), "%s-%s", r->s->graph->places[src->place].id,
-				 intent_names[intent]);
+				 mf_intent_names[intent]);
 		}
 		for (int j = 0; j < i; j++)
 			if (strcmp(r->s->sources[j].name, src->name) == 0)
@@ -323,7 +312,7 @@ static int read_sources(struct reader *r, const struct yt_node *list)
 			src->goals.weight[0] = 1;
 		} else {
 			return fail(r, m, field, "required key missing (where do %s migrants from %s head?)",
-				    intent_names[intent], r->s->graph->places[src->place].id);
+				    mf_intent_names[intent], r->s->graph->places[src->place].id);
 		}
 		for (int g = 0; g < src->goals.n; g++) {
 			int goal = src->goals.place[g];
@@ -379,7 +368,7 @@ static int read_initial(struct reader *r, const struct yt_node *list)
 		if (read_place(r, yt_get(m, "place"), field, &init->place) < 0)
 			return -1;
 		FIELD(field, "%s.intent", where);
-		if (yt_choice(r->doc, yt_get(m, "intent"), field, intent_names, MF_INTENT_COUNT, &intent, r->err) < 0)
+		if (yt_choice(r->doc, yt_get(m, "intent"), field, mf_intent_names, MF_INTENT_COUNT, &intent, r->err) < 0)
 			return -1;
 		init->intent = (enum mf_intent)intent;
 		FIELD(field, "%s.persons", where);
@@ -480,7 +469,7 @@ static int read_monitoring(struct reader *r, const struct yt_node *list)
 				return -1;
 			for (int k = 0; k < directions->n; k++) {
 				int d;
-				if (yt_choice(r->doc, directions->items[k], field, direction_names, MF_DIR_COUNT, &d, r->err) < 0)
+				if (yt_choice(r->doc, directions->items[k], field, mf_direction_names, MF_DIR_COUNT, &d, r->err) < 0)
 					return -1;
 				mon->count_direction[d] = true;
 			}
@@ -778,7 +767,7 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 		if (mf_param_resolve(e->parameter, r->s->graph, &ref, why, sizeof(why)) != MF_PARAM_FOUND)
 			return fail(r, yt_get(m, "name"), field, "%s", why);
 		FIELD(field, "%s.value", where);
-		if (yt_number(r->doc, yt_get(m, "value"), field, ref.min, ref.max, &e->value, r->err) < 0)
+		if (yt_number(r->doc, yt_get(m, "value"), field, ref.info->min, ref.info->max, &e->value, r->err) < 0)
 			return -1;
 		snprintf(e->target, sizeof(e->target), "%s", e->parameter);
 		return 0;
@@ -806,7 +795,7 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 			return -1;
 		FIELD(field, "%s.intent", where);
 		if ((value = yt_get(m, "intent")) &&
-		    yt_choice(r->doc, value, field, intent_names, MF_INTENT_COUNT, &e->source_intent, r->err) < 0)
+		    yt_choice(r->doc, value, field, mf_intent_names, MF_INTENT_COUNT, &e->source_intent, r->err) < 0)
 			return -1;
 		if (!(value = one_of(r, m, where, "multiplier", NULL, &which)))
 			return -1;
@@ -818,7 +807,7 @@ static int read_event_body(struct reader *r, const struct yt_node *m, const char
 			 e->source_place >= 0 ? " at " : "",
 			 e->source_place >= 0 ? r->s->graph->places[e->source_place].id : "",
 			 e->source_intent >= 0 ? " of intent " : "",
-			 e->source_intent >= 0 ? intent_names[e->source_intent] : "");
+			 e->source_intent >= 0 ? mf_intent_names[e->source_intent] : "");
 		return 0;
 	default:
 		break;
@@ -1381,7 +1370,7 @@ static struct mf_scenario *scenario_from_doc(const char *path, struct yt_doc *do
 		return NULL;
 	}
 	mf_text_copy(s->path, sizeof(s->path), path);
-	default_parameters(&s->params);
+	mf_parameters_set_defaults(&s->params);
 	if (!doc->root || (doc->root->kind == YT_SCALAR && doc->root->text[0] == '\0')) {
 		mf_error_at(err, path, 1, 1, "", "empty scenario: expected a mapping with name, start, days, network ...");
 		goto fail;
