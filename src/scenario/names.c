@@ -118,22 +118,108 @@ int mf_read_where(struct reader *r, const struct yt_node *node, const char *fiel
 	return 0;
 }
 
-/* Links an event acts on: exactly one of link, links, place, border or
- * country, optionally narrowed by mode. */
+/* The link selectors, in the order their errors name them. */
+enum selector { SELECT_LINK, SELECT_LINKS, SELECT_PLACE, SELECT_BORDER, SELECT_COUNTRY, SELECTOR_COUNT };
+
+static const char *const selector_names[SELECTOR_COUNT] = {"link", "links", "place", "border", "country"};
+
+/* Each selector reads its value, chosen, into e->links (room for every
+ * link of the network) and says what it chose in e->target. */
+
+static int select_link(struct reader *r, const struct yt_node *chosen, const char *field, struct mf_event *e)
+{
+	const struct mf_graph *g = r->s->graph;
+	if (mf_read_link(r, chosen, field, &e->links[0]) < 0)
+		return -1;
+	e->n_links = 1;
+	snprintf(e->target, sizeof(e->target), "link %s -> %s", g->places[g->links[e->links[0]].from].id,
+		 g->places[g->links[e->links[0]].to].id);
+	return 0;
+}
+
+static int select_links(struct reader *r, const struct yt_node *chosen, const char *field, struct mf_event *e)
+{
+	if (yt_expect(r->doc, chosen, YT_SEQUENCE, field, r->err) < 0)
+		return -1;
+	if (chosen->n == 0 || chosen->n > r->s->graph->n_links)
+		return mf_read_fail(r, chosen, field, "expected a list of [from, to] links");
+	for (int k = 0; k < chosen->n; k++)
+		if (mf_read_link(r, chosen->items[k], field, &e->links[e->n_links++]) < 0)
+			return -1;
+	snprintf(e->target, sizeof(e->target), "%d links", e->n_links);
+	return 0;
+}
+
+static int select_place(struct reader *r, const struct yt_node *chosen, const char *field, struct mf_event *e)
+{
+	const struct mf_graph *g = r->s->graph;
+	int place;
+	if (mf_read_place(r, chosen, field, &place) < 0)
+		return -1;
+	for (int l = 0; l < g->n_links; l++)
+		if (g->links[l].from == place || g->links[l].to == place)
+			e->links[e->n_links++] = l;
+	snprintf(e->target, sizeof(e->target), "links of %s", g->places[place].id);
+	return 0;
+}
+
+static int select_border(struct reader *r, const struct yt_node *chosen, const char *field, struct mf_event *e)
+{
+	const struct mf_graph *g = r->s->graph;
+	if (yt_expect(r->doc, chosen, YT_SEQUENCE, field, r->err) < 0)
+		return -1;
+	if (chosen->n != 2)
+		return mf_read_fail(r, chosen, field, "expected a border as [country, country]");
+	int a, b;
+	if (mf_read_country(r, chosen->items[0], field, &a) < 0 ||
+	    mf_read_country(r, chosen->items[1], field, &b) < 0)
+		return -1;
+	for (int l = 0; l < g->n_links; l++) {
+		int from = g->places[g->links[l].from].country_index;
+		int to = g->places[g->links[l].to].country_index;
+		if ((from == a && to == b) || (from == b && to == a))
+			e->links[e->n_links++] = l;
+	}
+	snprintf(e->target, sizeof(e->target), "border %s | %s", g->countries[a], g->countries[b]);
+	return 0;
+}
+
+static int select_country(struct reader *r, const struct yt_node *chosen, const char *field, struct mf_event *e)
+{
+	const struct mf_graph *g = r->s->graph;
+	int country;
+	if (mf_read_country(r, chosen, field, &country) < 0)
+		return -1;
+	for (int l = 0; l < g->n_links; l++)
+		if (g->places[g->links[l].from].country_index == country ||
+		    g->places[g->links[l].to].country_index == country)
+			e->links[e->n_links++] = l;
+	snprintf(e->target, sizeof(e->target), "links in %s", g->countries[country]);
+	return 0;
+}
+
+static int (*const selectors[SELECTOR_COUNT])(struct reader *, const struct yt_node *, const char *,
+					       struct mf_event *) = {
+	[SELECT_LINK] = select_link,
+	[SELECT_LINKS] = select_links,
+	[SELECT_PLACE] = select_place,
+	[SELECT_BORDER] = select_border,
+	[SELECT_COUNTRY] = select_country,
+};
+
 int mf_read_event_links(struct reader *r, const struct yt_node *m, const char *where,
 			struct mf_event *e)
 {
 	const struct mf_graph *g = r->s->graph;
-	static const char *const selectors[] = {"link", "links", "place", "border", "country"};
 	const struct yt_node *chosen = NULL;
 	int which = -1;
 	char field[96];
-	for (int k = 0; k < 5; k++) {
-		const struct yt_node *node = yt_get(m, selectors[k]);
+	for (int k = 0; k < SELECTOR_COUNT; k++) {
+		const struct yt_node *node = yt_get(m, selector_names[k]);
 		if (!node)
 			continue;
 		if (chosen) {
-			FIELD(field, "%s.%s", where, selectors[k]);
+			FIELD(field, "%s.%s", where, selector_names[k]);
 			return mf_read_fail(r, node, field, "give only one of link, links, place, border or country");
 		}
 		chosen = node;
@@ -141,74 +227,20 @@ int mf_read_event_links(struct reader *r, const struct yt_node *m, const char *w
 	}
 	if (!chosen)
 		return mf_read_fail(r, m, where, "say which links: one of link ([from, to]), links, place, border ([country, country]) or country");
-	FIELD(field, "%s.%s", where, selectors[which]);
+	FIELD(field, "%s.%s", where, selector_names[which]);
 	e->links = malloc((size_t)g->n_links * sizeof(int));
 	if (!e->links)
 		return mf_error_set(r->err, MF_ERR_NOMEM, "out of memory"), -1;
 	int mode = -1;
 	const struct yt_node *mode_node = yt_get(m, "mode");
 	if (mode_node) {
-		const char *modes[MF_MODE_COUNT];
-		for (int k = 0; k < MF_MODE_COUNT; k++)
-			modes[k] = mf_link_mode_name((enum mf_link_mode)k);
 		char mode_field[96];
 		FIELD(mode_field, "%s.mode", where);
-		if (yt_choice(r->doc, mode_node, mode_field, modes, MF_MODE_COUNT, &mode, r->err) < 0)
+		if (yt_choice(r->doc, mode_node, mode_field, mf_link_mode_names, MF_MODE_COUNT, &mode, r->err) < 0)
 			return -1;
 	}
-	int a = -1, b = -1;
-	switch (which) {
-	case 0: /* link */
-		if (mf_read_link(r, chosen, field, &e->links[0]) < 0)
-			return -1;
-		e->n_links = 1;
-		snprintf(e->target, sizeof(e->target), "link %s -> %s", g->places[g->links[e->links[0]].from].id,
-			 g->places[g->links[e->links[0]].to].id);
-		break;
-	case 1: /* links */
-		if (yt_expect(r->doc, chosen, YT_SEQUENCE, field, r->err) < 0)
-			return -1;
-		if (chosen->n == 0 || chosen->n > g->n_links)
-			return mf_read_fail(r, chosen, field, "expected a list of [from, to] links");
-		for (int k = 0; k < chosen->n; k++)
-			if (mf_read_link(r, chosen->items[k], field, &e->links[e->n_links++]) < 0)
-				return -1;
-		snprintf(e->target, sizeof(e->target), "%d links", e->n_links);
-		break;
-	case 2: /* place */
-		if (mf_read_place(r, chosen, field, &a) < 0)
-			return -1;
-		for (int l = 0; l < g->n_links; l++)
-			if (g->links[l].from == a || g->links[l].to == a)
-				e->links[e->n_links++] = l;
-		snprintf(e->target, sizeof(e->target), "links of %s", g->places[a].id);
-		break;
-	case 3: /* border */
-		if (yt_expect(r->doc, chosen, YT_SEQUENCE, field, r->err) < 0)
-			return -1;
-		if (chosen->n != 2)
-			return mf_read_fail(r, chosen, field, "expected a border as [country, country]");
-		if (mf_read_country(r, chosen->items[0], field, &a) < 0 ||
-		    mf_read_country(r, chosen->items[1], field, &b) < 0)
-			return -1;
-		for (int l = 0; l < g->n_links; l++) {
-			int from = g->places[g->links[l].from].country_index;
-			int to = g->places[g->links[l].to].country_index;
-			if ((from == a && to == b) || (from == b && to == a))
-				e->links[e->n_links++] = l;
-		}
-		snprintf(e->target, sizeof(e->target), "border %s | %s", g->countries[a], g->countries[b]);
-		break;
-	case 4: /* country */
-		if (mf_read_country(r, chosen, field, &a) < 0)
-			return -1;
-		for (int l = 0; l < g->n_links; l++)
-			if (g->places[g->links[l].from].country_index == a ||
-			    g->places[g->links[l].to].country_index == a)
-				e->links[e->n_links++] = l;
-		snprintf(e->target, sizeof(e->target), "links in %s", g->countries[a]);
-		break;
-	}
+	if (selectors[which](r, chosen, field, e) < 0)
+		return -1;
 	if (mode >= 0) {
 		int kept = 0;
 		for (int k = 0; k < e->n_links; k++)
