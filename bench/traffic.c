@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "world.h"
+#include "sahel/sahel.h"
 
 struct array_ref {
 	const char *name;
@@ -63,15 +63,15 @@ static uintptr_t line_of(const struct array_ref *array, int64_t i)
 static void count_reads(const struct mf_sim *sim, const struct array_ref *arrays,
 			struct bench_traffic *t)
 {
-	const struct mf_agents *a = &sim->agents;
+	const struct mf_agents *a = &sahel_of(sim)->agents;
 	uintptr_t last[A_COUNT];
 	for (int k = 0; k < A_COUNT; k++) {
 		last[k] = UINTPTR_MAX;
 		t->lines_read[k] = 0;
-		t->lines_total[k] = a->n > 0 ? (int64_t)(line_of(&arrays[k], a->n - 1) - line_of(&arrays[k], 0) + 1) : 0;
+		t->lines_total[k] = sim->store.n > 0 ? (int64_t)(line_of(&arrays[k], sim->store.n - 1) - line_of(&arrays[k], 0) + 1) : 0;
 	}
 	uint16_t today = (uint16_t)sim->day;
-	for (int64_t i = 0; i < a->n; i++) {
+	for (int64_t i = 0; i < sim->store.n; i++) {
 		bool reads[A_COUNT] = {[A_STATE] = true};
 		if (a->state[i] == AGENT_AT_PLACE) {
 			reads[A_TIMER] = true;
@@ -101,7 +101,7 @@ static void count_reads(const struct mf_sim *sim, const struct array_ref *arrays
 
 struct bench_snapshot *bench_traffic_begin(const struct mf_sim *sim, struct bench_traffic *traffic)
 {
-	const struct mf_agents *a = &sim->agents;
+	const struct mf_agents *a = &sahel_of(sim)->agents;
 	struct array_ref arrays[A_COUNT];
 	int n_arrays = arrays_of(a, arrays);
 	memset(traffic, 0, sizeof(*traffic));
@@ -109,9 +109,9 @@ struct bench_snapshot *bench_traffic_begin(const struct mf_sim *sim, struct benc
 	if (!s)
 		return NULL;
 	s->n_arrays = n_arrays;
-	s->n = a->n;
+	s->n = sim->store.n;
 	for (int k = 0; k < n_arrays; k++) {
-		size_t bytes = (size_t)a->n * (size_t)arrays[k].element_bytes;
+		size_t bytes = (size_t)sim->store.n * (size_t)arrays[k].element_bytes;
 		s->copy[k] = malloc(bytes ? bytes : 1);
 		if (!s->copy[k]) {
 			for (int j = 0; j < k; j++)
@@ -124,7 +124,7 @@ struct bench_snapshot *bench_traffic_begin(const struct mf_sim *sim, struct benc
 		traffic->element_bytes[k] = arrays[k].element_bytes;
 	}
 	traffic->n_arrays = n_arrays;
-	traffic->slots = a->n;
+	traffic->slots = sim->store.n;
 	count_reads(sim, arrays, traffic);
 	return s;
 }
@@ -132,11 +132,11 @@ struct bench_snapshot *bench_traffic_begin(const struct mf_sim *sim, struct benc
 void bench_traffic_end(const struct mf_sim *sim, struct bench_snapshot *s,
 		       struct bench_traffic *traffic)
 {
-	const struct mf_agents *a = &sim->agents;
+	const struct mf_agents *a = &sahel_of(sim)->agents;
 	struct array_ref arrays[A_COUNT];
 	arrays_of(a, arrays);
 	/* A store that grew or was compacted cannot be compared slot by slot. */
-	traffic->valid = a->n == s->n;
+	traffic->valid = sim->store.n == s->n;
 	for (int k = 0; k < s->n_arrays && traffic->valid; k++) {
 		const unsigned char *before = s->copy[k];
 		const unsigned char *after = arrays[k].data;

@@ -1,6 +1,7 @@
 /* Batches: scenarios x parameter sweep x replicates, one member file each,
  * assembled into one HDF5 file (include/migflow/batch.h). */
 #include "migflow/batch.h"
+#include "migflow/ensemble.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -829,77 +830,34 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 		return err ? err->code : MF_ERR_INPUT;
 	const struct member *m = &batch->members[i];
 	enum mf_status status = MF_OK;
-	struct mf_output *out = NULL;
-	struct mf_sim *sim = NULL;
-	uint64_t agent_steps = 0;
-	double started = 0;
+	struct mf_sink *sink = NULL;
 	char *path = mf_batch_member_path(batch, i, work_dir);
-	if (!path) {
+	const char *attributes[] = {"member", m->name, "parameters", m->parameters,
+				    "batch_key", m->key};
+	if (!path || !(sink = mf_output_sink_create(path, true, attributes, 3))) {
 		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	struct mf_run_options run = {
+	struct mf_ensemble_options run = {
 		.seed = batch->scenarios[m->scenario].seed,
+		.replicates = batch->replicates,
 		.threads = options ? options->threads : 0,
 		.days = batch->days,
+		.cancelled = options ? options->cancelled : NULL,
+		.user = options ? options->user : NULL,
 	};
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	started = (double)t0.tv_sec + 1e-9 * (double)t0.tv_nsec;
-	for (int r = 0; r < batch->replicates; r++) {
-		run.replicate = (uint32_t)r;
-		mf_sim_destroy(sim);
-		sim = mf_sim_create(scenario, &run, err);
-		if (!sim) {
-			status = err ? err->code : MF_ERR_INTERNAL;
-			goto done;
-		}
-		if (!out) {
-			struct mf_output_info info = {
-				.scenario = scenario,
-				.days = mf_sim_days_total(sim),
-				.seed = run.seed,
-				.threads = mf_sim_threads(sim),
-				.replicates = batch->replicates,
-			};
-			out = mf_output_create(path, true, &info, err);
-			if (!out ||
-			    mf_output_add_text_attribute(out, "member", m->name, err) != MF_OK ||
-			    mf_output_add_text_attribute(out, "parameters", m->parameters, err) != MF_OK ||
-			    mf_output_add_text_attribute(out, "batch_key", m->key, err) != MF_OK) {
-				status = err ? err->code : MF_ERR_IO;
-				goto done;
-			}
-		}
-		int days = mf_sim_days_total(sim);
-		for (int day = 0; day < days; day++) {
-			if (options && options->cancelled && options->cancelled(options->user)) {
-				status = mf_error_set(err, MF_ERR_CANCELLED,
-						      "member %s interrupted (replicate %d, day %d)",
-						      m->name, r, day);
-				goto done;
-			}
-			if ((status = mf_sim_step(sim, err)) != MF_OK ||
-			    (status = mf_output_write_day(out, mf_sim_day_counts(sim), err)) != MF_OK)
-				goto done;
-		}
-		struct mf_totals totals;
-		mf_sim_totals(sim, &totals);
-		agent_steps += totals.agent_steps;
+	struct mf_ensemble_result result;
+	status = mf_ensemble_run(scenario, &run, &sink, 1, &result, err);
+	if (status == MF_ERR_CANCELLED) {
+		char why[sizeof(err->message)];
+		snprintf(why, sizeof(why), "%s", err->message);
+		mf_error_set(err, MF_ERR_CANCELLED, "member %s %s", m->name, why);
 	}
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	struct mf_run_stats run_stats = {
-		.agent_steps = agent_steps,
-		.wall_seconds = (double)t1.tv_sec + 1e-9 * (double)t1.tv_nsec - started,
-	};
-	status = mf_output_finish(out, &run_stats, err);
-	out = NULL;
 	if (status == MF_OK && stats)
-		*stats = run_stats;
+		*stats = (struct mf_run_stats){.agent_steps = result.agent_steps,
+					       .wall_seconds = result.wall_seconds};
 done:
-	mf_output_discard(out);
-	mf_sim_destroy(sim);
+	mf_output_sink_destroy(sink);
 	mf_scenario_destroy(scenario);
 	free(path);
 	return status;

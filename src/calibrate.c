@@ -7,6 +7,7 @@
 #include <gsl/gsl_multimin.h>
 #include <omp.h>
 
+#include "migflow/ensemble.h"
 #include "migflow/sim.h"
 
 enum mf_status mf_targets_simulate(const struct mf_scenario *scenario,
@@ -15,43 +16,21 @@ enum mf_status mf_targets_simulate(const struct mf_scenario *scenario,
 				   struct mf_error *err)
 {
 	int n = targets->n;
-	double *values = calloc((size_t)n * (size_t)replicates, sizeof(double));
-	if (!values)
+	struct mf_sink *sink = mf_targets_sink_create(targets, replicates);
+	if (!sink)
 		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-	int days = mf_targets_last_day(targets) + 1;
-	enum mf_status status = MF_OK;
 	/* Replicates side by side, one thread each, when there are enough of
 	 * them: a day of a small run is too short to share among threads. The
 	 * results do not depend on it (each replicate is its own random key). */
-	int cores = threads > 0 ? threads : omp_get_max_threads();
-	int side_by_side = replicates >= cores ? cores : 1;
-	struct mf_error *errors = calloc((size_t)replicates, sizeof(*errors));
-	if (!errors) {
-		free(values);
-		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-	}
-#pragma omp parallel for num_threads(side_by_side) schedule(dynamic, 1)
-	for (int r = 0; r < replicates; r++) {
-		struct mf_run_options options = {
-			.seed = seed, .replicate = (uint32_t)r,
-			.threads = side_by_side > 1 ? 1 : threads, .days = days,
-		};
-		struct mf_sim *sim = mf_sim_create(scenario, &options, &errors[r]);
-		if (!sim)
-			continue;
-		for (int day = 0; day < days; day++) {
-			if (mf_sim_step(sim, &errors[r]) != MF_OK)
-				break;
-			mf_targets_add_day(targets, scenario, mf_sim_day_counts(sim), values + (size_t)r * n);
-		}
-		mf_sim_destroy(sim);
-	}
-	for (int r = 0; r < replicates && status == MF_OK; r++)
-		if (errors[r].code != MF_OK) {
-			*err = errors[r];
-			status = err->code;
-		}
-	free(errors);
+	struct mf_ensemble_options options = {
+		.seed = seed,
+		.replicates = replicates,
+		.threads = threads,
+		.days = mf_targets_last_day(targets) + 1,
+		.side_by_side = true,
+	};
+	enum mf_status status = mf_ensemble_run(scenario, &options, &sink, 1, NULL, err);
+	const double *values = mf_targets_sink_values(sink);
 	for (int i = 0; i < n && status == MF_OK; i++) {
 		double sum = 0, square = 0;
 		for (int r = 0; r < replicates; r++)
@@ -63,7 +42,7 @@ enum mf_status mf_targets_simulate(const struct mf_scenario *scenario,
 		}
 		sd[i] = replicates > 1 ? sqrt(square / (replicates - 1)) : 0;
 	}
-	free(values);
+	mf_targets_sink_destroy(sink);
 	return status;
 }
 

@@ -1,9 +1,10 @@
-/* Phase 1 of the day: apply the scenario's events due today and advance
- * security ramps; rebuild the derived tables once if anything changed. */
+/* Phase 1 of the day: apply the scenario's events due today to the world
+ * and advance security ramps (world.changed says whether anything changed;
+ * the rule set then derives its tables once). */
 #include <string.h>
 
 #include "parameters.h"
-#include "world.h"
+#include "engine.h"
 
 static void apply(struct mf_sim *sim, const struct mf_event *e)
 {
@@ -106,8 +107,4 @@ void mf_phase_events(struct mf_sim *sim)
 	while (sim->next_event < s->n_events && s->events[sim->next_event].day <= sim->day)
 		apply(sim, &s->events[sim->next_event++]);
 	advance_ramps(sim);
-	if (sim->world.changed) {
-		mf_routing_update(sim);
-		sim->world.changed = false;
-	}
 }

@@ -327,6 +327,18 @@ static const struct key_spec optimisation_keys[] = {
 	INT("hasten", hasten, 1, 1000000),
 };
 
+bool mf_flee_setting_number(const char *name, size_t *offset, double *min, double *max)
+{
+	for (size_t i = 0; i < sizeof(move_keys) / sizeof(*move_keys); i++)
+		if (move_keys[i].kind == KEY_NUMBER && strcmp(move_keys[i].name, name) == 0) {
+			*offset = move_keys[i].offset;
+			*min = move_keys[i].min;
+			*max = move_keys[i].max;
+			return true;
+		}
+	return false;
+}
+
 static const struct key_spec *find_key(const struct key_spec *specs, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)

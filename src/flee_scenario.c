@@ -186,6 +186,8 @@ struct mf_scenario *mf_flee_scenario_create(const struct mf_flee_instance *inst,
 	scenario->seed = seed;
 	scenario->agent_scale = inst->settings.hasten;
 	scenario->destination = -1;
+	scenario->rules = MF_RULES_FLEE;
+	scenario->flee = inst;
 	if (!(scenario->graph = graph_create(inst)) || !(scenario->resolved_text = settings_text(inst)))
 		goto no_memory;
 	/* Ids must be unique for the output's place coordinate. */

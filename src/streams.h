@@ -10,6 +10,10 @@ enum {
 	STREAM_DISPLACE = 3, /* index = place */
 	STREAM_INITIAL = 4,  /* index = agent of the group; day, draw = group */
 	STREAM_SCHEDULE = 5, /* index = agent slot; draw = SCHEDULE_* below */
+	/* The FLEE rule set (src/flee/) draws STREAM_MOVE (index = agent slot)
+	 * and these: */
+	STREAM_FLEE_SPAWN = 1, /* index = agent slot: where it starts */
+	STREAM_FLEE_STAY = 2,  /* index = pair of agent slots: whether each leaves */
 };
 
 /* Draw numbers of STREAM_SCHEDULE: why an agent's next decision is drawn. */

@@ -14,7 +14,7 @@
 
 #include "migflow/rng.h"
 #include "support.h"
-#include "world.h"
+#include "sahel/sahel.h"
 
 #define HEAD                                                             \
 	"name: events\nstart: 2024-01-01\ndays: 40\n"                   \
@@ -132,23 +132,23 @@ static void capacity_sets_the_daily_limit(void **state)
 	const struct world *w = &r->sim->world;
 	step_to(r, 5);
 	assert_true(w->link_capacity[work_coast] == 0);
-	assert_int_equal(r->sim->links[work_coast].limited, 0);
+	assert_int_equal(sahel_of(r->sim)->links[work_coast].limited, 0);
 	assert_true(w->link_capacity[hub_post] == 200); /* links.csv */
-	assert_int_equal(r->sim->links[hub_post].limited, 1);
+	assert_int_equal(sahel_of(r->sim)->links[hub_post].limited, 1);
 	step_to(r, 6);
 	assert_true(w->link_capacity[work_coast] == 50);
-	assert_int_equal(r->sim->links[work_coast].limited, 1);
+	assert_int_equal(sahel_of(r->sim)->links[work_coast].limited, 1);
 	assert_true(w->link_capacity[link_of(r, "coast", "work")] == 0); /* one way only */
 	step_to(r, 10);
-	assert_int_equal(r->sim->links[hub_post].limited, 1);
+	assert_int_equal(sahel_of(r->sim)->links[hub_post].limited, 1);
 	step_to(r, 11);
 	assert_true(w->link_capacity[hub_post] == 0);
-	assert_int_equal(r->sim->links[hub_post].limited, 0);
+	assert_int_equal(sahel_of(r->sim)->links[hub_post].limited, 0);
 	step_to(r, 15);
-	assert_int_equal(r->sim->links[work_coast].limited, 1);
+	assert_int_equal(sahel_of(r->sim)->links[work_coast].limited, 1);
 	step_to(r, 16);
 	assert_true(w->link_capacity[work_coast] == 0);
-	assert_int_equal(r->sim->links[work_coast].limited, 0);
+	assert_int_equal(sahel_of(r->sim)->links[work_coast].limited, 0);
 }
 
 static void speed_divides_travel_days(void **state)
@@ -163,20 +163,20 @@ static void speed_divides_travel_days(void **state)
 	int home_hub = link_of(r, "home", "hub"), hub_home = link_of(r, "hub", "home");
 	int post_work = link_of(r, "post", "work"), work_post = link_of(r, "work", "post");
 	step_to(r, 3);
-	assert_int_equal(r->sim->links[home_hub].days, 2);
+	assert_int_equal(sahel_of(r->sim)->links[home_hub].days, 2);
 	step_to(r, 4);
-	assert_int_equal(r->sim->links[home_hub].days, 4); /* 2 / 0.5 */
+	assert_int_equal(sahel_of(r->sim)->links[home_hub].days, 4); /* 2 / 0.5 */
 	assert_true(r->sim->world.link_speed[home_hub] == 0.5);
-	assert_int_equal(r->sim->links[hub_home].days, 2); /* the other direction is not named */
+	assert_int_equal(sahel_of(r->sim)->links[hub_home].days, 2); /* the other direction is not named */
 	step_to(r, 7);
-	assert_int_equal(r->sim->links[home_hub].days, 4);
-	assert_int_equal(r->sim->links[post_work].days, 3);
+	assert_int_equal(sahel_of(r->sim)->links[home_hub].days, 4);
+	assert_int_equal(sahel_of(r->sim)->links[post_work].days, 3);
 	step_to(r, 8);
-	assert_int_equal(r->sim->links[home_hub].days, 1); /* 2 / 2: relative to the base */
-	assert_int_equal(r->sim->links[post_work].days, 10); /* ceil(3 / 0.3) */
-	assert_int_equal(r->sim->links[work_post].days, 10);
+	assert_int_equal(sahel_of(r->sim)->links[home_hub].days, 1); /* 2 / 2: relative to the base */
+	assert_int_equal(sahel_of(r->sim)->links[post_work].days, 10); /* ceil(3 / 0.3) */
+	assert_int_equal(sahel_of(r->sim)->links[work_post].days, 10);
 	step_to(r, 12);
-	assert_int_equal(r->sim->links[home_hub].days, 2);
+	assert_int_equal(sahel_of(r->sim)->links[home_hub].days, 2);
 }
 
 static void fare_multiplies_the_base_or_sets_usd(void **state)
@@ -229,7 +229,7 @@ static void hazard_sets_the_daily_death_threshold(void **state)
 		  "  - {date: 2024-01-13, kind: hazard, link: [hub, post], multiplier: 0}\n"
 		  "  - {date: 2024-01-17, kind: hazard, link: [hub, post], multiplier: 1}\n");
 	int hub_post = link_of(r, "hub", "post");
-	const struct link_rt *rt = &r->sim->links[hub_post];
+	const struct link_rt *rt = &sahel_of(r->sim)->links[hub_post];
 	step_to(r, 4);
 	assert_true(rt->death_day == mf_rng_threshold(0.001));
 	step_to(r, 5);
@@ -252,7 +252,7 @@ static void interception_sets_the_lost_share(void **state)
 	start(r, HEAD "events:\n"
 		  "  - {date: 2024-01-05, kind: interception, link: [coast, island], probability: 0.6}\n"
 		  "  - {date: 2024-01-09, kind: interception, country: Delta, mode: sea, probability: 0}\n");
-	const struct link_rt *rt = &r->sim->links[link_of(r, "coast", "island")];
+	const struct link_rt *rt = &sahel_of(r->sim)->links[link_of(r, "coast", "island")];
 	step_to(r, 4);
 	assert_true(rt->death_crossing == mf_rng_threshold(0.03));
 	assert_true(rt->lost_crossing - rt->death_crossing ==
@@ -278,8 +278,8 @@ static void convoy_sets_the_departure_weekday(void **state)
 		  "  - {date: 2024-01-05, kind: convoy, link: [hub, post], departs: daily}\n"
 		  "  - {date: 2024-01-05, kind: convoy, link: [home, hub], departs: sun}\n"
 		  "  - {date: 2024-01-09, kind: convoy, link: [hub, post], departs: fri}\n");
-	const struct link_rt *hub_post = &r->sim->links[link_of(r, "hub", "post")];
-	const struct link_rt *home_hub = &r->sim->links[link_of(r, "home", "hub")];
+	const struct link_rt *hub_post = &sahel_of(r->sim)->links[link_of(r, "hub", "post")];
+	const struct link_rt *home_hub = &sahel_of(r->sim)->links[link_of(r, "home", "hub")];
 	step_to(r, 4);
 	assert_int_equal(hub_post->departs_weekday, 0);
 	assert_int_equal(home_hub->departs_weekday, -1);
@@ -302,7 +302,7 @@ static void closure_and_reopen_switch_links(void **state)
 		  "  - {date: 2024-01-11, kind: reopen, country: Beta, mode: desert}\n");
 	int work_coast = link_of(r, "work", "coast"), coast_work = link_of(r, "coast", "work");
 	int post_work = link_of(r, "post", "work"), work_post = link_of(r, "work", "post");
-	const struct link_rt *links = r->sim->links;
+	const struct link_rt *links = sahel_of(r->sim)->links;
 	step_to(r, 4);
 	for (int l = 0; l < r->scenario->graph->n_links; l++)
 		assert_int_equal(links[l].open, 1);

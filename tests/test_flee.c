@@ -23,6 +23,7 @@
 #include <hdf5.h>
 
 #include "migflow/migflow.h"
+#include "engine.h"
 
 #define PATH_SIZE 1024
 
@@ -84,22 +85,70 @@ static struct mf_flee_instance *load_or_fail(const char *dir, int hasten)
 	return inst;
 }
 
-static struct mf_flee_sim *sim_or_fail(const struct mf_flee_instance *inst, int threads,
-				       uint32_t replicate)
+/* An instance run on the engine: its scenario (rules flee) and simulation. */
+struct flee_run {
+	struct mf_scenario *scenario;
+	struct mf_sim *sim;
+	int64_t *agents;          /* [location] at the end of the last day */
+};
+
+static struct flee_run *sim_or_fail(const struct mf_flee_instance *inst, int threads,
+				    uint32_t replicate)
 {
 	struct mf_error err = {0};
-	struct mf_flee_run_options options = {.seed = 7, .replicate = replicate, .threads = threads};
-	struct mf_flee_sim *sim = mf_flee_sim_create(inst, &options, &err);
-	if (!sim)
+	struct flee_run *run = calloc(1, sizeof(*run));
+	assert_non_null(run);
+	run->scenario = mf_flee_scenario_create(inst, 7, &err);
+	if (!run->scenario)
+		fail_msg("scenario not created: %s", err.message);
+	assert_int_equal(run->scenario->rules, MF_RULES_FLEE);
+	struct mf_run_options options = {.seed = 7, .replicate = replicate, .threads = threads};
+	run->sim = mf_sim_create(run->scenario, &options, &err);
+	if (!run->sim)
 		fail_msg("simulation not created: %s", err.message);
-	return sim;
+	run->agents = calloc((size_t)inst->n_locations, sizeof(int64_t));
+	assert_non_null(run->agents);
+	return run;
 }
 
-static void step_or_fail(struct mf_flee_sim *sim)
+static void run_destroy(struct flee_run *run)
+{
+	mf_sim_destroy(run->sim);
+	mf_flee_scenario_destroy(run->scenario);
+	free(run->agents);
+	free(run);
+}
+
+/* Steps a day, checks the counts kept by changes against the agent store. */
+static void step_or_fail(struct flee_run *run)
 {
 	struct mf_error err = {0};
-	if (mf_flee_sim_step(sim, &err) != MF_OK)
+	if (mf_sim_step(run->sim, &err) != MF_OK || mf_sim_audit(run->sim, &err) != MF_OK)
 		fail_msg("step failed: %s", err.message);
+}
+
+/* Agents at each location at the end of the day just stepped. */
+static const int64_t *location_agents(struct flee_run *run)
+{
+	const struct mf_day_counts *d = mf_sim_day_counts(run->sim);
+	for (int p = 0; p < run->scenario->graph->n_places; p++)
+		run->agents[p] = d->occupancy[p * MF_INTENT_COUNT + MF_INTENT_DISPLACED] /
+				 run->scenario->agent_scale;
+	return run->agents;
+}
+
+static int64_t agents_created(const struct flee_run *run)
+{
+	struct mf_totals totals;
+	mf_sim_totals(run->sim, &totals);
+	return totals.spawned / run->scenario->agent_scale;
+}
+
+static uint64_t agent_steps(const struct flee_run *run)
+{
+	struct mf_totals totals;
+	mf_sim_totals(run->sim, &totals);
+	return totals.agent_steps;
 }
 
 /* ---- mali2012 ---- */
@@ -177,13 +226,13 @@ static void test_mali_closures(void **state)
 	assert_int_equal(n_burkina, 8);
 	assert_int_equal(n_niger, 8);
 	assert_int_equal(n_mauritania, 2);
-	struct mf_flee_sim *sim = sim_or_fail(inst, 2, 0);
+	struct flee_run *sim = sim_or_fail(inst, 2, 0);
 	int64_t flow_after[2] = {0, 0};
 	for (int day = 0; day < 60; day++) {
 		step_or_fail(sim);
-		const struct mf_day_counts *d = mf_flee_sim_day_counts(sim);
+		const struct mf_day_counts *d = mf_sim_day_counts(sim->sim);
 		for (int l = 0; l < L; l++) {
-			bool open = mf_flee_sim_link_open(sim, l);
+			bool open = mf_flee_link_open(sim->sim, l);
 			/* closures.csv: Mali-Burkina_Faso days 0..21, Mali-Niger 0..32. */
 			if (link_between(inst, l, "Mali", "Burkina_Faso")) {
 				if (open != (day >= 22))
@@ -209,7 +258,7 @@ static void test_mali_closures(void **state)
 	/* Once open, people cross. */
 	assert_true(flow_after[0] > 0);
 	assert_true(flow_after[1] > 0);
-	mf_flee_sim_destroy(sim);
+	run_destroy(sim);
 	mf_flee_destroy(inst);
 }
 
@@ -226,12 +275,12 @@ static void test_mali_spawned(void **state)
 	struct mf_error err = {0};
 	assert_int_equal(mf_flee_spawn_plan(inst, 300, plan, &initial, &err), MF_OK);
 	assert_int_equal(initial, 9265 + 698 + 875);
-	struct mf_flee_sim *sim = sim_or_fail(inst, 2, 0);
-	assert_int_equal(mf_flee_sim_agents_created(sim), 10838);
+	struct flee_run *sim = sim_or_fail(inst, 2, 0);
+	assert_int_equal(agents_created(sim), 0); /* the camps are filled on day 0 */
 	int64_t spawned_persons = 0, data_max = 0;
 	for (int day = 0; day < 300; day++) {
 		step_or_fail(sim);
-		const struct mf_day_counts *d = mf_flee_sim_day_counts(sim);
+		const struct mf_day_counts *d = mf_sim_day_counts(sim->sim);
 		for (int p = 0; p < inst->n_locations; p++)
 			spawned_persons += d->spawned[p];
 		/* The data total of the camps; what has been spawned by a day is
@@ -241,28 +290,28 @@ static void test_mali_spawned(void **state)
 			total += mf_flee_camp_data(inst, c, day);
 		if (total > data_max)
 			data_max = total;
-		assert_int_equal(mf_flee_sim_agents_created(sim), data_max);
+		assert_int_equal(agents_created(sim), data_max);
 		assert_int_equal(spawned_persons, data_max);
 	}
 	/* FLEE's own figure for mali2012 at full scale. */
-	assert_int_equal(mf_flee_sim_agents_created(sim), 89991);
-	assert_int_equal(mf_flee_sim_agents_alive(sim), 89991);
+	assert_int_equal(agents_created(sim), 89991);
+	assert_int_equal(mf_sim_agents_alive(sim->sim), 89991);
 	free(plan);
-	mf_flee_sim_destroy(sim);
+	run_destroy(sim);
 	mf_flee_destroy(inst);
 }
 
 static void run_counts(const struct mf_flee_instance *inst, int threads, uint32_t replicate, int days,
 		       int64_t *occupancy)
 {
-	struct mf_flee_sim *sim = sim_or_fail(inst, threads, replicate);
+	struct flee_run *sim = sim_or_fail(inst, threads, replicate);
 	int P = inst->n_locations;
 	for (int day = 0; day < days; day++) {
 		step_or_fail(sim);
-		memcpy(occupancy + (size_t)day * (size_t)P, mf_flee_sim_location_agents(sim),
+		memcpy(occupancy + (size_t)day * (size_t)P, location_agents(sim),
 		       (size_t)P * sizeof(int64_t));
 	}
-	mf_flee_sim_destroy(sim);
+	run_destroy(sim);
 }
 
 static void test_mali_determinism(void **state)
@@ -358,10 +407,10 @@ static void test_toy_ard(void **state)
 	struct mf_flee_instance *inst = load_or_fail(toy_dir(dir), 0);
 	int P = inst->n_locations;
 	int64_t agents[5 * 3];
-	struct mf_flee_sim *sim = sim_or_fail(inst, 2, 0);
+	struct flee_run *sim = sim_or_fail(inst, 2, 0);
 	for (int t = 0; t < 5; t++) {
 		step_or_fail(sim);
-		memcpy(agents + t * P, mf_flee_sim_location_agents(sim), (size_t)P * sizeof(int64_t));
+		memcpy(agents + t * P, location_agents(sim), (size_t)P * sizeof(int64_t));
 	}
 	static const int64_t sim_b[5] = {100, 100, 250, 400, 550};
 	int b = mf_flee_location_index(inst, "B"), c = mf_flee_location_index(inst, "C");
@@ -369,7 +418,7 @@ static void test_toy_ard(void **state)
 		assert_int_equal(agents[t * P + b], sim_b[t]);
 		assert_int_equal(agents[t * P + c], 0);
 	}
-	mf_flee_sim_destroy(sim);
+	run_destroy(sim);
 	struct mf_flee_ard ard;
 	struct mf_error err = {0};
 	assert_int_equal(mf_flee_ard_compute(inst, agents, 5, &ard, &err), MF_OK);
@@ -390,15 +439,15 @@ static void test_toy_file(void **state)
 	struct mf_error err = {0};
 	struct mf_scenario *scenario = mf_flee_scenario_create(inst, 7, &err);
 	assert_non_null(scenario);
-	struct mf_flee_sim *sim = sim_or_fail(inst, 1, 0);
+	struct flee_run *sim = sim_or_fail(inst, 1, 0);
 	struct mf_output_info info = {.scenario = scenario, .days = 5, .seed = 7, .threads = 1};
 	struct mf_output *out = mf_output_create(path, false, &info, &err);
 	assert_non_null(out);
 	for (int t = 0; t < 5; t++) {
 		step_or_fail(sim);
-		assert_int_equal(mf_output_write_day(out, mf_flee_sim_day_counts(sim), &err), MF_OK);
+		assert_int_equal(mf_output_write_day(out, mf_sim_day_counts(sim->sim), &err), MF_OK);
 	}
-	struct mf_run_stats stats = {.agent_steps = mf_flee_sim_agent_steps(sim), .wall_seconds = 0.1};
+	struct mf_run_stats stats = {.agent_steps = agent_steps(sim), .wall_seconds = 0.1};
 	assert_int_equal(mf_output_finish(out, &stats, &err), MF_OK);
 	int scale = 0;
 	assert_int_equal(mf_flee_run_agent_scale(path, &scale, &err), MF_OK);
@@ -434,7 +483,7 @@ static void test_toy_file(void **state)
 	mf_flee_destroy(other);
 	unlink(path);
 	rmdir(tmp);
-	mf_flee_sim_destroy(sim);
+	run_destroy(sim);
 	mf_flee_scenario_destroy(scenario);
 	mf_flee_destroy(inst);
 }

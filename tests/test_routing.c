@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "support.h"
-#include "world.h"
+#include "sahel/sahel.h"
 
 /* a -> b1 -> d and a -> b2 -> d (two days, then one); b2 is insecure (0.8). */
 static const char *diamond_places = PLACES_HEADER
@@ -62,7 +62,7 @@ static double probability(const struct fixture *f, enum mf_intent intent, const 
 	const struct mf_graph *g = f->scenario->graph;
 	int p = mf_graph_place_index(g, from), q = mf_graph_place_index(g, to);
 	int target = mf_graph_place_index(g, goal);
-	const uint32_t *cum = f->sim->route_cum + ((size_t)intent * g->n_places + target) * g->n_links;
+	const uint32_t *cum = sahel_of(f->sim)->route_cum + ((size_t)intent * g->n_places + target) * g->n_links;
 	double previous = 0;
 	for (int k = g->out_offset[p]; k < g->out_offset[p + 1]; k++) {
 		double here = cum[k] == UINT32_MAX ? 1.0 : ldexp(cum[k], -32);
@@ -118,10 +118,10 @@ static void unreachable_goal_has_no_route(void **state)
 	struct fixture *f = make(diamond_places, diamond_links, diamond_yaml);
 	const struct mf_graph *g = f->scenario->graph;
 	int x = mf_graph_place_index(g, "x"), a = mf_graph_place_index(g, "a");
-	const uint32_t *cum = f->sim->route_cum + ((size_t)MF_INTENT_ONWARD * g->n_places + x) * g->n_links;
+	const uint32_t *cum = sahel_of(f->sim)->route_cum + ((size_t)MF_INTENT_ONWARD * g->n_places + x) * g->n_links;
 	for (int k = g->out_offset[a]; k < g->out_offset[a + 1]; k++)
 		assert_int_equal(cum[k], 0);
-	assert_true(isinf(f->sim->route_dist[((size_t)MF_INTENT_ONWARD * g->n_places + x) * g->n_places + a]));
+	assert_true(isinf(sahel_of(f->sim)->route_dist[((size_t)MF_INTENT_ONWARD * g->n_places + x) * g->n_places + a]));
 	destroy(f);
 }
 

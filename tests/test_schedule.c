@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "support.h"
-#include "world.h"
+#include "sahel/sahel.h"
 
 static const char *places = PLACES_HEADER
 	"home,Home,Alpha,R,0,0,origin,0,0,1,test\n"
@@ -188,13 +188,13 @@ static void people_living_at_a_falling_place_flee(void **state)
 		"events:\n"
 		"  - {date: 2024-01-06, kind: security, where: camp, level: 0.2}\n",
 		11, 2));
-	const struct mf_agents *a = &r.sim->agents;
+	const struct mf_agents *a = &sahel_of(r.sim)->agents;
 	int camp = 2, town = 3, work_home = 1;
 	double stay = 1 - 1 / (1 + 100000.0), live = 1 - 0.01 * 0.8;
 	for (int day = 0; day < 40; day++) {
 		step(&r);
 		int64_t refugees = 0, workers = 0, to_refuge = 0, going_home = 0, other = 0;
-		for (int64_t i = 0; i < a->n; i++) {
+		for (int64_t i = 0; i < r.sim->store.n; i++) {
 			if (a->state[i] >= AGENT_ARRIVED)
 				continue;
 			bool at_camp = a->state[i] == AGENT_AT_PLACE && a->loc[i] == camp && a->goal[i] == camp;

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "support.h"
-#include "world.h"
+#include "sahel/sahel.h"
 
 struct series {
 	int days, P, L, M;
@@ -170,9 +170,20 @@ static void falling_security_displaces_more(void **state)
 	mf_scenario_destroy(s);
 }
 
+/* The Sahel rule set's columns, as the engine's store counts them, are what
+ * mf_sim_bytes_per_agent reports, and fit in 16 bytes. */
 static void agents_are_small(void **state)
 {
 	assert_true(mf_sim_bytes_per_agent() <= 16);
+	assert_int_equal(mf_sim_bytes_per_agent(), MF_AGENT_BYTES);
+	struct mf_scenario *s = small_scenario();
+	struct mf_error err = {0};
+	struct mf_run_options options = {.seed = 1, .threads = 1};
+	struct mf_sim *sim = mf_sim_create(s, &options, &err);
+	assert_non_null(sim);
+	assert_int_equal(sim->store.bytes_per_agent, MF_AGENT_BYTES);
+	mf_sim_destroy(sim);
+	mf_scenario_destroy(s);
 }
 
 int main(void)

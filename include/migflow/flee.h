@@ -209,6 +209,11 @@ struct mf_flee_instance *mf_flee_load_with(const char *dir,
 					   const struct mf_flee_load_options *options,
 					   struct mf_error *err);
 
+/* A number of simsetting.yml's move_rules (camp_movechance, ...): its
+ * offset in struct mf_flee_settings and the range FLEE's reader accepts.
+ * The FLEE rule set's parameters are these, named flee.<key>. */
+bool mf_flee_setting_number(const char *name, size_t *offset, double *min, double *max);
+
 /* Frees an instance. Accepts NULL. */
 void mf_flee_destroy(struct mf_flee_instance *instance);
 
@@ -235,59 +240,25 @@ enum mf_status mf_flee_spawn_plan(const struct mf_flee_instance *instance,
 
 /* ---- Simulation ---- */
 
-struct mf_flee_sim;
-
-struct mf_flee_run_options {
-	uint64_t seed;
-	uint32_t replicate;       /* part of the random key */
-	int threads;              /* OpenMP threads; 0 = one per 250,000 agents,
-	                           * at most OpenMP's maximum (smaller runs are
-	                           * cheaper on one thread) */
-	int days;                 /* 0 = the instance's Length */
-};
-
-/* Creates a simulation at day 0 with the day-0 camp populations placed.
- * The instance must outlive it. Returns NULL and fills err. Caller frees
- * with mf_flee_sim_destroy. */
-struct mf_flee_sim *mf_flee_sim_create(const struct mf_flee_instance *instance,
-				       const struct mf_flee_run_options *options,
-				       struct mf_error *err);
-
-/* Frees a simulation. Accepts NULL. */
-void mf_flee_sim_destroy(struct mf_flee_sim *sim);
-
-/* Runs one day: conflicts, spawning, closures, scores and route weights,
- * then every agent moves (in parallel). */
-enum mf_status mf_flee_sim_step(struct mf_flee_sim *sim, struct mf_error *err);
-
-/* Counts of the day just stepped, in persons (agents x hasten), laid out
- * for the network of mf_flee_scenario_create: occupancy with intent
- * displaced, link_flow, in_transit, arrivals, spawned (day 0 includes the
- * camp populations placed before it), returns (agents removed by
- * camps_are_sinks). Owned by the simulation. */
-const struct mf_day_counts *mf_flee_sim_day_counts(const struct mf_flee_sim *sim);
-
-/* Agents at each location at the end of the day just stepped [location]. */
-const int64_t *mf_flee_sim_location_agents(const struct mf_flee_sim *sim);
+/* A FLEE instance runs on the engine (migflow/sim.h) with the FLEE rule
+ * set: mf_flee_scenario_create describes it as a scenario with rules flee,
+ * and mf_sim_create runs it. Day counts are laid out for its network:
+ * occupancy with intent displaced, link_flow, in_transit, arrivals,
+ * spawned (day 0 includes the camp populations placed before it) and
+ * returns (agents removed by camps_are_sinks), in persons (agents x
+ * hasten). Options: threads 0 = one per 250,000 agents, at most OpenMP's
+ * maximum (smaller runs are cheaper on one thread); days 0 = the
+ * instance's run_days. */
 
 /* Whether directed link l (2*route or 2*route+1) was open on the day just
- * stepped. */
-bool mf_flee_sim_link_open(const struct mf_flee_sim *sim, int link);
-
-int mf_flee_sim_days_done(const struct mf_flee_sim *sim);
-int mf_flee_sim_days_total(const struct mf_flee_sim *sim);
-int mf_flee_sim_threads(const struct mf_flee_sim *sim);
-
-/* Agents created so far (initial + spawned), agents still in the model,
- * and agent-days stepped so far. */
-int64_t mf_flee_sim_agents_created(const struct mf_flee_sim *sim);
-int64_t mf_flee_sim_agents_alive(const struct mf_flee_sim *sim);
-uint64_t mf_flee_sim_agent_steps(const struct mf_flee_sim *sim);
+ * stepped of a simulation with rules flee (false otherwise). */
+bool mf_flee_link_open(const struct mf_sim *sim, int link);
 
 /* ---- Output ---- */
 
 /* A migflow scenario (network of places and links, start date, agent
- * scale) describing the instance, for src/output.c. Places are the
+ * scale, rules flee) describing the instance: the world mf_sim_create runs
+ * and src/output.c writes. The instance must outlive it. Places are the
  * locations in file order, their id and name FLEE's location name (an id
  * longer than MF_ID_MAX - 1 bytes is shortened and made unique; name keeps
  * up to MF_NAME_MAX - 1 bytes). Links are 2*route (a->b) and 2*route+1.

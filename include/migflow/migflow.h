@@ -13,6 +13,7 @@
 #include "migflow/sim.h"
 #include "migflow/output.h"
 #include "migflow/batch.h"
+#include "migflow/ensemble.h"
 #include "migflow/flee.h"
 #include "migflow/targets.h"
 #include "migflow/calibrate.h"

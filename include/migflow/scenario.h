@@ -108,6 +108,15 @@ struct mf_free_parameter {
 	int line, column;
 };
 
+/* Rule sets (src/engine.h): how agents are created, decide and move. */
+enum mf_rules {
+	MF_RULES_SAHEL,         /* MODEL.md: intents, goals, generalised cost */
+	MF_RULES_FLEE,          /* FLEE's rules on a FLEE instance (scenarios/FLEE.md) */
+	MF_RULES_COUNT
+};
+
+struct mf_flee_instance;
+
 struct mf_scenario {
 	char path[4096];
 	char name[MF_NAME_MAX];
@@ -131,6 +140,12 @@ struct mf_scenario {
 	char targets_path[4096]; /* `targets:` file, "" if none */
 	char *resolved_text;    /* the scenario with `extends` merged, as YAML */
 	char *source_text;      /* the text of every file read, with its name */
+	enum mf_rules rules;    /* the rule set agents follow */
+	/* rules flee: the FLEE instance that is the world (graph, spawning,
+	 * conflicts, closures, validation data); flee_owned when the scenario
+	 * loaded it and frees it. */
+	const struct mf_flee_instance *flee;
+	struct mf_flee_instance *flee_owned;
 };
 
 /* Name of an event kind ("security", "closure", ...). */

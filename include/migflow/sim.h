@@ -4,17 +4,30 @@
 #ifndef MIGFLOW_SIM_H
 #define MIGFLOW_SIM_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "migflow/error.h"
 #include "migflow/scenario.h"
 
 struct mf_sim;
 
+/* A parameter set for a run: a model parameter of the scenario's
+ * `parameters:` block (scenarios/README.md), or a parameter of the rule
+ * set (flee.<setting> for rules flee, scenarios/FLEE.md). */
+struct mf_override {
+	const char *name;
+	double value;
+};
+
 struct mf_run_options {
 	uint64_t seed;        /* random seed (the scenario's unless overridden) */
 	uint32_t replicate;   /* replicate number, part of the random key */
-	int threads;          /* OpenMP threads; 0 = OpenMP's default */
+	int threads;          /* OpenMP threads; 0 = the rule set's default
+			       * (OpenMP's for the Sahel rules) */
 	int days;             /* days to simulate; 0 = the scenario's */
+	const struct mf_override *overrides; /* applied before day 0 */
+	int n_overrides;
 };
 
 /* What happened on one day, in persons (agent counts times agent_scale).
@@ -69,6 +82,12 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 
 /* Frees a simulation. Accepts NULL. */
 void mf_sim_destroy(struct mf_sim *sim);
+
+/* Whether name is a parameter a run of this scenario can override (a
+ * model parameter or one of its rule set's); why says what is expected
+ * when not. */
+bool mf_sim_parameter_known(const struct mf_scenario *scenario, const char *name,
+			    char *why, size_t why_size);
 
 /* Runs one day. Returns MF_OK, or an error (MF_ERR_NOMEM when the agent
  * store cannot grow, MF_ERR_INTERNAL when conservation breaks). */

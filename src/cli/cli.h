@@ -55,8 +55,7 @@ int summary_init(struct run_summary *s, const struct mf_scenario *scenario);
 void summary_add_day(struct run_summary *s, const struct mf_scenario *scenario,
 		     const struct mf_day_counts *day);
 void summary_print(FILE *out, const struct run_summary *s, const struct mf_scenario *scenario,
-		   const struct mf_day_counts *last_day, const struct mf_totals *totals,
-		   double wall_seconds, int threads);
+		   const struct mf_totals *totals, double wall_seconds, int threads);
 int summary_write_json(const char *path, const struct run_summary *s,
 		       const struct mf_totals *totals, int days, uint64_t seed, int threads,
 		       double wall_seconds);

@@ -154,65 +154,6 @@ static int exit_code_of(enum mf_status status)
 	}
 }
 
-struct replicate_result {
-	int64_t agents;
-	uint64_t agent_steps;
-	double wall;
-	int threads, days;
-};
-
-/* One replicate: simulate it, its days into out (created on the first
- * replicate, once the simulation knows its days and threads). */
-static enum mf_status run_replicate(const struct mf_flee_instance *inst,
-				    const struct mf_scenario *scenario, const struct flee_args *args,
-				    int k, const char *path, struct mf_output **out,
-				    struct replicate_result *result, struct mf_error *err)
-{
-	enum mf_status status = MF_OK;
-	struct mf_flee_run_options options = {
-		.seed = args->seed,
-		.replicate = (uint32_t)k,
-		.threads = args->threads,
-		.days = args->days,
-	};
-	double started = progress_now();
-	struct mf_flee_sim *sim = mf_flee_sim_create(inst, &options, err);
-	if (!sim)
-		return err->code;
-	int days = mf_flee_sim_days_total(sim);
-	if (!*out) {
-		struct mf_output_info info = {
-			.scenario = scenario,
-			.days = days,
-			.seed = args->seed,
-			.threads = mf_flee_sim_threads(sim),
-			.replicates = args->replicates,
-		};
-		if (!(*out = mf_output_create(path, args->force, &info, err))) {
-			status = err->code;
-			goto done;
-		}
-	}
-	for (int day = 0; day < days; day++) {
-		if (flee_interrupted) {
-			status = mf_error_set(err, MF_ERR_CANCELLED, "interrupted on day %d; %s was not written",
-					      day, path);
-			goto done;
-		}
-		if ((status = mf_flee_sim_step(sim, err)) != MF_OK ||
-		    (status = mf_output_write_day(*out, mf_flee_sim_day_counts(sim), err)) != MF_OK)
-			goto done;
-	}
-	result->agents = mf_flee_sim_agents_created(sim);
-	result->agent_steps = mf_flee_sim_agent_steps(sim);
-	result->threads = mf_flee_sim_threads(sim);
-	result->days = days;
-	result->wall = progress_now() - started;
-done:
-	mf_flee_sim_destroy(sim);
-	return status;
-}
-
 static const char *const warning_kinds[] = {
 	[MF_FLEE_LENIENT] = "lenient",
 	[MF_FLEE_UNUSED] = "unused",
@@ -285,6 +226,61 @@ done:
 	return status;
 }
 
+/* What the command line keeps of a FLEE run: a line per replicate, and the
+ * import warnings stored before the output ends. */
+struct flee_front {
+	const struct flee_args *args;
+	const struct mf_flee_instance *inst;
+	struct mf_sink *output;
+	double mark;          /* when the replicate began */
+	double cpu_seconds;
+	struct mf_sink sink;
+};
+
+static enum mf_status front_begin(struct mf_sink *sink, const struct mf_ensemble_info *info,
+				  struct mf_error *err)
+{
+	struct flee_front *f = sink->data;
+	f->mark = progress_now();
+	return MF_OK;
+}
+
+static enum mf_status front_end_replicate(struct mf_sink *sink, int run, const struct mf_sim *sim,
+					  struct mf_error *err)
+{
+	struct flee_front *f = sink->data;
+	double now = progress_now(), wall = now - f->mark;
+	f->mark = now;
+	struct mf_totals totals;
+	mf_sim_totals(sim, &totals);
+	int threads = mf_sim_threads(sim);
+	f->cpu_seconds += wall * threads;
+	if (!f->args->quiet)
+		printf("replicate %d: %lld agents, %d days, %.3f s on %d threads, "
+		       "%.3g agent-days per CPU-second\n",
+		       run, (long long)(totals.spawned / f->inst->settings.hasten), mf_sim_days_total(sim),
+		       wall, threads, wall > 0 ? (double)totals.agent_steps / (wall * threads) : 0.0);
+	return MF_OK;
+}
+
+static enum mf_status front_finish(struct mf_sink *sink, const struct mf_ensemble_result *result,
+				   struct mf_error *err)
+{
+	struct flee_front *f = sink->data;
+	return store_warnings(mf_output_sink_output(f->output), f->inst, err);
+}
+
+static const struct mf_sink_impl front_impl = {
+	.begin = front_begin,
+	.end_replicate = front_end_replicate,
+	.finish = front_finish,
+};
+
+static bool on_cancel(void *user)
+{
+	return flee_interrupted != 0;
+}
+
 int mf_cli_flee(int argc, char **argv)
 {
 	struct flee_args args;
@@ -295,7 +291,7 @@ int mf_cli_flee(int argc, char **argv)
 	enum mf_status status = MF_OK;
 	struct mf_flee_instance *inst = NULL;
 	struct mf_scenario *scenario = NULL;
-	struct mf_output *out = NULL;
+	struct mf_sink *output = NULL;
 	char path[PATH_SIZE];
 
 	struct mf_flee_load_options load = {.hasten = args.hasten, .strict = args.strict};
@@ -319,47 +315,48 @@ int mf_cli_flee(int argc, char **argv)
 		status = err.code;
 		goto done;
 	}
+	if (!(output = mf_output_sink_create(path, args.force, NULL, 0))) {
+		status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
 	struct sigaction action = {.sa_handler = on_signal};
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
 
-	double started = progress_now(), cpu_seconds = 0;
-	uint64_t steps = 0;
-	int runs = args.replicates > 0 ? args.replicates : 1;
-	for (int k = 0; k < runs; k++) {
-		struct replicate_result r = {0};
-		if ((status = run_replicate(inst, scenario, &args, k, path, &out, &r, &err)) != MF_OK)
-			goto done;
-		cpu_seconds += r.wall * r.threads;
-		steps += r.agent_steps;
-		if (!args.quiet)
-			printf("replicate %d: %lld agents, %d days, %.3f s on %d threads, "
-			       "%.3g agent-days per CPU-second\n",
-			       k, (long long)r.agents, r.days, r.wall, r.threads,
-			       r.wall > 0 ? (double)r.agent_steps / (r.wall * r.threads) : 0.0);
-	}
-	if ((status = store_warnings(out, inst, &err)) != MF_OK)
-		goto done;
+	struct flee_front front = {.args = &args, .inst = inst, .output = output};
+	front.sink = (struct mf_sink){.impl = &front_impl, .data = &front};
+	struct mf_sink *sinks[] = {&front.sink, output};
+	struct mf_ensemble_options options = {
+		.seed = args.seed,
+		.replicates = args.replicates,
+		.threads = args.threads,
+		.days = args.days,
+		.cancelled = on_cancel,
+	};
 	/* The wall time stored covers the whole run: creating the
 	 * simulations, stepping them and writing the file (all but closing
 	 * it). */
-	struct mf_run_stats stats = {.agent_steps = steps, .wall_seconds = progress_now() - started};
-	status = mf_output_finish(out, &stats, &err);
-	out = NULL;
+	struct mf_ensemble_result result;
+	status = mf_ensemble_run(scenario, &options, sinks, 2, &result, &err);
+	if (status == MF_ERR_CANCELLED) {
+		char why[sizeof(err.message)];
+		snprintf(why, sizeof(why), "%s", err.message);
+		mf_error_set(&err, MF_ERR_CANCELLED, "%s; %s was not written", why, path);
+	}
 	if (status != MF_OK)
 		goto done;
 	if (!args.quiet) {
-		int lenient = 0;
+		int lenient = 0, runs = result.runs;
 		for (int i = 0; i < inst->n_warnings; i++)
 			lenient += inst->warnings[i].kind == MF_FLEE_LENIENT;
 		printf("%d replicate%s, %.3g agent-days per CPU-second overall; %d import warning%s "
 		       "(%d read leniently) -> %s\n", runs, runs > 1 ? "s" : "",
-		       cpu_seconds > 0 ? (double)steps / cpu_seconds : 0.0, inst->n_warnings,
-		       inst->n_warnings == 1 ? "" : "s", lenient, path);
+		       front.cpu_seconds > 0 ? (double)result.agent_steps / front.cpu_seconds : 0.0,
+		       inst->n_warnings, inst->n_warnings == 1 ? "" : "s", lenient, path);
 	}
 done:
-	mf_output_discard(out);
+	mf_output_sink_destroy(output);
 	if (status != MF_OK)
 		mf_cli_print_error(&err);
 	mf_flee_scenario_destroy(scenario);

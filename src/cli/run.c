@@ -220,42 +220,72 @@ static enum mf_status store_targets(struct mf_output *out, const struct mf_targe
 	return status;
 }
 
-/* Simulates one replicate into out, keeping its summary (and the values of
- * the calibration targets when there are any). */
-static enum mf_status run_replicate(const struct run_args *args, const struct mf_scenario *scenario,
-				    struct mf_sim *sim, struct mf_output *out,
-				    struct run_summary *summary, const struct mf_targets *targets,
-				    double *target_values, const char *output, struct mf_error *err)
-{
-	enum mf_status status = MF_OK;
+/* What the command line keeps of a run: each replicate's summary, the
+ * progress line, and at the end the targets table of the output. */
+struct run_front {
+	const struct run_args *args;
+	const struct mf_scenario *scenario;
+	struct run_summary *summaries;
+	int runs, ready;
+	struct mf_sink *targets, *output;
+	const struct mf_targets *target_list;
 	struct progress progress;
+	struct mf_sink sink;
+};
+
+static enum mf_status front_day(struct mf_sink *sink, int run, const struct mf_sim *sim,
+				struct mf_error *err)
+{
+	struct run_front *f = sink->data;
+	summary_add_day(&f->summaries[run], f->scenario, mf_sim_day_counts(sim));
+	return MF_OK;
+}
+
+static enum mf_status front_end_replicate(struct mf_sink *sink, int run, const struct mf_sim *sim,
+					  struct mf_error *err)
+{
+	struct run_front *f = sink->data;
 	struct mf_totals totals;
-	int days = mf_sim_days_total(sim);
-	progress_start(&progress, !args->quiet && isatty(STDERR_FILENO));
-	for (int day = 0; day < days; day++) {
-		if (interrupted) {
-			status = mf_error_set(err, MF_ERR_CANCELLED,
-					      "interrupted on day %d; %s was not written", day, output);
-			break;
-		}
-		if ((status = mf_sim_step(sim, err)) != MF_OK)
-			break;
-		const struct mf_day_counts *counts = mf_sim_day_counts(sim);
-		if ((status = mf_output_write_day(out, counts, err)) != MF_OK)
-			break;
-		summary_add_day(summary, scenario, counts);
-		if (targets)
-			mf_targets_add_day(targets, scenario, counts, target_values);
-		mf_sim_totals(sim, &totals);
-		progress_update(&progress, scenario, day + 1, days, mf_sim_agents_alive(sim),
-				totals.agent_steps);
+	mf_sim_totals(sim, &totals);
+	summary_finish(&f->summaries[run], f->scenario, mf_sim_day_counts(sim), &totals);
+	progress_finish(&f->progress);
+	return MF_OK;
+}
+
+/* Before the output sink's finish: the targets table goes into the file. */
+static enum mf_status front_finish(struct mf_sink *sink, const struct mf_ensemble_result *result,
+				   struct mf_error *err)
+{
+	struct run_front *f = sink->data;
+	if (!f->targets)
+		return MF_OK;
+	return store_targets(mf_output_sink_output(f->output), f->target_list,
+			     mf_targets_sink_values(f->targets), f->runs, result->days, err);
+}
+
+static const struct mf_sink_impl front_impl = {
+	.day = front_day,
+	.end_replicate = front_end_replicate,
+	.finish = front_finish,
+};
+
+static void on_progress(void *user, int run, int day, const struct mf_sim *sim)
+{
+	struct run_front *f = user;
+	if (day == 1) {
+		if (!f->args->quiet && f->args->replicates && isatty(STDERR_FILENO))
+			fprintf(stderr, "replicate %d of %d\n", run + 1, f->runs);
+		progress_start(&f->progress, !f->args->quiet && isatty(STDERR_FILENO));
 	}
-	progress_finish(&progress);
-	if (status == MF_OK) {
-		mf_sim_totals(sim, &totals);
-		summary_finish(summary, scenario, mf_sim_day_counts(sim), &totals);
-	}
-	return status;
+	struct mf_totals totals;
+	mf_sim_totals(sim, &totals);
+	progress_update(&f->progress, f->scenario, day, mf_sim_days_total(sim),
+			mf_sim_agents_alive(sim), totals.agent_steps);
+}
+
+static bool on_cancel(void *user)
+{
+	return interrupted != 0;
 }
 
 int mf_cli_run(int argc, char **argv)
@@ -271,16 +301,14 @@ int mf_cli_run(int argc, char **argv)
 		mf_cli_default_output(args.scenario, output, sizeof(output));
 	struct mf_error err = {0};
 	struct mf_scenario *scenario = NULL;
-	struct mf_sim *sim = NULL;
-	struct mf_output *out = NULL;
+	struct mf_sink *output_sink = NULL, *targets_sink = NULL;
 	int runs = args.replicates ? args.replicates : 1;
-	int summaries_ready = 0;
 	struct mf_targets *targets = NULL;
-	double *target_values = NULL;
-	struct run_summary *summaries = calloc((size_t)runs, sizeof(*summaries));
+	struct run_front front = {.args = &args, .runs = runs};
+	front.summaries = calloc((size_t)runs, sizeof(*front.summaries));
 	enum mf_status status = MF_OK;
 
-	if (!summaries) {
+	if (!front.summaries) {
 		status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
 		goto done;
 	}
@@ -297,87 +325,77 @@ int mf_cli_run(int argc, char **argv)
 	}
 	if (args.agent_scale)
 		scenario->agent_scale = args.agent_scale;
+	front.scenario = scenario;
+	for (; front.ready < runs; front.ready++)
+		if (summary_init(&front.summaries[front.ready], scenario) < 0) {
+			status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+			goto done;
+		}
 	if (scenario->targets_path[0]) {
 		targets = mf_targets_load(scenario->targets_path, scenario, &err);
-		target_values = targets ? calloc((size_t)runs * (size_t)targets->n, sizeof(double)) : NULL;
-		if (!targets || !target_values) {
-			status = targets ? mf_error_set(&err, MF_ERR_NOMEM, "out of memory") : err.code;
+		if (!targets) {
+			status = err.code;
+			goto done;
+		}
+		if (!(targets_sink = mf_targets_sink_create(targets, runs))) {
+			status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
 			goto done;
 		}
 	}
-	struct mf_run_options options = {
+	if (!(output_sink = mf_output_sink_create(output, args.force, NULL, 0))) {
+		status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	front.targets = targets_sink;
+	front.target_list = targets;
+	front.output = output_sink;
+	front.sink = (struct mf_sink){.impl = &front_impl, .data = &front};
+	struct mf_ensemble_options options = {
 		.seed = args.has_seed ? args.seed : scenario->seed,
+		.replicates = args.replicates,
 		.replicate = args.replicate,
 		.threads = args.threads,
 		.days = args.days,
+		.progress = on_progress,
+		.cancelled = on_cancel,
+		.user = &front,
 	};
 	struct sigaction action = {.sa_handler = on_signal};
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
 
-	double started = progress_now();
-	uint64_t agent_steps = 0;
-	for (int r = 0; r < runs; r++) {
-		if (args.replicates)
-			options.replicate = (uint32_t)r;
-		mf_sim_destroy(sim);
-		sim = mf_sim_create(scenario, &options, &err);
-		if (!sim) {
-			status = err.code;
-			goto done;
-		}
-		if (summary_init(&summaries[r], scenario) < 0) {
-			summaries_ready = r + 1;
-			status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
-			goto done;
-		}
-		summaries_ready = r + 1;
-		if (!out) {
-			struct mf_output_info info = {
-				.scenario = scenario,
-				.days = mf_sim_days_total(sim),
-				.seed = options.seed,
-				.replicate = options.replicate,
-				.threads = mf_sim_threads(sim),
-				.replicates = args.replicates,
-			};
-			out = mf_output_create(output, args.force, &info, &err);
-			if (!out) {
-				status = err.code;
-				goto done;
-			}
-		}
-		if (!args.quiet && args.replicates && isatty(STDERR_FILENO))
-			fprintf(stderr, "replicate %d of %d\n", r + 1, runs);
-		status = run_replicate(&args, scenario, sim, out, &summaries[r], targets,
-				       target_values ? target_values + (size_t)r * targets->n : NULL,
-				       output, &err);
-		if (status != MF_OK)
-			goto done;
-		agent_steps += summaries[r].totals.agent_steps;
+	/* The output last: the front end adds the targets table before it ends. */
+	struct mf_sink *sinks[3];
+	int n_sinks = 0;
+	if (targets_sink)
+		sinks[n_sinks++] = targets_sink;
+	sinks[n_sinks++] = &front.sink;
+	sinks[n_sinks++] = output_sink;
+	struct mf_ensemble_result result;
+	status = mf_ensemble_run(scenario, &options, sinks, n_sinks, &result, &err);
+	if (status == MF_ERR_CANCELLED) {
+		progress_finish(&front.progress);
+		char why[sizeof(err.message)];
+		snprintf(why, sizeof(why), "%s", err.message);
+		mf_error_set(&err, MF_ERR_CANCELLED, "%s; %s was not written", why, output);
 	}
-	if (targets && (status = store_targets(out, targets, target_values, runs,
-					       mf_sim_days_total(sim), &err)) != MF_OK)
-		goto done;
-	double wall = progress_now() - started;
-	struct mf_run_stats stats = {.agent_steps = agent_steps, .wall_seconds = wall};
-	status = mf_output_finish(out, &stats, &err);
-	out = NULL;
 	if (status != MF_OK)
 		goto done;
-	int days = mf_sim_days_total(sim);
+	double wall = result.wall_seconds;
+	int days = result.days, threads = result.threads;
+	struct run_summary *summaries = front.summaries;
 	if (!args.quiet && args.replicates)
-		summary_print_ensemble(stdout, summaries, runs, scenario, wall, mf_sim_threads(sim));
+		summary_print_ensemble(stdout, summaries, runs, scenario, wall, threads);
 	else if (!args.quiet)
-		summary_print(stdout, &summaries[0], scenario, mf_sim_day_counts(sim),
-			      &summaries[0].totals, wall, mf_sim_threads(sim));
+		summary_print(stdout, &summaries[0], scenario,
+			      &summaries[0].totals, wall, threads);
 	if (args.summary_json &&
 	    (args.replicates ? summary_write_json_ensemble(args.summary_json, summaries, runs, days,
-							   options.seed, mf_sim_threads(sim), wall)
+							   options.seed, threads, wall)
 			     : summary_write_json(args.summary_json, &summaries[0],
 						  &summaries[0].totals, days, options.seed,
-						  mf_sim_threads(sim), wall)) < 0) {
+						  threads, wall)) < 0) {
 		status = mf_error_set(&err, MF_ERR_IO, "cannot write %s: %s", args.summary_json,
 				      strerror(errno));
 		goto done;
@@ -385,15 +403,14 @@ int mf_cli_run(int argc, char **argv)
 	if (!args.quiet)
 		printf("  %-34s %s\n", "output", output);
 done:
-	mf_output_discard(out);
+	mf_output_sink_destroy(output_sink);
+	mf_targets_sink_destroy(targets_sink);
 	if (status != MF_OK)
 		mf_cli_print_error(&err);
-	for (int r = 0; r < summaries_ready; r++)
-		summary_free(&summaries[r]);
-	free(summaries);
-	free(target_values);
+	for (int r = 0; r < front.ready; r++)
+		summary_free(&front.summaries[r]);
+	free(front.summaries);
 	mf_targets_destroy(targets);
-	mf_sim_destroy(sim);
 	mf_scenario_destroy(scenario);
 	return mf_cli_exit_code(status);
 }

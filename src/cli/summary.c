@@ -80,8 +80,7 @@ static void row(FILE *out, const char *label, int64_t whole, int64_t window, boo
 }
 
 void summary_print(FILE *out, const struct run_summary *s, const struct mf_scenario *scenario,
-		   const struct mf_day_counts *last_day, const struct mf_totals *t,
-		   double wall_seconds, int threads)
+		   const struct mf_totals *t, double wall_seconds, int threads)
 {
 	const struct mf_graph *g = scenario->graph;
 	bool has_window = s->report_from > 0;
@@ -120,13 +119,8 @@ void summary_print(FILE *out, const struct run_summary *s, const struct mf_scena
 	}
 	fprintf(out, "  present on %s, by country:\n", last);
 	for (int c = 0; c < g->n_countries; c++) {
-		int64_t present = 0;
-		for (int p = 0; p < g->n_places; p++)
-			if (g->places[p].country_index == c)
-				for (int i = 0; i < MF_INTENT_COUNT; i++)
-					present += last_day->occupancy[p * MF_INTENT_COUNT + i];
 		snprintf(label, sizeof(label), "  %s", g->countries[c]);
-		row(out, label, present, 0, false);
+		row(out, label, s->present_by_country[c], 0, false);
 	}
 	row(out, "travelling on links", t->on_links, 0, false);
 	fprintf(out, "  %-34s %14.2f\n", "wall time (s)", wall_seconds);

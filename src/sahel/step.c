@@ -16,27 +16,8 @@
 
 #include "migflow/date.h"
 #include "migflow/rng.h"
-#include "streams.h"
-#include "world.h"
-
-/* What one agent-step reads, copied out of the simulation once a day. */
-struct step_ctx {
-	struct mf_agents agents;
-	const struct link_rt *links;
-	const uint32_t *leave, *leave_week, *stay_end, *route_cum, *expel, *flee, *expel_retry;
-	const int *refuge;
-	const uint32_t *hazard_goal, *hazard_away;
-	const double *gap_goal, *gap_away;
-	const uint16_t *expel_to;
-	const int16_t *expel_monitor;
-	const uint8_t *home_safe, *country, *is_destination, *monitor_country, *monitor_counts;
-	const int *out_offset, *out_links;
-	int n_places, n_links, destination;
-	uint32_t displaced_onward, displaced_leave, retry_interception;
-	uint16_t today;
-	int weekday;
-	uint64_t key;
-};
+#include "../streams.h"
+#include "sahel.h"
 
 static inline uint64_t draw(const struct step_ctx *ctx, uint32_t stream, int64_t i, uint32_t n)
 {
@@ -60,9 +41,10 @@ static inline void schedule(const struct step_ctx *ctx, int64_t i, int from, uin
 
 void mf_schedule_agent(struct mf_sim *sim, int64_t i, int from, uint32_t why)
 {
+	struct sahel *r = sahel_of(sim);
 	uint64_t bits = mf_rng_bits(sim->key, mf_rng_counter((uint32_t)sim->day, STREAM_SCHEDULE,
 							      (uint64_t)i, why));
-	sim->agents.timer[i] = next_decision(&sim->agents, sim->gap_goal, sim->gap_away, bits, i, from);
+	r->agents.timer[i] = next_decision(&r->agents, r->gap_goal, r->gap_away, bits, i, from);
 }
 
 /* Agent i is at a place at the end of its step today: counted there, and
@@ -284,36 +266,37 @@ static inline void step_on_link(const struct step_ctx *ctx, struct counters *c, 
 
 static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 {
+	struct sahel *r = sahel_of(sim);
 	*ctx = (struct step_ctx){
-		.agents = sim->agents,
-		.links = sim->links,
-		.leave = sim->leave,
-		.leave_week = sim->leave_week,
-		.stay_end = sim->stay_end,
-		.route_cum = sim->route_cum,
-		.expel = sim->expel,
-		.expel_retry = sim->expel_retry,
-		.flee = sim->flee,
-		.refuge = sim->refuge,
-		.hazard_goal = sim->hazard_goal,
-		.hazard_away = sim->hazard_away,
-		.gap_goal = sim->gap_goal,
-		.gap_away = sim->gap_away,
-		.expel_to = sim->expel_to,
-		.expel_monitor = sim->expel_monitor,
-		.home_safe = sim->home_safe,
-		.country = sim->country,
-		.is_destination = sim->is_destination,
-		.monitor_country = sim->monitor_country,
-		.monitor_counts = sim->monitor_counts,
+		.agents = r->agents,
+		.links = r->links,
+		.leave = r->leave,
+		.leave_week = r->leave_week,
+		.stay_end = r->stay_end,
+		.route_cum = r->route_cum,
+		.expel = r->expel,
+		.expel_retry = r->expel_retry,
+		.flee = r->flee,
+		.refuge = r->refuge,
+		.hazard_goal = r->hazard_goal,
+		.hazard_away = r->hazard_away,
+		.gap_goal = r->gap_goal,
+		.gap_away = r->gap_away,
+		.expel_to = r->expel_to,
+		.expel_monitor = r->expel_monitor,
+		.home_safe = r->home_safe,
+		.country = r->country,
+		.is_destination = r->is_destination,
+		.monitor_country = r->monitor_country,
+		.monitor_counts = r->monitor_counts,
 		.out_offset = sim->graph->out_offset,
 		.out_links = sim->graph->out_links,
 		.n_places = sim->n_places,
 		.n_links = sim->n_links,
 		.destination = sim->scenario->destination,
-		.displaced_onward = sim->displaced_onward,
-		.displaced_leave = sim->displaced_return,
-		.retry_interception = sim->retry_interception,
+		.displaced_onward = r->displaced_onward,
+		.displaced_leave = r->displaced_return,
+		.retry_interception = r->retry_interception,
 		.today = (uint16_t)sim->day,
 		.weekday = mf_date_weekday(sim->scenario->start + sim->day),
 		.key = sim->key,
@@ -328,6 +311,7 @@ static inline uint8_t acting(uint8_t state, uint16_t timer, uint16_t today)
 }
 
 #define BLOCK 64
+#define GAMMA UINT64_C(0x9e3779b97f4a7c15) /* mf_rng_bits' counter multiplier */
 
 static void flag_acting(const uint8_t *restrict state, const uint16_t *restrict timer, uint16_t today,
 			uint8_t *restrict acts)
@@ -336,74 +320,66 @@ static void flag_acting(const uint8_t *restrict state, const uint16_t *restrict 
 		acts[k] = acting(state[k], timer[k], today);
 }
 
-void mf_phase_move(struct mf_sim *sim)
+void mf_sahel_begin_move(struct mf_sim *sim)
 {
-	struct step_ctx ctx;
-	fill_ctx(sim, &ctx);
-	for (int t = 0; t < sim->threads; t++) {
-		memset(sim->thread_counts[t].base, 0, sim->thread_counts[t].n_values * sizeof(int64_t));
-		sim->thread_counts[t].n_requested = 0;
-	}
-	/* Agent-steps: every agent at a place or on a link takes part today. */
-	int64_t alive = 0;
-	for (int k = 0; k < sim->n_places * MF_INTENT_COUNT; k++)
-		alive += sim->present_agents[k];
-	for (int l = 0; l < sim->n_links; l++)
-		alive += sim->transit_agents[l];
-	sim->thread_counts[0].scalars[SC_STEPPED] = alive;
-	const int64_t n = sim->agents.n;
-	const uint8_t *state = sim->agents.state;
-	const uint16_t *timer = sim->agents.timer;
-	const uint16_t today = ctx.today;
+	struct sahel *r = sahel_of(sim);
+	fill_ctx(sim, &r->ctx);
 	/* Slots whose bound changed today: their agents are rescheduled (exact,
 	 * the daily chances being memoryless); NULL on most days. */
-	const uint8_t *changed = sim->any_reschedule ? sim->reschedule : NULL;
+	r->ctx.changed = r->any_reschedule ? r->reschedule : NULL;
 	/* draw(ctx, STREAM_MOVE, i, 0) = mix(key + (i | day, stream bits) * gamma)
 	 * = mix(base + i * gamma): the same bits with the day's part hoisted. */
-	const uint64_t gamma = UINT64_C(0x9e3779b97f4a7c15);
-	const uint64_t base = ctx.key + mf_rng_counter(ctx.today, STREAM_MOVE, 0, 0) * gamma;
-#pragma omp parallel num_threads(sim->threads)
-	{
-		struct counters *c = &sim->thread_counts[omp_get_thread_num()];
-		/* Most agents wait for a later decision day: they read two arrays and
-		 * write nothing. A block of 64 slots is first reduced to the flags of
-		 * those that act today (a loop the compiler vectorises), then only
-		 * the flagged ones are stepped. Blocks of 256 x 64 slots per chunk,
-		 * so threads never share a cache line of an agent array. */
-#pragma omp for schedule(static, 256) nowait
-		for (int64_t block = 0; block < (n + BLOCK - 1) / BLOCK; block++) {
-			int64_t first = block * BLOCK;
-			int width = n - first < BLOCK ? (int)(n - first) : BLOCK;
-			if (changed)
-				for (int k = 0; k < width; k++) {
-					int64_t i = first + k;
-					if (state[i] == AGENT_AT_PLACE &&
-					    changed[ctx.agents.loc[i] * MF_INTENT_COUNT + ctx.agents.intent[i]])
-						schedule(&ctx, i, today - 1, SCHEDULE_CHANGED);
-				}
-			uint8_t acts[BLOCK] __attribute__((aligned(BLOCK)));
-			if (width == BLOCK)
-				flag_acting(state + first, timer + first, today, acts);
-			else
-				for (int k = 0; k < BLOCK; k++)
-					acts[k] = k < width && acting(state[first + k], timer[first + k], today);
-			for (int w = 0; w < BLOCK; w += 8) {
-				uint64_t word;
-				memcpy(&word, acts + w, sizeof(word));
-				while (word) {
-					int64_t i = first + w + (__builtin_ctzll(word) >> 3);
-					word &= word - 1;
-					if (state[i] == AGENT_AT_PLACE)
-						decide_at_place(&ctx, c, i, mf_rng_mix(base + (uint64_t)i * gamma));
-					else
-						step_on_link(&ctx, c, i);
-				}
+	r->ctx.move_base = r->ctx.key + mf_rng_counter(r->ctx.today, STREAM_MOVE, 0, 0) * GAMMA;
+}
+
+/* Most agents wait for a later decision day: they read two arrays and
+ * write nothing. A block of 64 slots is first reduced to the flags of those
+ * that act today (a loop the compiler vectorises), then only the flagged
+ * ones are stepped. */
+void mf_sahel_move_block(const struct mf_sim *sim, struct counters *c, int64_t begin, int64_t end)
+{
+	const struct step_ctx *ctx = &sahel_of(sim)->ctx;
+	const uint8_t *state = ctx->agents.state;
+	const uint16_t *timer = ctx->agents.timer;
+	const uint16_t today = ctx->today;
+	const uint8_t *changed = ctx->changed;
+	const uint64_t base = ctx->move_base;
+	for (int64_t first = begin; first < end; first += BLOCK) {
+		int width = end - first < BLOCK ? (int)(end - first) : BLOCK;
+		if (changed)
+			for (int k = 0; k < width; k++) {
+				int64_t i = first + k;
+				if (state[i] == AGENT_AT_PLACE &&
+				    changed[ctx->agents.loc[i] * MF_INTENT_COUNT + ctx->agents.intent[i]])
+					schedule(ctx, i, today - 1, SCHEDULE_CHANGED);
+			}
+		uint8_t acts[BLOCK] __attribute__((aligned(BLOCK)));
+		if (width == BLOCK)
+			flag_acting(state + first, timer + first, today, acts);
+		else
+			for (int k = 0; k < BLOCK; k++)
+				acts[k] = k < width && acting(state[first + k], timer[first + k], today);
+		for (int w = 0; w < BLOCK; w += 8) {
+			uint64_t word;
+			memcpy(&word, acts + w, sizeof(word));
+			while (word) {
+				int64_t i = first + w + (__builtin_ctzll(word) >> 3);
+				word &= word - 1;
+				if (state[i] == AGENT_AT_PLACE)
+					decide_at_place(ctx, c, i, mf_rng_mix(base + (uint64_t)i * GAMMA));
+				else
+					step_on_link(ctx, c, i);
 			}
 		}
 	}
-	if (changed) {
-		memset(sim->reschedule, 0, (size_t)sim->n_places * MF_INTENT_COUNT);
-		sim->any_reschedule = false;
+}
+
+void mf_sahel_end_move(struct mf_sim *sim)
+{
+	struct sahel *r = sahel_of(sim);
+	if (r->any_reschedule) {
+		memset(r->reschedule, 0, (size_t)sim->n_places * MF_INTENT_COUNT);
+		r->any_reschedule = false;
 	}
 }
 
@@ -413,9 +389,10 @@ void mf_phase_move(struct mf_sim *sim)
 static void decide_request(const struct mf_sim *sim, const struct step_ctx *ctx, struct counters *c,
 			   int64_t i)
 {
+	struct sahel *r = sahel_of(sim);
 	int l = ctx->agents.loc[i];
 	uint32_t u = (uint32_t)draw(ctx, STREAM_CAPACITY, i, 0);
-	if (sim->accept[l] == UINT32_MAX || u < sim->accept[l]) {
+	if (r->accept[l] == UINT32_MAX || u < r->accept[l]) {
 		enter_link(ctx, c, i, l);
 	} else {
 		ctx->agents.state[i] = AGENT_AT_PLACE;
@@ -426,6 +403,7 @@ static void decide_request(const struct mf_sim *sim, const struct step_ctx *ctx,
 
 void mf_phase_capacity(struct mf_sim *sim)
 {
+	struct sahel *r = sahel_of(sim);
 	bool any = false;
 	for (int l = 0; l < sim->n_links; l++) {
 		int64_t requests = 0;
@@ -436,7 +414,7 @@ void mf_phase_capacity(struct mf_sim *sim)
 		any = true;
 		double capacity = sim->world.link_capacity[l] / sim->scenario->agent_scale;
 		double p = capacity / (double)requests;
-		sim->accept[l] = p >= 1 ? UINT32_MAX : mf_rng_threshold(p);
+		r->accept[l] = p >= 1 ? UINT32_MAX : mf_rng_threshold(p);
 	}
 	if (!any)
 		return;
@@ -472,7 +450,7 @@ void mf_phase_capacity(struct mf_sim *sim)
 		}
 		return;
 	}
-	const int64_t n = sim->agents.n;
+	const int64_t n = sim->store.n;
 #pragma omp parallel num_threads(sim->threads)
 	{
 		struct counters *c = &sim->thread_counts[omp_get_thread_num()];

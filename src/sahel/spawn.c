@@ -8,8 +8,8 @@
 
 #include "migflow/date.h"
 #include "migflow/rng.h"
-#include "streams.h"
-#include "world.h"
+#include "../streams.h"
+#include "sahel.h"
 
 static int pick(const struct mf_goal_set *set, double u)
 {
@@ -27,8 +27,9 @@ static int pick(const struct mf_goal_set *set, double u)
 
 static void add_agent(struct mf_sim *sim, int place, int home, int goal, enum mf_intent intent)
 {
-	struct mf_agents *a = &sim->agents;
-	int64_t i = a->n++;
+	struct sahel *r = sahel_of(sim);
+	struct mf_agents *a = &r->agents;
+	int64_t i = sim->store.n++;
 	a->loc[i] = (uint16_t)place;
 	a->home[i] = (uint16_t)home;
 	a->goal[i] = (uint16_t)goal;
@@ -36,7 +37,7 @@ static void add_agent(struct mf_sim *sim, int place, int home, int goal, enum mf
 	a->state[i] = AGENT_AT_PLACE;
 	a->born[i] = (uint16_t)sim->day;
 	a->attempts[i] = 0;
-	a->flags[i] = sim->country[place] != sim->country[home] ? AGENT_ABROAD : 0;
+	a->flags[i] = r->country[place] != r->country[home] ? AGENT_ABROAD : 0;
 	sim->present_agents[place * MF_INTENT_COUNT + intent]++;
 	/* Its first decision can be today. */
 	mf_schedule_agent(sim, i, sim->day - 1, SCHEDULE_SPAWNED);
@@ -44,9 +45,9 @@ static void add_agent(struct mf_sim *sim, int place, int home, int goal, enum mf
 
 static enum mf_status reserve(struct mf_sim *sim, int64_t more, struct mf_error *err)
 {
-	if (mf_agents_reserve(&sim->agents, sim->agents.n + more) < 0)
+	if (mf_store_reserve(&sim->store, sim->store.n + more) < 0)
 		return mf_error_set(err, MF_ERR_NOMEM, "out of memory growing the agent store to %lld agents",
-				    (long long)(sim->agents.n + more));
+				    (long long)(sim->store.n + more));
 	return MF_OK;
 }
 
@@ -76,24 +77,24 @@ static enum mf_status spawn_group(struct mf_sim *sim, int place, double mean, ui
 				  uint32_t index, const struct mf_goal_set *goals, int goal,
 				  enum mf_intent intent, struct mf_error *err)
 {
+	struct sahel *r = sahel_of(sim);
 	if (!(mean > 0))
 		return MF_OK;
-	mf_rng_gsl_seek(sim->spawn_rng, sim->key, mf_rng_counter((uint32_t)sim->day, stream, index, 0));
-	int64_t n = gsl_ran_poisson(sim->spawn_rng, mean);
+	mf_rng_gsl_seek(r->spawn_rng, sim->key, mf_rng_counter((uint32_t)sim->day, stream, index, 0));
+	int64_t n = gsl_ran_poisson(r->spawn_rng, mean);
 	if (reserve(sim, n, err) != MF_OK)
 		return err->code;
 	for (int64_t k = 0; k < n; k++)
-		add_agent(sim, place, place, goals ? pick(goals, gsl_rng_uniform(sim->spawn_rng)) : goal, intent);
+		add_agent(sim, place, place, goals ? pick(goals, gsl_rng_uniform(r->spawn_rng)) : goal, intent);
 	sim->today.spawned[place] += n * sim->scenario->agent_scale;
 	return MF_OK;
 }
 
 enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err)
 {
+	struct sahel *r = sahel_of(sim);
 	const struct mf_scenario *s = sim->scenario;
 	int month = mf_date_month(s->start + sim->day);
-	for (int p = 0; p < sim->n_places; p++)
-		sim->today.spawned[p] = 0;
 	for (int i = 0; i < s->n_sources; i++) {
 		const struct mf_source *src = &s->sources[i];
 		double mean = src->rate * src->season[month] * sim->world.source_multiplier[i] / s->agent_scale;
@@ -107,16 +108,14 @@ enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err)
 	double rate = sim->params.displacement_rate;
 	for (int p = 0; p < sim->n_places && rate > 0; p++) {
 		double insecurity = sim->graph->places[p].security - sim->world.security[p];
-		if (insecurity <= 0 || sim->remaining_population[p] <= 0 || sim->refuge[p] < 0)
+		if (insecurity <= 0 || r->remaining_population[p] <= 0 || r->refuge[p] < 0)
 			continue;
-		double mean = sim->remaining_population[p] * rate * insecurity / s->agent_scale;
+		double mean = r->remaining_population[p] * rate * insecurity / s->agent_scale;
 		int64_t before = sim->today.spawned[p];
-		if (spawn_group(sim, p, mean, STREAM_DISPLACE, (uint32_t)p, NULL, sim->refuge[p],
+		if (spawn_group(sim, p, mean, STREAM_DISPLACE, (uint32_t)p, NULL, r->refuge[p],
 				MF_INTENT_DISPLACED, err) != MF_OK)
 			return err->code;
-		sim->remaining_population[p] -= (double)(sim->today.spawned[p] - before);
+		r->remaining_population[p] -= (double)(sim->today.spawned[p] - before);
 	}
-	for (int p = 0; p < sim->n_places; p++)
-		sim->totals.spawned += sim->today.spawned[p];
 	return MF_OK;
 }

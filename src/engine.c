@@ -1,4 +1,5 @@
-/* The simulation: creation, the day loop and the daily count. */
+/* The engine: creation, the day loop of MODEL.md 5, the agent store and
+ * the daily count (engine.h). The rules of movement are the rule set's. */
 #include "migflow/sim.h"
 
 #include <math.h>
@@ -7,12 +8,83 @@
 #include <omp.h>
 
 #include "migflow/rng.h"
-#include "world.h"
+#include "engine.h"
+#include "parameters.h"
 
-int mf_sim_bytes_per_agent(void)
+/* ---- the agent store ---- */
+
+int mf_store_column(struct mf_store *store, void **data, size_t width, bool state)
 {
-	return MF_AGENT_BYTES;
+	if (store->n_columns >= STORE_COLUMNS_MAX ||
+	    !(width == 1 || width == 2 || width == 4 || width == 8 || width == 16))
+		return -1;
+	store->column[store->n_columns++] = (struct store_column){.data = data, .width = width};
+	store->bytes_per_agent += (int)width;
+	if (state)
+		store->state = (uint8_t **)data;
+	return 0;
 }
+
+int mf_store_reserve(struct mf_store *store, int64_t capacity)
+{
+	if (capacity <= store->capacity)
+		return 0;
+	int64_t next = store->capacity ? store->capacity : 1 << 16;
+	while (next < capacity)
+		next += next / 2;
+	for (int k = 0; k < store->n_columns; k++) {
+		struct store_column *col = &store->column[k];
+		void *bigger = realloc(*col->data, (size_t)next * col->width);
+		if (!bigger)
+			return -1;
+		*col->data = bigger;
+	}
+	store->capacity = next;
+	return 0;
+}
+
+/* Moves slot `from` of every column to slot `to`. */
+static void move_slot(struct mf_store *store, int64_t to, int64_t from)
+{
+	for (int k = 0; k < store->n_columns; k++) {
+		struct store_column *col = &store->column[k];
+		switch (col->width) {
+		case 1: ((uint8_t *)*col->data)[to] = ((uint8_t *)*col->data)[from]; break;
+		case 2: ((uint16_t *)*col->data)[to] = ((uint16_t *)*col->data)[from]; break;
+		case 4: ((uint32_t *)*col->data)[to] = ((uint32_t *)*col->data)[from]; break;
+		case 8: ((uint64_t *)*col->data)[to] = ((uint64_t *)*col->data)[from]; break;
+		default:
+			memcpy((char *)*col->data + (size_t)to * col->width,
+			       (char *)*col->data + (size_t)from * col->width, col->width);
+			break;
+		}
+	}
+}
+
+void mf_store_compact(struct mf_store *store)
+{
+	const uint8_t *state = *store->state;
+	int64_t kept = 0;
+	for (int64_t i = 0; i < store->n; i++) {
+		if (state[i] >= AGENT_ARRIVED)
+			continue;
+		if (kept != i)
+			move_slot(store, kept, i);
+		kept++;
+	}
+	store->n = kept;
+}
+
+void mf_store_free(struct mf_store *store)
+{
+	for (int k = 0; k < store->n_columns; k++) {
+		free(*store->column[k].data);
+		*store->column[k].data = NULL;
+	}
+	store->n = store->capacity = 0;
+}
+
+/* ---- phase 5: the count ---- */
 
 /* Sums the per-thread counters of the day into today's counts (persons),
  * updates the totals and checks conservation (MODEL.md 5, phase 5). */
@@ -88,49 +160,50 @@ static enum mf_status phase_count(struct mf_sim *sim, struct mf_error *err)
 
 enum mf_status mf_sim_audit(const struct mf_sim *sim, struct mf_error *err)
 {
-	int P = sim->n_places, L = sim->n_links;
-	int64_t *present = calloc((size_t)P * MF_INTENT_COUNT + (size_t)L, sizeof(int64_t));
-	if (!present)
-		return mf_error_set(err, MF_ERR_NOMEM, "out of memory auditing the agents");
-	int64_t *transit = present + (size_t)P * MF_INTENT_COUNT;
-	const struct mf_agents *a = &sim->agents;
-	enum mf_status status = MF_OK;
-	for (int64_t i = 0; i < a->n && status == MF_OK; i++) {
-		if (a->state[i] == AGENT_AT_PLACE) {
-			present[a->loc[i] * MF_INTENT_COUNT + a->intent[i]]++;
-			if (a->timer[i] < sim->day)
-				status = mf_error_set(err, MF_ERR_INTERNAL,
-						      "agent %lld at place %d has its next decision on day %d,"
-						      " before day %d", (long long)i, a->loc[i], a->timer[i], sim->day);
-		} else if (a->state[i] == AGENT_ON_LINK) {
-			transit[a->loc[i]]++;
-		} else if (a->state[i] == AGENT_REQUEST) {
-			status = mf_error_set(err, MF_ERR_INTERNAL, "agent %lld still asks for link %d",
-					      (long long)i, a->loc[i]);
-		}
-	}
-	for (int k = 0; k < P * MF_INTENT_COUNT && status == MF_OK; k++)
-		if (present[k] != sim->present_agents[k])
-			status = mf_error_set(err, MF_ERR_INTERNAL,
-					      "place %d intent %d: %lld agents counted by changes, %lld in the store",
-					      k / MF_INTENT_COUNT, k % MF_INTENT_COUNT,
-					      (long long)sim->present_agents[k], (long long)present[k]);
-	for (int l = 0; l < L && status == MF_OK; l++)
-		if (transit[l] != sim->transit_agents[l])
-			status = mf_error_set(err, MF_ERR_INTERNAL,
-					      "link %d: %lld agents counted by changes, %lld in the store", l,
-					      (long long)sim->transit_agents[l], (long long)transit[l]);
-	free(present);
-	return status;
+	return sim->rules->audit(sim, err);
 }
 
 /* Drops agents that left the model once they are a quarter of the store. */
 static void reclaim(struct mf_sim *sim)
 {
-	struct mf_agents *a = &sim->agents;
+	struct mf_store *store = &sim->store;
 	int64_t alive = (sim->totals.present + sim->totals.on_links) / sim->scenario->agent_scale;
-	if (a->n > 4096 && (a->n - alive) * 4 > a->n)
-		mf_agents_compact(a);
+	if (store->n > 4096 && (store->n - alive) * 4 > store->n)
+		mf_store_compact(store);
+}
+
+/* ---- phase 3: every agent, in blocks ---- */
+
+static void phase_move(struct mf_sim *sim)
+{
+	for (int t = 0; t < sim->threads; t++) {
+		memset(sim->thread_counts[t].base, 0, sim->thread_counts[t].n_values * sizeof(int64_t));
+		sim->thread_counts[t].n_requested = 0;
+	}
+	/* Agent-steps: every agent at a place or on a link takes part today. */
+	int64_t alive = 0;
+	for (int k = 0; k < sim->n_places * MF_INTENT_COUNT; k++)
+		alive += sim->present_agents[k];
+	for (int l = 0; l < sim->n_links; l++)
+		alive += sim->transit_agents[l];
+	sim->thread_counts[0].scalars[SC_STEPPED] = alive;
+	const struct mf_rules_impl *rules = sim->rules;
+	rules->begin_move(sim);
+	const int64_t n = sim->store.n, block = rules->block_agents;
+	const int64_t blocks = (n + block - 1) / block;
+	const struct mf_sim *view = sim;
+	/* Blocks are handed out as threads ask, so that a thread the system does
+	 * not schedule does not hold the others up: every draw is the agent's
+	 * own, so which thread steps which block does not matter. */
+#pragma omp parallel num_threads(sim->threads)
+	{
+		struct counters *c = &sim->thread_counts[omp_get_thread_num()];
+#pragma omp for schedule(dynamic, 1) nowait
+		for (int64_t b = 0; b < blocks; b++)
+			rules->move_block(view, c, b * block, b * block + block < n ? b * block + block : n);
+	}
+	if (rules->end_move)
+		rules->end_move(sim);
 }
 
 enum mf_status mf_sim_step(struct mf_sim *sim, struct mf_error *err)
@@ -138,16 +211,24 @@ enum mf_status mf_sim_step(struct mf_sim *sim, struct mf_error *err)
 	if (sim->day >= sim->days_total)
 		return mf_error_set(err, MF_ERR_INTERNAL, "the run has already simulated its %d days",
 				    sim->days_total);
+	const struct mf_rules_impl *rules = sim->rules;
 	double *seconds = sim->phase_seconds, clock = omp_get_wtime(), now;
 #define LAP(phase) (now = omp_get_wtime(), seconds[phase] += now - clock, clock = now)
 	mf_phase_events(sim);
-	LAP(MF_PHASE_EVENTS);
-	if (mf_phase_spawn(sim, err) != MF_OK)
+	if (rules->derive(sim, err) != MF_OK)
 		return err->code;
+	sim->world.changed = false;
+	LAP(MF_PHASE_EVENTS);
+	memset(sim->today.spawned, 0, (size_t)sim->n_places * sizeof(int64_t));
+	if (rules->spawn(sim, err) != MF_OK)
+		return err->code;
+	for (int p = 0; p < sim->n_places; p++)
+		sim->totals.spawned += sim->today.spawned[p];
 	LAP(MF_PHASE_SPAWN);
-	mf_phase_move(sim);
+	phase_move(sim);
 	LAP(MF_PHASE_MOVE);
-	mf_phase_capacity(sim);
+	if (rules->capacity)
+		rules->capacity(sim);
 	LAP(MF_PHASE_CAPACITY);
 	if (phase_count(sim, err) != MF_OK)
 		return err->code;
@@ -157,6 +238,8 @@ enum mf_status mf_sim_step(struct mf_sim *sim, struct mf_error *err)
 	sim->day++;
 	return MF_OK;
 }
+
+/* ---- creation ---- */
 
 static int counters_init(struct counters *c, int P, int L, int M)
 {
@@ -196,40 +279,19 @@ static int alloc_tables(struct mf_sim *sim)
 	int P = sim->n_places, L = sim->n_links, M = sim->n_monitors;
 	int S = sim->scenario->n_sources;
 	struct world *w = &sim->world;
-	int max_degree = 1;
-	for (int p = 0; p < P; p++) {
-		int degree = sim->graph->out_offset[p + 1] - sim->graph->out_offset[p];
-		if (degree > max_degree)
-			max_degree = degree;
-	}
 	if (!ALLOC(w->security, P) || !ALLOC(w->ramp_from, P) || !ALLOC(w->ramp_to, P) ||
 	    !ALLOC(w->ramp_start, P) || !ALLOC(w->ramp_end, P) || !ALLOC(w->link_open_event, L) ||
 	    !ALLOC(w->link_capacity, L) || !ALLOC(w->source_multiplier, S) ||
 	    !ALLOC(w->link_speed, L) || !ALLOC(w->link_fare, L) || !ALLOC(w->link_death_day, L) ||
 	    !ALLOC(w->link_interception, L) || !ALLOC(w->link_departs, L) ||
 	    !ALLOC(w->link_death_crossing, L) ||
-	    !ALLOC(sim->remaining_population, P) || !ALLOC(sim->links, L) ||
-	    !ALLOC(sim->leave, MF_INTENT_COUNT * P) || !ALLOC(sim->leave_week, MF_INTENT_COUNT * P) ||
-	    !ALLOC(sim->stay_end, P) ||
-	    !ALLOC(sim->params.stay_days_by_country, sim->graph->n_countries > 0 ? sim->graph->n_countries : 1) || !ALLOC(sim->hazard_goal, MF_INTENT_COUNT * P) ||
-	    !ALLOC(sim->hazard_away, MF_INTENT_COUNT * P) || !ALLOC(sim->gap_goal, MF_INTENT_COUNT * P) ||
-	    !ALLOC(sim->gap_away, MF_INTENT_COUNT * P) || !ALLOC(sim->reschedule, MF_INTENT_COUNT * P) ||
-	    !ALLOC(sim->present_agents, MF_INTENT_COUNT * P) || !ALLOC(sim->transit_agents, L) ||
-	    !ALLOC(sim->home_safe, P) || !ALLOC(sim->country, P) ||
-	    !ALLOC(sim->is_destination, P) || !ALLOC(sim->expel, P) || !ALLOC(sim->flee, P) || !ALLOC(sim->expel_to, P) ||
-	    !ALLOC(sim->expel_retry, P) || !ALLOC(sim->expel_monitor, P) || !ALLOC(sim->monitor_country, M) ||
-	    !ALLOC(sim->monitor_counts, M * MF_DIR_COUNT) ||
-	    !ALLOC(sim->route_cum, (size_t)MF_INTENT_COUNT * P * L) ||
-	    !ALLOC(sim->route_dist, (size_t)MF_INTENT_COUNT * P * P) || !ALLOC(sim->refuge, P) ||
-	    !ALLOC(sim->accept, L) || !ALLOC(sim->in_offset, P + 1) || !ALLOC(sim->in_links, L) ||
-	    !ALLOC(sim->scratch_cost, L) || !ALLOC(sim->scratch_cost_intent, L) ||
-	    !ALLOC(sim->scratch_weight, max_degree) || !ALLOC(sim->scratch_heap, P) ||
-	    !ALLOC(sim->scratch_position, P))
+	    !ALLOC(sim->params.stay_days_by_country, sim->graph->n_countries > 0 ? sim->graph->n_countries : 1) ||
+	    !ALLOC(sim->present_agents, MF_INTENT_COUNT * P) || !ALLOC(sim->transit_agents, L))
 		return -1;
 	struct mf_day_counts *d = &sim->today;
 	if (!ALLOC(d->occupancy, P * MF_INTENT_COUNT) || !ALLOC(d->in_transit, L) ||
 	    !ALLOC(d->link_flow, L) || !ALLOC(d->spawned, P) || !ALLOC(d->arrivals, P) ||
-	    !ALLOC(d->deaths, L) || !ALLOC(d->monitor_passes, M * MF_DIR_COUNT) ||
+	    !ALLOC(d->deaths, L) || !ALLOC(d->monitor_passes, M * MF_DIR_COUNT + 1) ||
 	    !ALLOC(d->link_arrivals, L) || !ALLOC(d->link_interceptions, L))
 		return -1;
 	sim->thread_counts = calloc((size_t)sim->threads, sizeof(*sim->thread_counts));
@@ -238,28 +300,24 @@ static int alloc_tables(struct mf_sim *sim)
 	for (int t = 0; t < sim->threads; t++)
 		if (counters_init(&sim->thread_counts[t], P, L, M) < 0)
 			return -1;
-	sim->spawn_rng = mf_rng_gsl_create();
-	return sim->spawn_rng ? 0 : -1;
+	return 0;
 }
 
-/* Static tables: countries, destinations, expulsions, monitors, in-links. */
-static void init_static(struct mf_sim *sim)
+/* The world on day 0, as the network and the scenario give it. */
+static void init_world(struct mf_sim *sim)
 {
 	const struct mf_scenario *s = sim->scenario;
 	const struct mf_graph *g = sim->graph;
-	int P = sim->n_places, L = sim->n_links;
 	double *stay = sim->params.stay_days_by_country;
 	sim->params = s->params;
 	sim->params.stay_days_by_country = stay;
-	memcpy(stay, s->params.stay_days_by_country, (size_t)g->n_countries * sizeof(double));
-	for (int p = 0; p < P; p++) {
-		sim->country[p] = (uint8_t)g->places[p].country_index;
-		sim->is_destination[p] = g->places[p].kind == MF_PLACE_DESTINATION;
+	if (g->n_countries > 0 && s->params.stay_days_by_country)
+		memcpy(stay, s->params.stay_days_by_country, (size_t)g->n_countries * sizeof(double));
+	for (int p = 0; p < sim->n_places; p++) {
 		sim->world.security[p] = g->places[p].security;
 		sim->world.ramp_end[p] = -1;
-		sim->remaining_population[p] = g->places[p].population;
 	}
-	for (int l = 0; l < L; l++) {
+	for (int l = 0; l < sim->n_links; l++) {
 		const struct mf_link *link = &g->links[l];
 		sim->world.link_open_event[l] = true;
 		sim->world.link_capacity[l] = link->capacity_per_day;
@@ -269,39 +327,50 @@ static void init_static(struct mf_sim *sim)
 		sim->world.link_interception[l] = link->interception;
 		sim->world.link_death_crossing[l] = link->death_per_crossing;
 		sim->world.link_departs[l] = (int8_t)link->departs_weekday;
-		sim->links[l].to = (uint16_t)link->to;
-		sim->links[l].intercept_to = (uint16_t)(link->intercept_to >= 0 ? link->intercept_to : link->from);
-		sim->links[l].monitor = -1;
-		sim->in_offset[link->to + 1]++;
 	}
-	for (int p = 0; p < P; p++)
-		sim->in_offset[p + 1] += sim->in_offset[p];
-	int *fill = sim->scratch_heap; /* free for now: P ints */
-	memset(fill, 0, (size_t)P * sizeof(int));
-	for (int l = 0; l < L; l++)
-		sim->in_links[sim->in_offset[g->links[l].to] + fill[g->links[l].to]++] = l;
 	for (int i = 0; i < s->n_sources; i++)
 		sim->world.source_multiplier[i] = 1;
-	for (int e = 0; e < s->n_expulsions; e++) {
-		const struct mf_expulsion *x = &s->expulsions[e];
-		sim->expel[x->from] = mf_rng_threshold(x->daily_probability);
-		sim->expel_to[x->from] = (uint16_t)x->to;
-		sim->expel_retry[x->from] = mf_rng_threshold(x->retry_share);
+}
+
+bool mf_sim_parameter_known(const struct mf_scenario *scenario, const char *name, char *why,
+			    size_t why_size)
+{
+	const struct mf_rules_impl *rules = scenario->rules == MF_RULES_FLEE ? &mf_rules_flee
+									      : &mf_rules_sahel;
+	double min, max;
+	if (rules->has_parameter && rules->has_parameter(name, &min, &max))
+		return true;
+	struct mf_param_ref ref;
+	return mf_param_resolve(name, scenario->graph, &ref, why, why_size) == MF_PARAM_FOUND;
+}
+
+/* Model parameters of the overrides set in sim->params (the rule set's
+ * own are its create's); an unknown name or a value out of range is an
+ * error. */
+static enum mf_status apply_overrides(struct mf_sim *sim, const struct mf_run_options *options,
+				      struct mf_error *err)
+{
+	for (int i = 0; i < options->n_overrides; i++) {
+		const struct mf_override *o = &options->overrides[i];
+		double min, max;
+		if (sim->rules->has_parameter && sim->rules->has_parameter(o->name, &min, &max)) {
+			if (!(o->value >= min && o->value <= max))
+				return mf_error_set(err, MF_ERR_INPUT, "parameter '%s': %g is outside %g..%g",
+						    o->name, o->value, min, max);
+			continue;
+		}
+		struct mf_param_ref ref;
+		char why[600];
+		if (mf_param_resolve(o->name, sim->graph, &ref, why, sizeof(why)) != MF_PARAM_FOUND)
+			return mf_error_set(err, MF_ERR_INPUT, "parameter '%s': %s", o->name, why);
+		mf_param_set(&sim->params, &ref, o->value);
 	}
-	for (int p = 0; p < P; p++)
-		sim->expel_monitor[p] = -1;
-	for (int m = 0; m < s->n_monitors; m++) {
-		const struct mf_monitor *mon = &s->monitors[m];
-		/* Expelled people reaching a monitored place pass its point too. */
-		for (int e = 0; e < s->n_expulsions; e++)
-			if (mon->place >= 0 && s->expulsions[e].to == mon->place)
-				sim->expel_monitor[s->expulsions[e].from] = (int16_t)m;
-		sim->monitor_country[m] = (uint8_t)mon->country;
-		for (int d = 0; d < MF_DIR_COUNT; d++)
-			sim->monitor_counts[m * MF_DIR_COUNT + d] = mon->count_direction[d];
-		for (int k = 0; k < mon->n_links; k++)
-			sim->links[mon->links[k]].monitor = (int16_t)m;
-	}
+	return MF_OK;
+}
+
+static const struct mf_rules_impl *rules_of(const struct mf_scenario *scenario)
+{
+	return scenario->rules == MF_RULES_FLEE ? &mf_rules_flee : &mf_rules_sahel;
 }
 
 struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
@@ -314,6 +383,7 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 	}
 	sim->scenario = scenario;
 	sim->graph = scenario->graph;
+	sim->rules = rules_of(scenario);
 	sim->n_places = scenario->graph->n_places;
 	sim->n_links = scenario->graph->n_links;
 	sim->n_monitors = scenario->n_monitors;
@@ -327,18 +397,23 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 		mf_error_set(err, MF_ERR_INPUT, "too many countries or monitoring points");
 		goto fail;
 	}
-	sim->threads = options->threads > 0 ? options->threads : omp_get_max_threads();
+	sim->threads = options->threads > 0           ? options->threads
+		       : sim->rules->default_threads ? sim->rules->default_threads(scenario, sim->days_total)
+						     : omp_get_max_threads();
 	sim->key = mf_rng_key(options->seed, options->replicate);
 	if (alloc_tables(sim) < 0) {
 		mf_error_set(err, MF_ERR_NOMEM, "out of memory creating the simulation");
 		goto fail;
 	}
-	init_static(sim);
-	mf_routing_update(sim);
-	/* Nobody to reschedule yet: the initial agents are scheduled as placed. */
-	memset(sim->reschedule, 0, (size_t)sim->n_places * MF_INTENT_COUNT);
-	sim->any_reschedule = false;
-	if (mf_spawn_initial(sim, err) != MF_OK)
+	init_world(sim);
+	if (apply_overrides(sim, options, err) != MF_OK)
+		goto fail;
+	sim->overrides = options->overrides;
+	sim->n_overrides = options->n_overrides;
+	enum mf_status created = sim->rules->create(sim, err);
+	sim->overrides = NULL;
+	sim->n_overrides = 0;
+	if (created != MF_OK)
 		goto fail;
 	return sim;
 fail:
@@ -350,21 +425,19 @@ void mf_sim_destroy(struct mf_sim *sim)
 {
 	if (!sim)
 		return;
+	/* The columns live in the rule set's state: freed before it. */
+	if (sim->rules_state)
+		mf_store_free(&sim->store);
+	if (sim->rules_state)
+		sim->rules->destroy(sim);
 	struct world *w = &sim->world;
 	void *arrays[] = {
 		w->security, w->ramp_from, w->ramp_to, w->ramp_start, w->ramp_end,
 		w->link_open_event, w->link_capacity, w->source_multiplier, w->link_speed,
 		w->link_fare, w->link_death_day, w->link_interception, w->link_departs,
-		w->link_death_crossing,
-		sim->remaining_population, sim->links, sim->leave, sim->leave_week, sim->stay_end,
-		sim->hazard_goal, sim->hazard_away, sim->gap_goal, sim->gap_away, sim->reschedule,
-		sim->params.stay_days_by_country,
+		w->link_death_crossing, sim->params.stay_days_by_country,
 		sim->present_agents, sim->transit_agents,
-		sim->home_safe, sim->country, sim->is_destination, sim->expel, sim->flee, sim->expel_to,
-		sim->expel_retry, sim->expel_monitor, sim->monitor_country, sim->monitor_counts, sim->route_cum,
-		sim->route_dist, sim->refuge, sim->accept, sim->in_offset, sim->in_links,
-		sim->scratch_cost, sim->scratch_cost_intent, sim->scratch_weight, sim->scratch_heap,
-		sim->scratch_position, sim->today.occupancy, sim->today.in_transit,
+		sim->today.occupancy, sim->today.in_transit,
 		sim->today.link_flow, sim->today.spawned, sim->today.arrivals, sim->today.deaths,
 		sim->today.monitor_passes, sim->today.link_arrivals, sim->today.link_interceptions,
 	};
@@ -376,10 +449,14 @@ void mf_sim_destroy(struct mf_sim *sim)
 			free(sim->thread_counts[t].requested);
 		}
 	free(sim->thread_counts);
-	if (sim->spawn_rng)
-		gsl_rng_free(sim->spawn_rng);
-	mf_agents_free(&sim->agents);
 	free(sim);
+}
+
+/* ---- what a run shows ---- */
+
+int mf_sim_bytes_per_agent(void)
+{
+	return 14; /* the Sahel rule set's columns (src/sahel/sahel.h) */
 }
 
 const struct mf_day_counts *mf_sim_day_counts(const struct mf_sim *sim)
@@ -393,13 +470,13 @@ void mf_sim_totals(const struct mf_sim *sim, struct mf_totals *totals)
 }
 
 int mf_sim_days_done(const struct mf_sim *sim) { return sim->day; }
+int mf_sim_days_total(const struct mf_sim *sim) { return sim->days_total; }
+int mf_sim_threads(const struct mf_sim *sim) { return sim->threads; }
 
 void mf_sim_phase_seconds(const struct mf_sim *sim, double *seconds)
 {
 	memcpy(seconds, sim->phase_seconds, sizeof(sim->phase_seconds));
 }
-int mf_sim_days_total(const struct mf_sim *sim) { return sim->days_total; }
-int mf_sim_threads(const struct mf_sim *sim) { return sim->threads; }
 
 int64_t mf_sim_agents_alive(const struct mf_sim *sim)
 {

@@ -1,17 +1,40 @@
-/* The simulation's private state: the world as events have left it, the
- * tables the per-agent step reads, the agents and the per-thread counters.
- * Shared by the phase modules (events, routing, spawn, step) and sim.c. */
-#ifndef MF_WORLD_H
-#define MF_WORLD_H
+/* The Sahel rule set (MODEL.md): agents with an intent (circular, onward,
+ * return, displaced) route towards a goal over the network by a logit on
+ * generalised cost, wait at places, die on desert and sea links, are
+ * intercepted at sea and expelled from Algeria. Its state: the tables the
+ * per-agent step reads, rebuilt when the world changes (routing.c), and the
+ * agents' columns. Shared by rules.c, routing.c, spawn.c and step.c. */
+#ifndef MF_SAHEL_H
+#define MF_SAHEL_H
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
-#include "migflow/scenario.h"
-#include "migflow/sim.h"
-#include "agents.h"
+#include "../engine.h"
+
+enum agent_flag {
+	AGENT_ABROAD = 1, /* has been outside its home country */
+};
+
+/* The agents: 14 bytes each. loc and timer mean, by state (engine.h):
+ * AGENT_AT_PLACE loc = place, timer = its next decision day; AGENT_ON_LINK
+ * loc = link, timer = day of arrival at its end; AGENT_REQUEST loc = the
+ * capacity-limited link asked for today. */
+struct mf_agents {
+	uint16_t *loc;      /* place or link index, by state */
+	uint16_t *goal;     /* place the agent heads for */
+	uint16_t *home;     /* place it comes from */
+	uint16_t *timer;    /* a day index, by state */
+	uint16_t *born;     /* day it entered the model */
+	uint8_t *state;     /* enum agent_state */
+	uint8_t *intent;    /* enum mf_intent */
+	uint8_t *attempts;  /* sea crossings tried */
+	uint8_t *flags;     /* enum agent_flag */
+};
+
+#define MF_AGENT_BYTES (5 * 2 + 4 * 1)
 
 /* What the step needs to know about a link, packed for the hot path. */
 struct link_rt {
@@ -28,64 +51,31 @@ struct link_rt {
 	uint8_t pad;
 };
 
-/* Dynamic state of the world, changed by events. */
-struct world {
-	double *security;        /* [place] current level */
-	double *ramp_from, *ramp_to;
-	int *ramp_start, *ramp_end; /* ramp_end < 0: no ramp */
-	bool *link_open_event;   /* [link] not closed by an event */
-	double *link_capacity;   /* [link] persons per day, 0 unlimited */
-	double *link_speed;      /* [link] speed factor, 1 normal */
-	double *link_fare;       /* [link] USD */
-	double *link_death_day;  /* [link] base daily death probability */
-	double *link_interception; /* [link] per crossing */
-	double *link_death_crossing; /* [link] per crossing */
-	int8_t *link_departs;    /* [link] weekday, -1 daily */
-	double *source_multiplier; /* [source] */
-	bool changed;            /* derived tables need recomputing */
-};
-
-/* Per-thread counters, in agents, each block aligned to a cache line.
- * occupancy and in_transit count the day's changes (+1 in, -1 out). */
-struct counters {
-	int64_t *occupancy;      /* [place * MF_INTENT_COUNT + intent] change */
-	int64_t *in_transit;     /* [link] change */
-	int64_t *link_flow;      /* [link] */
-	int64_t *arrivals;       /* [place] */
-	int64_t *deaths;         /* [link] */
-	int64_t *requests;       /* [link] capacity requests */
-	int64_t *link_arrivals;  /* [link] */
-	int64_t *link_interceptions; /* [link] */
-	int64_t *monitor;        /* [monitor * MF_DIR_COUNT + direction] */
-	int64_t *scalars;        /* SC_* below */
-	int64_t *base;           /* the allocation */
-	size_t n_values;
-	/* Slots of today's capacity requests, so that the capacity phase visits
-	 * them alone; n_requested > REQUEST_SLOTS means the list overflowed. */
-	int64_t *requested;
-	int64_t n_requested;
-};
-
-#define REQUEST_SLOTS 65536
-
-enum { SC_INTERCEPTIONS, SC_EXPULSIONS, SC_RETURNS, SC_ARRIVED, SC_DEAD, SC_STEPPED, SC_COUNT };
-
-struct mf_sim {
-	const struct mf_scenario *scenario;
-	const struct mf_graph *graph;
-	int n_places, n_links, n_monitors;
-	int days_total, day;
-	int next_event;           /* first scenario event not yet applied */
-	double *remaining_population; /* [place] not yet displaced */
-	int threads;
-	uint64_t key;             /* random key of (seed, replicate) */
-	struct world world;
-	/* The model parameters as `parameter` events have left them (a copy of
-	 * the scenario's; stay_days_by_country is the sim's own array). */
-	struct mf_parameters params;
+/* What one agent-step reads, copied out of the state once a day. */
+struct step_ctx {
 	struct mf_agents agents;
+	const struct link_rt *links;
+	const uint32_t *leave, *leave_week, *stay_end, *route_cum, *expel, *flee, *expel_retry;
+	const int *refuge;
+	const uint32_t *hazard_goal, *hazard_away;
+	const double *gap_goal, *gap_away;
+	const uint16_t *expel_to;
+	const int16_t *expel_monitor;
+	const uint8_t *home_safe, *country, *is_destination, *monitor_country, *monitor_counts;
+	const int *out_offset, *out_links;
+	const uint8_t *changed;  /* slots to reschedule today, or NULL */
+	int n_places, n_links, destination;
+	uint32_t displaced_onward, displaced_leave, retry_interception;
+	uint16_t today;
+	int weekday;
+	uint64_t key;
+	uint64_t move_base;      /* the day's part of STREAM_MOVE draws (step.c) */
+};
 
-	/* Tables read by the step, rebuilt by routing_update. */
+struct sahel {
+	struct mf_agents agents;
+	double *remaining_population; /* [place] not yet displaced */
+	/* Tables read by the step, rebuilt by mf_routing_update. */
 	struct link_rt *links;    /* [link] */
 	uint32_t *leave;          /* [intent * P + place] threshold to leave a place on the way */
 	uint32_t *leave_week;     /* same for a week, used on convoy days */
@@ -125,24 +115,14 @@ struct mf_sim {
 	/* Scratch space of mf_routing_update, allocated once. */
 	double *scratch_cost, *scratch_cost_intent, *scratch_weight;
 	int *scratch_heap, *scratch_position;
-
 	gsl_rng *spawn_rng;
-	struct counters *thread_counts; /* [threads] */
-	/* Agents (not persons) at each place by intent, and on each link, after
-	 * the last phase; the step's counters hold the day's changes. */
-	int64_t *present_agents;  /* [place * MF_INTENT_COUNT + intent] */
-	int64_t *transit_agents;  /* [link] */
-	struct mf_day_counts today;     /* in persons */
-	struct mf_totals totals;
-	int64_t initial_agents;
-	double phase_seconds[MF_PHASE_COUNT];
+	struct step_ctx ctx;      /* today's, filled by begin_move */
 };
 
-/* Phases of one day (MODEL.md 5), each in its own module. */
-void mf_phase_events(struct mf_sim *sim);             /* events.c */
-enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err); /* spawn.c */
-void mf_phase_move(struct mf_sim *sim);               /* step.c */
-void mf_phase_capacity(struct mf_sim *sim);           /* step.c */
+static inline struct sahel *sahel_of(const struct mf_sim *sim)
+{
+	return sim->rules_state;
+}
 
 /* The day after `day` on which an agent whose daily chance of a decision is
  * H / 2^32 makes one: day + G, G geometric on 1, 2, ... with gap =
@@ -160,14 +140,21 @@ static inline uint16_t mf_decision_day(uint64_t bits, double gap, int day)
  * before its first possible decision), from draw `draw` of STREAM_SCHEDULE. */
 void mf_schedule_agent(struct mf_sim *sim, int64_t i, int day, uint32_t draw); /* step.c */
 
-/* Recounts agents by place, intent and link from the store and checks the
- * counts kept by changes and every scheduled day; for tests. */
-enum mf_status mf_sim_audit(const struct mf_sim *sim, struct mf_error *err); /* sim.c */
-
 /* Rebuilds link_rt, thresholds and route tables from the world state. */
 void mf_routing_update(struct mf_sim *sim);           /* routing.c */
 
-/* Places the initial population; spawns new agents of a group. */
+/* Places the initial population; phase 2, new agents. */
 enum mf_status mf_spawn_initial(struct mf_sim *sim, struct mf_error *err); /* spawn.c */
+enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err);  /* spawn.c */
+
+/* Phases 3 and 4 (step.c). */
+void mf_sahel_begin_move(struct mf_sim *sim);
+void mf_sahel_move_block(const struct mf_sim *sim, struct counters *c, int64_t first, int64_t end);
+void mf_sahel_end_move(struct mf_sim *sim);
+void mf_phase_capacity(struct mf_sim *sim);
+
+/* Agents per block of the move phase: 256 blocks of 64 slots, so that
+ * threads never share a cache line of an agent array. */
+#define SAHEL_BLOCK_AGENTS (256 * 64)
 
 #endif

@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "migflow/rng.h"
-#include "world.h"
+#include "sahel.h"
 
 static int travel_days(const struct mf_link *link, const struct mf_parameters *params, double speed)
 {
@@ -24,13 +24,14 @@ static double clamp01(double p)
  * channels 3 and 4), and each link's generalised cost without insecurity. */
 static void update_links(struct mf_sim *sim, double *cost)
 {
+	struct sahel *r = sahel_of(sim);
 	const struct mf_graph *g = sim->graph;
 	const struct mf_parameters *params = &sim->params;
 	const double *security = sim->world.security;
 	const struct world *w = &sim->world;
 	for (int l = 0; l < g->n_links; l++) {
 		const struct mf_link *base = &g->links[l];
-		struct link_rt *rt = &sim->links[l];
+		struct link_rt *rt = &r->links[l];
 		double worst = fmin(security[base->from], security[base->to]);
 		rt->open = w->link_open_event[l] && worst >= params->closure_security;
 		double death_day = clamp01(w->link_death_day[l] + params->insecurity_hazard * (1 - worst));
@@ -52,6 +53,7 @@ static void update_links(struct mf_sim *sim, double *cost)
 static void distances_to(const struct mf_sim *sim, const double *cost, int goal,
 			 double *dist, int *heap, int *position)
 {
+	struct sahel *r = sahel_of(sim);
 	const struct mf_graph *g = sim->graph;
 	int n = g->n_places, size = 0;
 	for (int p = 0; p < n; p++) {
@@ -84,9 +86,9 @@ static void distances_to(const struct mf_sim *sim, const double *cost, int goal,
 			}
 		}
 		/* Relax the links that end at p. */
-		for (int k = sim->in_offset[p]; k < sim->in_offset[p + 1]; k++) {
-			int l = sim->in_links[k];
-			if (!sim->links[l].open)
+		for (int k = r->in_offset[p]; k < r->in_offset[p + 1]; k++) {
+			int l = r->in_links[k];
+			if (!r->links[l].open)
 				continue;
 			int q = g->links[l].from;
 			if (position[q] == -2)
@@ -118,15 +120,16 @@ static void distances_to(const struct mf_sim *sim, const double *cost, int goal,
 static void route_weights(struct mf_sim *sim, const double *cost, const double *dist,
 			  double temperature, uint32_t *cum)
 {
+	struct sahel *r = sahel_of(sim);
 	const struct mf_graph *g = sim->graph;
-	double *weight = sim->scratch_weight;
+	double *weight = r->scratch_weight;
 	for (int p = 0; p < g->n_places; p++) {
 		int first = g->out_offset[p], last = g->out_offset[p + 1];
 		double total = 0;
 		for (int k = first; k < last; k++) {
 			int l = g->out_links[k], q = g->links[l].to;
 			double w = 0;
-			if (sim->links[l].open && isfinite(dist[q]) && dist[q] < dist[p])
+			if (r->links[l].open && isfinite(dist[q]) && dist[q] < dist[p])
 				w = exp(-(cost[l] + dist[q] - dist[p]) / temperature);
 			weight[k - first] = w;
 			total += w;
@@ -147,10 +150,11 @@ static void route_weights(struct mf_sim *sim, const double *cost, const double *
 
 static void update_refuges(struct mf_sim *sim)
 {
+	struct sahel *r = sahel_of(sim);
 	const struct mf_graph *g = sim->graph;
 	const struct mf_parameters *params = &sim->params;
 	int n = g->n_places;
-	const double *dist = sim->route_dist + (size_t)MF_INTENT_DISPLACED * n * n;
+	const double *dist = r->route_dist + (size_t)MF_INTENT_DISPLACED * n * n;
 	for (int p = 0; p < n; p++) {
 		int best = -1;
 		for (int q = 0; q < n; q++) {
@@ -163,79 +167,81 @@ static void update_refuges(struct mf_sim *sim)
 			if (isfinite(d) && (best < 0 || d < dist[(size_t)best * n + p]))
 				best = q;
 		}
-		sim->refuge[p] = best;
+		r->refuge[p] = best;
 	}
 }
 
 static void update_thresholds(struct mf_sim *sim)
 {
+	struct sahel *r = sahel_of(sim);
 	const struct mf_graph *g = sim->graph;
 	const struct mf_parameters *params = &sim->params;
 	int n = g->n_places;
 	for (int p = 0; p < n; p++) {
 		for (int i = 0; i < MF_INTENT_COUNT; i++) {
 			double leave = 1 / (1 + params->wait_days[g->places[p].kind][i]);
-			sim->leave[i * n + p] = mf_rng_threshold(leave);
-			sim->leave_week[i * n + p] = mf_rng_threshold(1 - pow(1 - leave, 7));
+			r->leave[i * n + p] = mf_rng_threshold(leave);
+			r->leave_week[i * n + p] = mf_rng_threshold(1 - pow(1 - leave, 7));
 		}
 		double stay = params->stay_days_by_country[g->places[p].country_index];
-		sim->stay_end[p] = mf_rng_threshold(1 / (1 + stay));
-		sim->home_safe[p] = sim->world.security[p] >= params->safe_security;
+		r->stay_end[p] = mf_rng_threshold(1 / (1 + stay));
+		r->home_safe[p] = sim->world.security[p] >= params->safe_security;
 	}
-	sim->displaced_onward = mf_rng_threshold(params->displaced_onward_per_day);
-	sim->displaced_return = mf_rng_threshold(params->displaced_onward_per_day +
+	r->displaced_onward = mf_rng_threshold(params->displaced_onward_per_day);
+	r->displaced_return = mf_rng_threshold(params->displaced_onward_per_day +
 						 params->displaced_return_per_day);
-	sim->retry_interception = mf_rng_threshold(params->retry_after_interception);
+	r->retry_interception = mf_rng_threshold(params->retry_after_interception);
 	/* Bounds H of the scheduled decisions (world.h). At its goal an agent
 	 * does something only if expelled (u < expel), flees (u < flee), a
 	 * circular migrant's stay ends (u < stay_end) or a displaced person moves on or home
 	 * (u < displaced_return, >= displaced_onward). On the way it is expelled
 	 * or leaves (u < leave, or leave_week on a convoy's weekday). */
-	uint32_t displaced_any = sim->displaced_return > sim->displaced_onward ? sim->displaced_return
-									       : sim->displaced_onward;
+	uint32_t displaced_any = r->displaced_return > r->displaced_onward ? r->displaced_return
+									       : r->displaced_onward;
 	for (int p = 0; p < n; p++) {
 		/* People living at a place whose security fell flee like its
 		 * residents (security channel 1): displacement_rate times the fall
 		 * below the starting level, each day, if a refuge is reachable. */
 		double fall = g->places[p].security - sim->world.security[p];
-		double flight = fall > 0 && sim->refuge[p] >= 0 ? params->displacement_rate * fall : 0;
+		double flight = fall > 0 && r->refuge[p] >= 0 ? params->displacement_rate * fall : 0;
 		uint32_t extra = flight > 0 ? mf_rng_threshold(flight) : 0;
-		sim->flee[p] = extra > UINT32_MAX - sim->expel[p] ? UINT32_MAX : sim->expel[p] + extra;
+		r->flee[p] = extra > UINT32_MAX - r->expel[p] ? UINT32_MAX : r->expel[p] + extra;
 		bool convoy = false;
 		for (int k = g->out_offset[p]; k < g->out_offset[p + 1]; k++)
-			convoy = convoy || sim->links[g->out_links[k]].departs_weekday >= 0;
+			convoy = convoy || r->links[g->out_links[k]].departs_weekday >= 0;
 		for (int k = 0; k < MF_INTENT_COUNT; k++) {
 			int slot = p * MF_INTENT_COUNT + k;
-			uint32_t goal = sim->expel[p], away = sim->expel[p];
-			if (k == MF_INTENT_CIRCULAR && sim->stay_end[p] > goal)
-				goal = sim->stay_end[p];
+			uint32_t goal = r->expel[p], away = r->expel[p];
+			if (k == MF_INTENT_CIRCULAR && r->stay_end[p] > goal)
+				goal = r->stay_end[p];
 			if (k == MF_INTENT_DISPLACED && displaced_any > goal)
 				goal = displaced_any;
-			if ((k == MF_INTENT_CIRCULAR || k == MF_INTENT_DISPLACED) && sim->flee[p] > goal)
-				goal = sim->flee[p];
-			uint32_t leave = sim->leave[k * n + p];
-			if (convoy && sim->leave_week[k * n + p] > leave)
-				leave = sim->leave_week[k * n + p];
+			if ((k == MF_INTENT_CIRCULAR || k == MF_INTENT_DISPLACED) && r->flee[p] > goal)
+				goal = r->flee[p];
+			uint32_t leave = r->leave[k * n + p];
+			if (convoy && r->leave_week[k * n + p] > leave)
+				leave = r->leave_week[k * n + p];
 			if (leave > away)
 				away = leave;
-			if (goal != sim->hazard_goal[slot] || away != sim->hazard_away[slot]) {
-				sim->reschedule[slot] = 1;
-				sim->any_reschedule = true;
+			if (goal != r->hazard_goal[slot] || away != r->hazard_away[slot]) {
+				r->reschedule[slot] = 1;
+				r->any_reschedule = true;
 			}
-			sim->hazard_goal[slot] = goal;
-			sim->hazard_away[slot] = away;
-			sim->gap_goal[slot] = goal ? 1 / log1p(-(double)goal * 0x1.0p-32) : 0;
-			sim->gap_away[slot] = away ? 1 / log1p(-(double)away * 0x1.0p-32) : 0;
+			r->hazard_goal[slot] = goal;
+			r->hazard_away[slot] = away;
+			r->gap_goal[slot] = goal ? 1 / log1p(-(double)goal * 0x1.0p-32) : 0;
+			r->gap_away[slot] = away ? 1 / log1p(-(double)away * 0x1.0p-32) : 0;
 		}
 	}
 }
 
 void mf_routing_update(struct mf_sim *sim)
 {
+	struct sahel *r = sahel_of(sim);
 	const struct mf_graph *g = sim->graph;
 	const struct mf_parameters *params = &sim->params;
 	int n = g->n_places, n_links = g->n_links;
-	double *cost = sim->scratch_cost, *cost_intent = sim->scratch_cost_intent;
+	double *cost = r->scratch_cost, *cost_intent = r->scratch_cost_intent;
 	update_links(sim, cost);
 	for (int i = 0; i < MF_INTENT_COUNT; i++) {
 		double insecurity = params->insecurity_cost *
@@ -246,14 +252,14 @@ void mf_routing_update(struct mf_sim *sim)
 			const struct mf_link *link = &g->links[l];
 			double ground = 1 - 0.5 * (sim->world.security[link->from] +
 						   sim->world.security[link->to]);
-			cost_intent[l] = cost[l] + insecurity * sim->links[l].days * ground;
+			cost_intent[l] = cost[l] + insecurity * r->links[l].days * ground;
 		}
 		for (int goal = 0; goal < n; goal++) {
-			double *dist = sim->route_dist + ((size_t)i * n + goal) * n;
-			distances_to(sim, cost_intent, goal, dist, sim->scratch_heap,
-				     sim->scratch_position);
+			double *dist = r->route_dist + ((size_t)i * n + goal) * n;
+			distances_to(sim, cost_intent, goal, dist, r->scratch_heap,
+				     r->scratch_position);
 			route_weights(sim, cost_intent, dist, params->route_temperature,
-				      sim->route_cum + ((size_t)i * n + goal) * n_links);
+				      r->route_cum + ((size_t)i * n + goal) * n_links);
 		}
 	}
 	update_refuges(sim);
