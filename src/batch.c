@@ -365,10 +365,11 @@ static int resolve_parameter(struct loader *l, const struct yt_node *key, const 
 		if (found == MF_PARAM_UNKNOWN)
 			return fail(l, key, field, "%s, source_rate[.<place>[.<intent>]]", why);
 		if (found != MF_PARAM_FOUND)
-			return fail(l, key, field, "%s%s%s", why, ref.kind == MF_PARAM_STAY ? " of " : "",
-				    ref.kind == MF_PARAM_STAY ? l->batch->scenarios[s].given : "");
-		p->min = ref.min;
-		p->max = ref.max;
+			return fail(l, key, field, "%s%s%s", why,
+				    ref.info->shape == MF_PARAM_BY_COUNTRY ? " of " : "",
+				    ref.info->shape == MF_PARAM_BY_COUNTRY ? l->batch->scenarios[s].given : "");
+		p->min = ref.info->min;
+		p->max = ref.info->max;
 	}
 	return 0;
 }

@@ -8,21 +8,7 @@
 #include "csv.h"
 #include "text.h"
 
-static const char *const place_kind_names[MF_PLACE_KIND_COUNT] = {
-	"origin", "town", "hub", "border", "desert", "coast", "destination", "camp", "detention",
-};
-static const char *const link_mode_names[MF_MODE_COUNT] = {"road", "desert", "sea"};
 static const char *const weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-const char *mf_place_kind_name(enum mf_place_kind kind)
-{
-	return (unsigned)kind < MF_PLACE_KIND_COUNT ? place_kind_names[kind] : "?";
-}
-
-const char *mf_link_mode_name(enum mf_link_mode mode)
-{
-	return (unsigned)mode < MF_MODE_COUNT ? link_mode_names[mode] : "?";
-}
 
 /* Columns of a CSV table, found by header name. */
 struct column {
@@ -256,7 +242,7 @@ static int load_places(struct mf_graph *g, const char *path, struct mf_error *er
 		    cell_text(&t, P_REGION, p->region, sizeof(p->region), err) < 0 ||
 		    cell_number(&t, P_LAT, -90, 90, 0, &p->lat, err) < 0 ||
 		    cell_number(&t, P_LON, -180, 180, 0, &p->lon, err) < 0 ||
-		    cell_choice(&t, P_KIND, place_kind_names, MF_PLACE_KIND_COUNT, &kind, err) < 0 ||
+		    cell_choice(&t, P_KIND, mf_place_kind_names, MF_PLACE_KIND_COUNT, &kind, err) < 0 ||
 		    cell_number(&t, P_POPULATION, 0, 1e10, 0, &p->population, err) < 0 ||
 		    cell_number(&t, P_CAPACITY, 0, 1e10, 0, &p->capacity, err) < 0 ||
 		    cell_number(&t, P_SECURITY, 0, 1, 1, &p->security, err) < 0)
@@ -355,7 +341,7 @@ static int load_links(struct mf_graph *g, const char *path, struct mf_error *err
 		static const char *const yes_no[2] = {"no", "yes"};
 		if (place_cell(&t, L_FROM, g, false, &l->from, err) < 0 ||
 		    place_cell(&t, L_TO, g, false, &l->to, err) < 0 ||
-		    cell_choice(&t, L_MODE, link_mode_names, MF_MODE_COUNT, &mode, err) < 0 ||
+		    cell_choice(&t, L_MODE, mf_link_mode_names, MF_MODE_COUNT, &mode, err) < 0 ||
 		    cell_number(&t, L_DISTANCE, 0, 20000, 0, &l->distance_km, err) < 0 ||
 		    cell_number(&t, L_DAYS, 1, 365, 0, &days, err) < 0 ||
 		    cell_number(&t, L_FARE, 0, 1e6, 0, &l->fare_usd, err) < 0 ||

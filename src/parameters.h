@@ -1,31 +1,23 @@
-/* Model parameters by name, as a scenario's `parameters:` block spells them:
- * the scalars (displacement_rate, insecurity_cost, ...),
- * speed_km_per_day.<mode>, wait_days.<kind of place>[.<intent>] and
- * stay_days.<country>. Shared by `parameter` events and batch sweeps. */
+/* Model parameters by name, as `parameter` events and batch sweeps spell
+ * them: a scalar of the parameter table (displacement_rate, ...), or one
+ * element of a family: speed_km_per_day.<mode>, wait_days.<kind of
+ * place>[.<intent>], stay_days.<country>. Names, ranges and layout come
+ * from the table of migflow/model.h. */
 #ifndef MF_PARAMETERS_H
 #define MF_PARAMETERS_H
 
 #include <stddef.h>
 
 #include "migflow/graph.h"
-#include "migflow/scenario.h"
-
-enum mf_param_kind {
-	MF_PARAM_SCALAR, /* a double of struct mf_parameters */
-	MF_PARAM_SPEED,  /* speed_km_per_day.<mode> */
-	MF_PARAM_WAIT,   /* wait_days.<kind>[.<intent>] */
-	MF_PARAM_STAY,   /* stay_days.<country> */
-};
+#include "migflow/model.h"
 
 /* A parameter resolved from its name. */
 struct mf_param_ref {
-	enum mf_param_kind kind;
-	size_t offset;      /* SCALAR: offset in struct mf_parameters */
-	int mode;           /* SPEED */
-	int place_kind;     /* WAIT */
-	int intent;         /* WAIT: -1 = every intent */
-	int country;        /* STAY: country index in the graph */
-	double min, max;    /* the range scenario files accept */
+	const struct mf_param_info *info; /* its row (also when MALFORMED), range included */
+	int mode;           /* BY_MODE */
+	int place_kind;     /* BY_PLACE_KIND */
+	int intent;         /* BY_PLACE_KIND: -1 = every intent */
+	int country;        /* BY_COUNTRY: country index in the graph */
 };
 
 enum mf_param_lookup {
@@ -43,11 +35,8 @@ enum mf_param_lookup mf_param_resolve(const char *name, const struct mf_graph *g
 /* Sets the parameter to value (already checked against its range). */
 void mf_param_set(struct mf_parameters *params, const struct mf_param_ref *ref, double value);
 
-/* The scalar parameters: how many, and the name of the i-th. */
-int mf_param_scalar_count(void);
-const char *mf_param_scalar_name(int i);
-
-/* The names of the scalar parameters and families, for suggestions. */
+/* The closest name of a scalar parameter or family to name's first part
+ * (before any '.'), or NULL: for suggestions. */
 const char *mf_param_suggest(const char *name);
 
 #endif

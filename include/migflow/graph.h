@@ -15,21 +15,7 @@
 
 #include <stdbool.h>
 #include "migflow/error.h"
-
-enum mf_place_kind {
-	MF_PLACE_ORIGIN,      /* spawns people */
-	MF_PLACE_TOWN,
-	MF_PLACE_HUB,         /* Agadez, Sabha: waiting, working, finding a smuggler */
-	MF_PLACE_BORDER,      /* border post */
-	MF_PLACE_DESERT,      /* desert waypoint */
-	MF_PLACE_COAST,       /* coastal departure point */
-	MF_PLACE_DESTINATION, /* Lampedusa / Italy: reaching it leaves the model */
-	MF_PLACE_CAMP,        /* refugee or IDP camp */
-	MF_PLACE_DETENTION,
-	MF_PLACE_KIND_COUNT
-};
-
-enum mf_link_mode { MF_MODE_ROAD, MF_MODE_DESERT, MF_MODE_SEA, MF_MODE_COUNT };
+#include "migflow/model.h"
 
 #define MF_ID_MAX 32
 #define MF_NAME_MAX 64
@@ -96,8 +82,5 @@ int mf_graph_country_index(const struct mf_graph *graph, const char *name);
 
 /* Whether `to` can be reached from `from` along links. */
 bool mf_graph_reachable(const struct mf_graph *graph, int from, int to);
-
-const char *mf_place_kind_name(enum mf_place_kind kind);
-const char *mf_link_mode_name(enum mf_link_mode mode);
 
 #endif

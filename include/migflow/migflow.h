@@ -7,6 +7,7 @@
 #include "migflow/error.h"
 #include "migflow/date.h"
 #include "migflow/rng.h"
+#include "migflow/model.h"
 #include "migflow/graph.h"
 #include "migflow/scenario.h"
 #include "migflow/sim.h"

@@ -10,14 +10,7 @@
 #include <stdint.h>
 #include "migflow/error.h"
 #include "migflow/graph.h"
-
-enum mf_intent {
-	MF_INTENT_CIRCULAR,  /* seasonal and labour mobility, comes back home */
-	MF_INTENT_ONWARD,    /* heading for Europe */
-	MF_INTENT_DISPLACED, /* fleeing insecurity */
-	MF_INTENT_RETURN,    /* going home */
-	MF_INTENT_COUNT
-};
+#include "migflow/model.h"
 
 #define MF_GOALS_MAX 16
 
@@ -58,8 +51,6 @@ struct mf_monitor {
 	int *links;            /* link indices */
 	bool count_direction[3]; /* which directions are counted */
 };
-
-enum mf_direction { MF_DIR_INBOUND, MF_DIR_OUTBOUND, MF_DIR_INTERNAL, MF_DIR_COUNT };
 
 /* Expulsions: people at `from` are moved to `to` (Algeria -> Assamaka). */
 struct mf_expulsion {
@@ -103,37 +94,6 @@ struct mf_event {
 	char policy[MF_NAME_MAX]; /* the policy switch it comes from, "" if none */
 	char file[4096];       /* where it was written */
 	int line, column;
-};
-
-/* Named model parameters; scenarios/README.md documents each one. */
-struct mf_parameters {
-	double speed_km_per_day[MF_MODE_COUNT];
-	/* Mean days an agent waits at a place that is not its goal, by kind of
-	 * place and intent; leaving probability per day is 1 / mean. */
-	double wait_days[MF_PLACE_KIND_COUNT][MF_INTENT_COUNT];
-	/* Mean stay of circular migrants at their goal, by the goal's country
-	 * (graph country index); default_stay_days elsewhere. */
-	double *stay_days_by_country;
-	double default_stay_days;
-	/* Route choice: generalised cost of a link, in days. */
-	double cost_per_usd;          /* days per USD of fare */
-	double cost_per_death_risk;   /* days per unit of death probability */
-	double insecurity_cost;       /* days per travel day per unit of (1 - security) */
-	double displaced_insecurity_factor; /* displaced weigh insecurity this much more */
-	double route_temperature;     /* days; softmax spread over next links */
-	/* Displacement by insecurity (channel 1 of MODEL.md 6). */
-	double displacement_rate;     /* share of population per day at security 0 */
-	double safe_security;         /* a place at or above is a refuge */
-	/* Channel 3: extra death probability per day on links touching insecure
-	 * places, times (1 - security). */
-	double insecurity_hazard;
-	/* Channel 4: links touching places below this security close. */
-	double closure_security;
-	/* Displaced at a refuge: per-day probability to turn onward / return. */
-	double displaced_onward_per_day;
-	double displaced_return_per_day;
-	/* Share of intercepted people who try again (others return home). */
-	double retry_after_interception;
 };
 
 /* A free parameter of the calibration (`calibrate:` block): a YAML path to
@@ -221,8 +181,5 @@ struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
 /* The text of the scenario file with the free parameters' values written
  * in place (comments and layout kept). Caller frees. */
 char *mf_scenario_source_text(const struct mf_scenario_source *source, const double *values);
-
-const char *mf_intent_name(enum mf_intent intent);
-const char *mf_direction_name(enum mf_direction direction);
 
 #endif
