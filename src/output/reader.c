@@ -264,7 +264,8 @@ static herr_t read_strings(hid_t dataset, hid_t type, hid_t space, size_t n, cha
 		return -1;
 	if (variable) {
 		char **values = calloc(n, sizeof(*values));
-		if (values && H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0) {
+		if (values &&
+		    H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0) {
 			status = 0;
 			for (size_t i = 0; i < n; i++)
 				if (!(labels[i] = strdup(values[i] ? values[i] : "")))
@@ -463,7 +464,8 @@ static enum mf_status read_numbers(struct mf_reader *reader, const char *name,
 	size_t n = 1;
 	for (int a = 0; a < own.rank; a++) {
 		if (own.dims[a] > 0 && n > SIZE_MAX / value_size / own.dims[a])
-			return mf_error_set(err, MF_ERR_NOMEM, "%s: '%s' is too large to read at once",
+			return mf_error_set(err, MF_ERR_NOMEM,
+					    "%s: '%s' is too large to read at once",
 					    reader->name, name);
 		n *= (size_t)own.dims[a];
 	}
