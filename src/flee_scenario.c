@@ -173,39 +173,49 @@ static struct mf_graph *graph_create(const struct mf_flee_instance *inst)
 	return g;
 }
 
-struct mf_scenario *mf_flee_scenario_create(const struct mf_flee_instance *inst, uint64_t seed,
-					    struct mf_error *err)
+enum mf_status mf_flee_world_fill(struct mf_scenario *scenario, const struct mf_flee_instance *inst,
+				  struct mf_error *err)
 {
-	struct mf_scenario *scenario = calloc(1, sizeof(*scenario));
-	if (!scenario)
-		goto no_memory;
-	copy_utf8(scenario->path, sizeof(scenario->path), inst->dir);
-	copy_utf8(scenario->name, sizeof(scenario->name), inst->name);
 	scenario->start = inst->start;
 	scenario->days = inst->run_days;
-	scenario->seed = seed;
 	scenario->agent_scale = inst->settings.hasten;
 	scenario->destination = -1;
 	scenario->rules = MF_RULES_FLEE;
 	scenario->flee = inst;
-	if (!(scenario->graph = graph_create(inst)) || !(scenario->resolved_text = settings_text(inst)))
-		goto no_memory;
+	if (!(scenario->graph = graph_create(inst)))
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory describing the FLEE instance");
 	/* Ids must be unique for the output's place coordinate. */
 	for (int p = 0; p < inst->n_locations; p++)
 		for (int q = 0; q < p; q++)
-			if (strcmp(scenario->graph->places[p].id, scenario->graph->places[q].id) == 0) {
-				mf_error_set(err, MF_ERR_INPUT,
-					     "locations '%s' and '%s' have the same %d-byte place id '%s'",
-					     inst->locations[q].name, inst->locations[p].name, MF_ID_MAX - 1,
-					     scenario->graph->places[p].id);
-				mf_flee_scenario_destroy(scenario);
-				return NULL;
-			}
+			if (strcmp(scenario->graph->places[p].id, scenario->graph->places[q].id) == 0)
+				return mf_error_set(err, MF_ERR_INPUT,
+						    "locations '%s' and '%s' have the same %d-byte place id '%s'",
+						    inst->locations[q].name, inst->locations[p].name,
+						    MF_ID_MAX - 1, scenario->graph->places[p].id);
+	return MF_OK;
+}
+
+struct mf_scenario *mf_flee_scenario_create(const struct mf_flee_instance *inst, uint64_t seed,
+					    struct mf_error *err)
+{
+	struct mf_scenario *scenario = calloc(1, sizeof(*scenario));
+	if (!scenario) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory describing the FLEE instance");
+		return NULL;
+	}
+	copy_utf8(scenario->path, sizeof(scenario->path), inst->dir);
+	copy_utf8(scenario->name, sizeof(scenario->name), inst->name);
+	scenario->seed = seed;
+	if (mf_flee_world_fill(scenario, inst, err) != MF_OK) {
+		mf_flee_scenario_destroy(scenario);
+		return NULL;
+	}
+	if (!(scenario->resolved_text = settings_text(inst))) {
+		mf_flee_scenario_destroy(scenario);
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory describing the FLEE instance");
+		return NULL;
+	}
 	return scenario;
-no_memory:
-	mf_flee_scenario_destroy(scenario);
-	mf_error_set(err, MF_ERR_NOMEM, "out of memory describing the FLEE instance");
-	return NULL;
 }
 
 void mf_flee_scenario_destroy(struct mf_scenario *scenario)

@@ -268,6 +268,12 @@ struct mf_scenario *mf_flee_scenario_create(const struct mf_flee_instance *insta
 					    uint64_t seed, struct mf_error *err);
 void mf_flee_scenario_destroy(struct mf_scenario *scenario);
 
+/* Makes scenario a FLEE world: the instance's network (as above), start,
+ * days (run_days), agent scale (hasten) and rules flee; the instance must
+ * outlive it. For the scenario reader's `flee:` key. */
+enum mf_status mf_flee_world_fill(struct mf_scenario *scenario,
+				  const struct mf_flee_instance *instance, struct mf_error *err);
+
 /* ---- Validation: FLEE's averaged relative difference ---- */
 
 struct mf_flee_ard {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "migflow/flee.h"
 
 static void check_usage(FILE *out)
 {
@@ -23,9 +24,18 @@ static void print_summary(const struct mf_scenario *s)
 	printf("%s: scenario '%s' is valid\n", s->path, s->name);
 	printf("  period       %s to %s (%d days), reporting from %s\n", first, last, s->days, from);
 	printf("  seed         %llu, %d person(s) per agent\n", (unsigned long long)s->seed, s->agent_scale);
-	printf("  network      %d places in %d countries, %d links (%s, %s)\n", g->n_places,
-	       g->n_countries, g->n_links, g->places_path, g->links_path);
-	printf("  destination  %s\n", g->places[s->destination].name);
+	if (s->rules == MF_RULES_FLEE) {
+		printf("  rules        flee, on the FLEE instance %s\n", s->flee->dir);
+		printf("  network      %d locations in %d countries, %d routes (%d links)\n", g->n_places,
+		       g->n_countries, s->flee->n_routes, g->n_links);
+		printf("  spawning     from the instance's data (%d camps), %d closures, %s\n",
+		       s->flee->n_camps, s->flee->n_closures,
+		       s->flee->has_conflicts ? "conflicts.csv" : "conflict dates of locations.csv");
+	} else {
+		printf("  network      %d places in %d countries, %d links (%s, %s)\n", g->n_places,
+		       g->n_countries, g->n_links, g->places_path, g->links_path);
+		printf("  destination  %s\n", g->places[s->destination].name);
+	}
 	double rate = 0;
 	for (int i = 0; i < s->n_sources; i++)
 		rate += s->sources[i].rate;

@@ -323,6 +323,12 @@ int mf_cli_run(int argc, char **argv)
 		status = err.code;
 		goto done;
 	}
+	if (args.agent_scale && scenario->rules == MF_RULES_FLEE &&
+	    args.agent_scale != scenario->agent_scale) {
+		status = mf_error_set(&err, MF_ERR_INPUT, "--agent-scale: a FLEE world is read at its "
+				      "agent scale (hasten); set agent_scale in %s", args.scenario);
+		goto done;
+	}
 	if (args.agent_scale)
 		scenario->agent_scale = args.agent_scale;
 	front.scenario = scenario;

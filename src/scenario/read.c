@@ -3,6 +3,8 @@
 #define _DEFAULT_SOURCE
 #include "scenario_private.h"
 
+#include "migflow/flee.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -191,14 +193,40 @@ static int read_targets(struct reader *r, const struct yt_node *node)
 	return 0;
 }
 
+/* `rules:` (sahel, the default, or flee) and whether `flee:` gives the
+ * world: 1 for a FLEE world, 0 for the Sahel rules, -1 on error. */
+static int read_rules(struct reader *r, const struct yt_node *root)
+{
+	const struct yt_node *rules = yt_get(root, "rules"), *flee = yt_get(root, "flee");
+	int kind = flee ? MF_RULES_FLEE : MF_RULES_SAHEL;
+	if (rules) {
+		static const char *const names[] = {"sahel", "flee"};
+		if (yt_expect(r->doc, rules, YT_SCALAR, "rules", r->err) < 0)
+			return -1;
+		for (kind = 0; kind < MF_RULES_COUNT && strcmp(rules->text, names[kind]) != 0; kind++)
+			;
+		if (kind == MF_RULES_COUNT)
+			return mf_read_fail(r, rules, "rules", "expected sahel or flee, got '%s'", rules->text);
+		if (kind == MF_RULES_FLEE && !flee)
+			return mf_read_fail(r, rules, "rules", "rules flee run a FLEE instance: give 'flee: DIR'");
+		if (kind == MF_RULES_SAHEL && flee)
+			return mf_read_fail(r, flee, "flee", "a FLEE instance runs with rules flee, not sahel");
+	}
+	r->s->rules = (enum mf_rules)kind;
+	return kind == MF_RULES_FLEE;
+}
+
 static int read_top(struct reader *r, const struct yt_node *root)
 {
 	static const char *const keys[] = {
 		"name", "description", "extends", "start", "days", "end", "report_from", "seed",
 		"agent_scale", "network", "destination", "parameters", "sources", "initial",
-		"monitoring", "expulsions", "policies", "events", "calibrate", "targets",
+		"monitoring", "expulsions", "policies", "events", "calibrate", "targets", "rules", "flee",
 	};
 	struct mf_scenario *s = r->s;
+	int flee = read_rules(r, root);
+	if (flee != 0)
+		return flee < 0 ? -1 : mf_read_flee_world(r, root);
 	if (yt_check_keys(r->doc, root, keys, sizeof(keys) / sizeof(*keys), "", r->err) < 0)
 		return -1;
 	static const char *const required[] = {"name", "start", "network", "destination"};
@@ -327,5 +355,6 @@ void mf_scenario_destroy(struct mf_scenario *s)
 	free(s->source_text);
 	free(s->free);
 	mf_graph_destroy(s->graph);
+	mf_flee_destroy(s->flee_owned);
 	free(s);
 }

@@ -126,4 +126,8 @@ int mf_read_policy(struct reader *r, const struct yt_node *m, const char *where,
 
 int mf_read_calibrate(struct reader *r, const struct yt_node *list);
 
+/* The whole scenario when its world is a FLEE instance (`flee: DIR`,
+ * rules flee): flee_world.c. */
+int mf_read_flee_world(struct reader *r, const struct yt_node *root);
+
 #endif
