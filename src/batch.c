@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_qrng.h>
 
+#include "migflow/flee.h"
 #include "migflow/sim.h"
 #include "migflow/version.h"
 #include "parameters.h"
@@ -33,6 +34,7 @@
 enum parameter_kind {
 	PARAMETER_MODEL,       /* a model parameter (parameters.h), resolved per scenario */
 	PARAMETER_SOURCE_RATE, /* source_rate[.<place>[.<intent>]], a multiplier */
+	PARAMETER_FLEE,        /* flee.<number of move_rules>, scenarios with rules flee */
 };
 
 /* A parameter a batch sets, resolved from its name. */
@@ -345,6 +347,18 @@ static int resolve_parameter(struct loader *l, const struct yt_node *key, const 
 		}
 		p->min = 0;
 		p->max = 1e3;
+		return 0;
+	}
+	if (strcmp(parts[0], "flee") == 0) {
+		size_t offset;
+		p->kind = PARAMETER_FLEE;
+		if (n_parts != 2 || !mf_flee_setting_number(parts[1], &offset, &p->min, &p->max))
+			return fail(l, key, field, "unknown parameter '%s': expected flee.<a number of "
+				    "simsetting.yml's move_rules>, such as flee.camp_movechance", p->name);
+		for (int s = 0; s < l->batch->n_scenarios; s++)
+			if (l->loaded[s]->rules != MF_RULES_FLEE)
+				return fail(l, key, field, "%s runs the Sahel rules: flee.* parameters are "
+					    "the FLEE rules'", l->batch->scenarios[s].given);
 		return 0;
 	}
 	/* A model parameter: it must name the same thing in every scenario. */
@@ -745,6 +759,13 @@ static void apply_parameter(struct mf_scenario *s, const struct parameter *p, do
 			mf_param_set(&s->params, &ref, value);
 		break;
 	}
+	case PARAMETER_FLEE: {
+		size_t offset;
+		double min, max;
+		if (s->flee_owned && mf_flee_setting_number(p->name + 5, &offset, &min, &max))
+			*(double *)((char *)&s->flee_owned->settings + offset) = value;
+		break;
+	}
 	case PARAMETER_SOURCE_RATE: {
 		int place = p->place[0] ? mf_graph_place_index(s->graph, p->place) : -1;
 		for (int i = 0; i < s->n_sources; i++)
@@ -772,6 +793,12 @@ struct mf_scenario *mf_batch_member_scenario(const struct mf_batch *batch, int i
 	if (hash != bs->text_hash) {
 		mf_error_set(err, MF_ERR_INPUT, "%s: the scenario (or a file it reads) changed since "
 			     "the batch was loaded", bs->path);
+		mf_scenario_destroy(s);
+		return NULL;
+	}
+	if (batch->agent_scale && s->rules == MF_RULES_FLEE && batch->agent_scale != s->agent_scale) {
+		mf_error_set(err, MF_ERR_INPUT, "%s: agent_scale: a FLEE world is read at its agent scale "
+			     "(hasten); set agent_scale in the scenario, not the batch", bs->path);
 		mf_scenario_destroy(s);
 		return NULL;
 	}
