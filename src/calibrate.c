@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "migflow/ensemble.h"
+#include "migflow/flee.h"
 #include "migflow/sim.h"
 
 enum mf_status mf_targets_simulate(const struct mf_scenario *scenario,
@@ -64,6 +65,13 @@ static double to_search(const struct mf_free_parameter *f, double value)
 	return log(share / (1 - share));
 }
 
+/* Targets, or none for a FLEE world (scored by its ARD); at least 1 for
+ * allocations. */
+static int n_targets(const struct mf_targets *targets)
+{
+	return targets ? targets->n : 0;
+}
+
 struct search {
 	struct mf_scenario_source *source;
 	const struct mf_targets *targets;
@@ -90,19 +98,34 @@ static double objective(const gsl_vector *u, void *data)
 	}
 	if (s->options->agent_scale > 0)
 		scenario->agent_scale = s->options->agent_scale;
-	s->status = mf_targets_simulate(scenario, s->targets, s->options->replicates,
-					s->options->seed, s->options->threads, s->mean, s->sd, s->err);
+	double value = GSL_POSINF, rescaled;
+	if (s->targets) {
+		s->status = mf_targets_simulate(scenario, s->targets, s->options->replicates,
+						s->options->seed, s->options->threads, s->mean, s->sd,
+						s->err);
+		if (s->status == MF_OK)
+			value = mf_targets_objective(s->targets, s->mean);
+	} else {
+		/* A FLEE world: FLEE's averaged relative difference against the
+		 * instance's UNHCR data, the mean over the replicates. */
+		struct mf_ensemble_options run = {
+			.seed = s->options->seed,
+			.replicates = s->options->replicates,
+			.threads = s->options->threads,
+			.side_by_side = true,
+		};
+		s->status = mf_flee_ard_simulate(scenario, &run, &value, &rescaled, s->err);
+	}
 	mf_scenario_destroy(scenario);
 	if (s->status != MF_OK)
 		return GSL_POSINF;
-	double value = mf_targets_objective(s->targets, s->mean);
 	s->evaluations++;
 	struct mf_calibration_result *best = s->result;
 	if (s->evaluations == 1 || value < best->objective) {
 		best->objective = value;
 		memcpy(best->values, s->values, (size_t)base->n_free * sizeof(double));
-		memcpy(best->mean, s->mean, (size_t)s->targets->n * sizeof(double));
-		memcpy(best->sd, s->sd, (size_t)s->targets->n * sizeof(double));
+		memcpy(best->mean, s->mean, (size_t)n_targets(s->targets) * sizeof(double));
+		memcpy(best->sd, s->sd, (size_t)n_targets(s->targets) * sizeof(double));
 	}
 	best->evaluations = s->evaluations;
 	if (s->options->progress) {
@@ -133,17 +156,19 @@ enum mf_status mf_calibrate(struct mf_scenario_source *source, const struct mf_t
 	if (n == 0)
 		return mf_error_at(err, base->path, 1, 1, "calibrate",
 				   "no free parameters: add a `calibrate:` block to the scenario");
+	if (!targets && base->rules != MF_RULES_FLEE)
+		return mf_error_set(err, MF_ERR_INPUT, "%s: no targets to calibrate against", base->path);
 	if (options->replicates < 1 || options->max_evaluations < 1)
 		return mf_error_set(err, MF_ERR_INPUT, "calibration needs at least one replicate and one evaluation");
 	struct search s = {
 		.source = source, .targets = targets, .options = options, .result = result,
 		.values = calloc((size_t)n, sizeof(double)),
-		.mean = calloc((size_t)targets->n, sizeof(double)),
-		.sd = calloc((size_t)targets->n, sizeof(double)), .err = err,
+		.mean = calloc((size_t)n_targets(targets) + 1, sizeof(double)),
+		.sd = calloc((size_t)n_targets(targets) + 1, sizeof(double)), .err = err,
 	};
 	result->values = calloc((size_t)n, sizeof(double));
-	result->mean = calloc((size_t)targets->n, sizeof(double));
-	result->sd = calloc((size_t)targets->n, sizeof(double));
+	result->mean = calloc((size_t)n_targets(targets) + 1, sizeof(double));
+	result->sd = calloc((size_t)n_targets(targets) + 1, sizeof(double));
 	gsl_vector *start = gsl_vector_alloc((size_t)n), *step = gsl_vector_alloc((size_t)n);
 	gsl_multimin_fminimizer *minimizer =
 		gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, (size_t)n);

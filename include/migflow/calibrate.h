@@ -47,7 +47,10 @@ struct mf_calibration_result {
 	double *mean, *sd;       /* per target, at the best values [n_targets] */
 };
 
-/* Fits the free parameters of source. Fills result (caller frees with
+/* Fits the free parameters of source to targets, or, for a scenario with
+ * rules flee and targets NULL, minimises FLEE's averaged relative
+ * difference against the instance's UNHCR data (mean over the replicates;
+ * result->mean and sd are then empty). Fills result (caller frees with
  * mf_calibration_result_free). */
 enum mf_status mf_calibrate(struct mf_scenario_source *source, const struct mf_targets *targets,
 			    const struct mf_calibration_options *options,

@@ -252,6 +252,84 @@ static int write_output(const char *path, bool force, const struct mf_scenario_s
 	return MF_OK;
 }
 
+/* The mean ARD of the scenario of source with values (NULL: the file's). */
+static enum mf_status flee_ard(const struct calibrate_args *a, struct mf_scenario_source *source,
+			       const double *values, double *ard, double *rescaled, struct mf_error *err)
+{
+	struct mf_scenario *run = mf_scenario_source_build(source, values, err);
+	if (!run)
+		return err->code;
+	struct mf_ensemble_options options = {
+		.seed = a->has_seed ? a->seed : run->seed,
+		.replicates = a->replicates,
+		.threads = a->threads,
+		.side_by_side = true,
+	};
+	enum mf_status status = mf_flee_ard_simulate(run, &options, ard, rescaled, err);
+	mf_scenario_destroy(run);
+	return status;
+}
+
+/* A FLEE world (rules flee): the free parameters are fitted to the
+ * instance's UNHCR camp data by FLEE's averaged relative difference, the
+ * mean over the replicates; prints it at the file's values and at the fit. */
+static enum mf_status calibrate_flee(const struct calibrate_args *a, struct mf_scenario_source *source,
+				     struct mf_error *err)
+{
+	const struct mf_scenario *s = mf_scenario_source_scenario(source);
+	if (a->targets)
+		return mf_error_set(err, MF_ERR_INPUT, "--targets: %s is a FLEE world, scored against its "
+				    "UNHCR data by the ARD", a->scenario);
+	if (a->agent_scale)
+		return mf_error_set(err, MF_ERR_INPUT, "--agent-scale: a FLEE world is read at its agent "
+				    "scale (hasten); set agent_scale in %s", a->scenario);
+	double before, before_rescaled;
+	enum mf_status status = flee_ard(a, source, NULL, &before, &before_rescaled, err);
+	if (status != MF_OK)
+		return status;
+	if (!a->quiet)
+		printf("ARD at the file's values: %.4f (rescaled %.4f), mean of %d replicates\n", before,
+		       before_rescaled, a->replicates);
+	if (a->evaluate)
+		return MF_OK;
+	if (s->n_free == 0)
+		return mf_error_at(err, s->path, 1, 1, "calibrate", "no free parameters: add a `calibrate:` block");
+	struct progress_context progress = {s, a->quiet, progress_now()};
+	struct mf_calibration_options options = {
+		.replicates = a->replicates,
+		.max_evaluations = a->max_evaluations,
+		.seed = a->has_seed ? a->seed : s->seed,
+		.threads = a->threads,
+		.progress = on_evaluation,
+		.context = &progress,
+	};
+	struct mf_calibration_result result;
+	if ((status = mf_calibrate(source, NULL, &options, &result, err)) != MF_OK)
+		return status;
+	double after, after_rescaled;
+	status = flee_ard(a, source, result.values, &after, &after_rescaled, err);
+	if (status == MF_OK && !a->quiet) {
+		printf("\nmigflow calibrate: %d evaluations in %.1f s\n", result.evaluations,
+		       progress_now() - progress.started);
+		for (int i = 0; i < s->n_free; i++)
+			printf("  %-28s %.6g  (start %g, bounds %g..%g)\n", s->free[i].name, result.values[i],
+			       s->free[i].start, s->free[i].min, s->free[i].max);
+		printf("ARD before %.4f, after %.4f (rescaled %.4f -> %.4f), mean of %d replicates\n",
+		       before, after, before_rescaled, after_rescaled, a->replicates);
+	}
+	if (status == MF_OK && a->output) {
+		char *text = mf_scenario_source_text(source, result.values);
+		FILE *out = text ? fopen(a->output, "w") : NULL;
+		if (!out || fputs(text, out) < 0 || fclose(out) != 0)
+			status = mf_error_set(err, MF_ERR_IO, "cannot write %s", a->output);
+		else if (!a->quiet)
+			printf("wrote %s\n", a->output);
+		free(text);
+	}
+	mf_calibration_result_free(&result);
+	return status;
+}
+
 int mf_cli_calibrate(int argc, char **argv)
 {
 	struct calibrate_args a;
@@ -276,6 +354,10 @@ int mf_cli_calibrate(int argc, char **argv)
 		goto done;
 	}
 	const struct mf_scenario *s = mf_scenario_source_scenario(source);
+	if (s->rules == MF_RULES_FLEE) {
+		status = calibrate_flee(&a, source, &err);
+		goto done;
+	}
 	const char *targets_path = a.targets ? a.targets : s->targets_path;
 	if (!targets_path[0]) {
 		status = mf_error_set(&err, MF_ERR_INPUT,

@@ -125,7 +125,9 @@ static int read_period(struct reader *r, const struct yt_node *root)
 	return 0;
 }
 
-/* parameters: {flee.<number of move_rules>: value}, replacing simsetting.yml's. */
+/* parameters: {flee.<number of move_rules>: value} or {flee: {<key>: value}},
+ * replacing simsetting.yml's (the second form is the one a calibrate block's
+ * path can name: parameters.flee.<key>). */
 static int read_flee_parameters(struct reader *r, const struct yt_node *map)
 {
 	if (yt_expect(r->doc, map, YT_MAPPING, "parameters", r->err) < 0)
@@ -135,6 +137,23 @@ static int read_flee_parameters(struct reader *r, const struct yt_node *map)
 		size_t offset;
 		double min, max;
 		char field[128];
+		/* flee: {<key>: value, ...}, the same as flee.<key>: value */
+		if (key->kind == YT_SCALAR && strcmp(key->text, "flee") == 0) {
+			const struct yt_node *inner = map->items[2 * i + 1];
+			if (yt_expect(r->doc, inner, YT_MAPPING, "parameters.flee", r->err) < 0)
+				return -1;
+			for (int j = 0; j < inner->n; j++) {
+				const struct yt_node *name = inner->items[2 * j];
+				FIELD(field, "parameters.flee.%s", name->kind == YT_SCALAR ? name->text : "?");
+				if (name->kind != YT_SCALAR || !mf_flee_setting_number(name->text, &offset, &min, &max))
+					return mf_read_fail(r, name, field, "expected a number of simsetting.yml's "
+							    "move_rules, such as camp_movechance");
+				double *value = (double *)((char *)&r->s->flee_owned->settings + offset);
+				if (yt_number(r->doc, inner->items[2 * j + 1], field, min, max, value, r->err) < 0)
+					return -1;
+			}
+			continue;
+		}
 		FIELD(field, "parameters.%s", key->kind == YT_SCALAR ? key->text : "?");
 		if (key->kind != YT_SCALAR || strncmp(key->text, "flee.", 5) != 0 ||
 		    !mf_flee_setting_number(key->text + 5, &offset, &min, &max))
