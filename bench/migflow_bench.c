@@ -365,95 +365,140 @@ static void fail_message(char *message, size_t size, const char *what, const str
 	snprintf(message, size, "%s: %s", what, mf_error_format(err, text, sizeof(text)));
 }
 
-static void step_child(const void *argp, void *resultp)
-{
-	const struct step_arg *arg = argp;
-	struct step_result *r = resultp;
-	struct mf_error err = {0};
-	struct mf_sim *sim = NULL;
-	struct mf_scenario *scenario = mf_scenario_load(arg->path, &err);
-	if (!scenario) {
-		fail_message(r->message, sizeof(r->message), "loading the synthetic scenario", &err);
-		return;
-	}
-	struct mf_run_options options = {
-		.seed = scenario->seed,
-		.replicate = 0,
-		.threads = arg->threads,
-		.days = arg->warmup + arg->days + 1,
-	};
-	double start = now();
-	sim = mf_sim_create(scenario, &options, &err);
-	r->create_seconds = now() - start;
-	if (!sim) {
-		fail_message(r->message, sizeof(r->message), "creating the simulation", &err);
-		goto done;
-	}
-	for (int d = 0; d < arg->warmup; d++)
-		if (mf_sim_step(sim, &err) != MF_OK)
-			goto step_failed;
-	struct mf_totals totals;
-	double phase[MF_PHASE_COUNT], phase_before[MF_PHASE_COUNT];
-	mf_sim_totals(sim, &totals);
-	mf_sim_phase_seconds(sim, phase_before);
-	uint64_t steps_before = totals.agent_steps;
-	r->alive_start = mf_sim_agents_alive(sim);
-	r->on_links_start = totals.on_links;
+/* The step's observer, a sink of the ensemble: after the warm-up days it
+ * starts the clocks and the cache-miss counters, times the move phase day
+ * by day, stops after the timed days, and brackets one more day with the
+ * traffic snapshot when asked. */
+struct step_sink {
+	struct mf_sink sink;
+	const struct step_arg *arg;
+	struct step_result *r;
+	double start, wall_before, cpu_before;
+	double phase_before[MF_PHASE_COUNT], day_move;
+	uint64_t steps_before, day_steps;
+	int fds[MAX_PERF_THREADS], n_fds;
+	struct bench_snapshot *snapshot;
+};
 
-	int fds[MAX_PERF_THREADS];
-	int n_fds = arg->threads < MAX_PERF_THREADS ? arg->threads : MAX_PERF_THREADS;
-	for (int t = 0; t < n_fds; t++)
-		fds[t] = -1;
+static enum mf_status step_begin(struct mf_sink *sink, const struct mf_ensemble_info *info,
+				 struct mf_error *err)
+{
+	struct step_sink *k = sink->data;
+	k->r->create_seconds = now() - k->start;
+	return MF_OK;
+}
+
+static void timing_start(struct step_sink *k, const struct mf_sim *sim)
+{
+	const struct step_arg *arg = k->arg;
+	struct mf_totals totals;
+	mf_sim_totals(sim, &totals);
+	mf_sim_phase_seconds(sim, k->phase_before);
+	k->steps_before = k->day_steps = totals.agent_steps;
+	k->day_move = k->phase_before[MF_PHASE_MOVE];
+	k->r->alive_start = mf_sim_agents_alive(sim);
+	k->r->on_links_start = totals.on_links;
+	k->n_fds = arg->threads < MAX_PERF_THREADS ? arg->threads : MAX_PERF_THREADS;
+	for (int t = 0; t < k->n_fds; t++)
+		k->fds[t] = -1;
 	/* One counter per thread of the pool the step's parallel region reuses. */
+	int *fds = k->fds, n_fds = k->n_fds;
 #pragma omp parallel num_threads(arg->threads)
 	{
 		int t = omp_get_thread_num();
 		if (t < n_fds)
 			fds[t] = bench_perf_open();
 	}
-	for (int t = 0; t < n_fds; t++)
-		bench_perf_start(fds[t]);
-	double wall_before = now(), cpu_before = cpu_seconds();
-	for (int d = 0; d < arg->days; d++) {
-		double day_before[MF_PHASE_COUNT];
-		uint64_t day_steps = totals.agent_steps;
-		mf_sim_phase_seconds(sim, day_before);
-		if (mf_sim_step(sim, &err) != MF_OK)
-			goto step_failed;
-		mf_sim_phase_seconds(sim, phase);
-		mf_sim_totals(sim, &totals);
-		day_steps = totals.agent_steps - day_steps;
-		if (day_steps > 0 && r->days < MAX_DAYS)
-			r->day_ns[r->days++] = 1e9 * (phase[MF_PHASE_MOVE] - day_before[MF_PHASE_MOVE]) /
-					       (double)day_steps;
-	}
-	r->cpu_seconds = cpu_seconds() - cpu_before;
-	r->cpu_share = r->cpu_seconds / ((now() - wall_before) * arg->threads);
+	for (int t = 0; t < k->n_fds; t++)
+		bench_perf_start(k->fds[t]);
+	k->wall_before = now();
+	k->cpu_before = cpu_seconds();
+}
+
+static void timing_stop(struct step_sink *k, const struct mf_sim *sim)
+{
+	struct step_result *r = k->r;
+	const struct step_arg *arg = k->arg;
+	r->cpu_seconds = cpu_seconds() - k->cpu_before;
+	r->cpu_share = r->cpu_seconds / ((now() - k->wall_before) * arg->threads);
 	r->llc_misses = 0;
-	for (int t = 0; t < n_fds; t++) {
-		int64_t misses = bench_perf_stop(fds[t]);
-		bench_perf_close(fds[t]);
+	for (int t = 0; t < k->n_fds; t++) {
+		int64_t misses = bench_perf_stop(k->fds[t]);
+		bench_perf_close(k->fds[t]);
 		r->llc_misses = misses < 0 || r->llc_misses < 0 ? -1 : r->llc_misses + misses;
 	}
-	r->steps = totals.agent_steps - steps_before;
-	r->move_seconds = phase[MF_PHASE_MOVE] - phase_before[MF_PHASE_MOVE];
-	r->capacity_seconds = phase[MF_PHASE_CAPACITY] - phase_before[MF_PHASE_CAPACITY];
+	struct mf_totals totals;
+	double phase[MF_PHASE_COUNT];
+	mf_sim_totals(sim, &totals);
+	mf_sim_phase_seconds(sim, phase);
+	r->steps = totals.agent_steps - k->steps_before;
+	r->move_seconds = phase[MF_PHASE_MOVE] - k->phase_before[MF_PHASE_MOVE];
+	r->capacity_seconds = phase[MF_PHASE_CAPACITY] - k->phase_before[MF_PHASE_CAPACITY];
 	r->alive_end = mf_sim_agents_alive(sim);
 	r->on_links_end = totals.on_links;
 	r->maxrss_kib = peak_rss_kib();
-	if (arg->traffic) {
-		struct bench_snapshot *snapshot = bench_traffic_begin(sim, &r->traffic);
-		if (mf_sim_step(sim, &err) != MF_OK)
-			goto step_failed;
-		if (snapshot)
-			bench_traffic_end(sim, snapshot, &r->traffic);
+}
+
+static enum mf_status step_day(struct mf_sink *sink, int run, const struct mf_sim *sim,
+			       struct mf_error *err)
+{
+	struct step_sink *k = sink->data;
+	const struct step_arg *arg = k->arg;
+	struct step_result *r = k->r;
+	int done = mf_sim_days_done(sim);
+	if (done == arg->warmup) {
+		timing_start(k, sim);
+	} else if (done > arg->warmup && done <= arg->warmup + arg->days) {
+		struct mf_totals totals;
+		double phase[MF_PHASE_COUNT];
+		mf_sim_totals(sim, &totals);
+		mf_sim_phase_seconds(sim, phase);
+		uint64_t day_steps = totals.agent_steps - k->day_steps;
+		if (day_steps > 0 && r->days < MAX_DAYS)
+			r->day_ns[r->days++] = 1e9 * (phase[MF_PHASE_MOVE] - k->day_move) / (double)day_steps;
+		k->day_steps = totals.agent_steps;
+		k->day_move = phase[MF_PHASE_MOVE];
+		if (done == arg->warmup + arg->days) {
+			timing_stop(k, sim);
+			if (arg->traffic)
+				k->snapshot = bench_traffic_begin(sim, &r->traffic);
+		}
+	} else if (done == arg->warmup + arg->days + 1 && k->snapshot) {
+		bench_traffic_end(sim, k->snapshot, &r->traffic);
+		k->snapshot = NULL;
 	}
-	r->ok = 1;
-	goto done;
-step_failed:
-	fail_message(r->message, sizeof(r->message), "stepping", &err);
-done:
-	mf_sim_destroy(sim);
+	return MF_OK;
+}
+
+static const struct mf_sink_impl step_impl = {
+	.begin = step_begin,
+	.day = step_day,
+};
+
+static void step_child(const void *argp, void *resultp)
+{
+	const struct step_arg *arg = argp;
+	struct step_result *r = resultp;
+	struct mf_error err = {0};
+	struct mf_scenario *scenario = mf_scenario_load(arg->path, &err);
+	if (!scenario) {
+		fail_message(r->message, sizeof(r->message), "loading the synthetic scenario", &err);
+		return;
+	}
+	struct step_sink k = {.arg = arg, .r = r};
+	k.sink = (struct mf_sink){.impl = &step_impl, .data = &k};
+	struct mf_sink *sinks[] = {&k.sink};
+	/* The warm-up days, the timed days and, for the traffic snapshot, one more. */
+	struct mf_ensemble_options options = {
+		.seed = scenario->seed,
+		.threads = arg->threads,
+		.days = arg->warmup + arg->days + (arg->traffic ? 1 : 0),
+	};
+	k.start = now();
+	if (mf_ensemble_run(scenario, &options, sinks, 1, NULL, &err) != MF_OK)
+		fail_message(r->message, sizeof(r->message), "stepping", &err);
+	else
+		r->ok = 1;
 	mf_scenario_destroy(scenario);
 }
 
