@@ -191,13 +191,6 @@ static void update_thresholds(struct mf_sim *sim)
 	r->displaced_return = mf_rng_threshold(params->displaced_onward_per_day +
 						 params->displaced_return_per_day);
 	r->retry_interception = mf_rng_threshold(params->retry_after_interception);
-	/* Bounds H of the scheduled decisions (world.h). At its goal an agent
-	 * does something only if expelled (u < expel), flees (u < flee), a
-	 * circular migrant's stay ends (u < stay_end) or a displaced person moves on or home
-	 * (u < displaced_return, >= displaced_onward). On the way it is expelled
-	 * or leaves (u < leave, or leave_week on a convoy's weekday). */
-	uint32_t displaced_any = r->displaced_return > r->displaced_onward ? r->displaced_return
-									       : r->displaced_onward;
 	for (int p = 0; p < n; p++) {
 		/* People living at a place whose security fell flee like its
 		 * residents (security channel 1): displacement_rate times the fall
@@ -211,18 +204,8 @@ static void update_thresholds(struct mf_sim *sim)
 			convoy = convoy || r->links[g->out_links[k]].departs_weekday >= 0;
 		for (int k = 0; k < MF_INTENT_COUNT; k++) {
 			int slot = p * MF_INTENT_COUNT + k;
-			uint32_t goal = r->expel[p], away = r->expel[p];
-			if (k == MF_INTENT_CIRCULAR && r->stay_end[p] > goal)
-				goal = r->stay_end[p];
-			if (k == MF_INTENT_DISPLACED && displaced_any > goal)
-				goal = displaced_any;
-			if ((k == MF_INTENT_CIRCULAR || k == MF_INTENT_DISPLACED) && r->flee[p] > goal)
-				goal = r->flee[p];
-			uint32_t leave = r->leave[k * n + p];
-			if (convoy && r->leave_week[k * n + p] > leave)
-				leave = r->leave_week[k * n + p];
-			if (leave > away)
-				away = leave;
+			uint32_t goal, away;
+			mf_sahel_decision_bounds(r, n, p, k, convoy, &goal, &away);
 			if (goal != r->hazard_goal[slot] || away != r->hazard_away[slot]) {
 				r->reschedule[slot] = 1;
 				r->any_reschedule = true;

@@ -147,6 +147,11 @@ void mf_routing_update(struct mf_sim *sim);           /* routing.c */
 enum mf_status mf_spawn_initial(struct mf_sim *sim, struct mf_error *err); /* spawn.c */
 enum mf_status mf_phase_spawn(struct mf_sim *sim, struct mf_error *err);  /* spawn.c */
 
+/* The bounds H at the goal and on the way of place p, intent k (step.c,
+ * next to the decisions they bound); convoy: p has a convoy link. */
+void mf_sahel_decision_bounds(const struct sahel *r, int n_places, int p, int k, bool convoy,
+			      uint32_t *at_goal, uint32_t *away);
+
 /* Phases 3 and 4 (step.c). */
 void mf_sahel_begin_move(struct mf_sim *sim);
 void mf_sahel_move_block(const struct mf_sim *sim, struct counters *c, int64_t first, int64_t end);

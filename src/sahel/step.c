@@ -174,6 +174,35 @@ static inline void flee(const struct step_ctx *ctx, int64_t i, int p)
 	}
 }
 
+/* The bounds H of the scheduled decisions (sahel.h) at place p for intent
+ * k: the largest threshold decide_at_place below tests u against, at the
+ * goal and on the way. Kept next to it: a new outcome there is a new term
+ * here. At its goal an agent does something only if expelled (u < expel),
+ * flees (u < flee, circular and displaced), a circular migrant's stay ends
+ * (u < stay_end) or a displaced person moves on or home (u <
+ * displaced_return, >= displaced_onward). On the way it is expelled or
+ * leaves (u < leave, or leave_week on a convoy's weekday). */
+void mf_sahel_decision_bounds(const struct sahel *r, int n_places, int p, int k, bool convoy,
+			      uint32_t *at_goal, uint32_t *away)
+{
+	uint32_t displaced_any = r->displaced_return > r->displaced_onward ? r->displaced_return
+									       : r->displaced_onward;
+	uint32_t goal = r->expel[p], way = r->expel[p];
+	if (k == MF_INTENT_CIRCULAR && r->stay_end[p] > goal)
+		goal = r->stay_end[p];
+	if (k == MF_INTENT_DISPLACED && displaced_any > goal)
+		goal = displaced_any;
+	if ((k == MF_INTENT_CIRCULAR || k == MF_INTENT_DISPLACED) && r->flee[p] > goal)
+		goal = r->flee[p];
+	uint32_t leave = r->leave[k * n_places + p];
+	if (convoy && r->leave_week[k * n_places + p] > leave)
+		leave = r->leave_week[k * n_places + p];
+	if (leave > way)
+		way = leave;
+	*at_goal = goal;
+	*away = way;
+}
+
 /* Agent i at a place on its decision day; bits = draw(ctx, STREAM_MOVE, i, 0).
  * The day was drawn with the bound H of its place (world.h), so u is drawn
  * uniformly below H: the tests below then happen with their daily
