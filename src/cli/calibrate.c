@@ -190,7 +190,7 @@ static int write_report_json(const char *path, const struct mf_targets *targets,
 		json_string(out, t->name);
 		fprintf(out, ", \"quantity\": \"%s\", \"window\": \"%s\", \"observed\": %.10g, \"at_least\": %s, "
 			"\"mean\": %.10g, \"sd\": %.10g, \"error\": %.10g, \"tolerance\": %.10g, \"within\": %s, \"source\": ",
-			mf_quantity_name(t->quantity), t->window, t->observed, t->at_least ? "true" : "false",
+			t->query.indicator->name, t->window, t->observed, t->at_least ? "true" : "false",
 			mean[i], sd[i], error, t->tolerance, fabs(error) <= t->tolerance ? "true" : "false");
 		json_string(out, t->source);
 		fprintf(out, "}");

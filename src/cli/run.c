@@ -176,12 +176,12 @@ static enum mf_status store_targets(struct mf_output *out, const struct mf_targe
 	for (int i = 0; i < n; i++) {
 		const struct mf_target *t = &targets->targets[i];
 		names[i] = t->name;
-		quantity[i] = mf_quantity_name(t->quantity);
+		quantity[i] = t->query.indicator->name;
 		window[i] = t->window;
 		source[i] = t->source;
 		observed[i] = t->observed;
 		tolerance[i] = t->tolerance;
-		if (t->last_day >= days) {
+		if (t->query.last_day >= days) {
 			mean[i] = sd[i] = error[i] = within[i] = NAN;
 			continue;
 		}
