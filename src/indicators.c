@@ -175,7 +175,7 @@ static const struct mf_indicator table[MF_IND_COUNT] = {
 		.units = PER_DAY, .kind = MF_INDICATOR_FLOW,
 		.filters = FILTER(FROM_COUNTRY) | FILTER(TO_COUNTRY),
 		.definition = "persons reaching the end of a sea link, by the country of its start "
-			      "and of its end (counted per link, which run files do not keep)",
+			      "and of its end (run files do not keep it)",
 		.day_value = sea_arrivals,
 	},
 	[MF_IND_DEATHS] = {
@@ -201,8 +201,7 @@ static const struct mf_indicator table[MF_IND_COUNT] = {
 		.name = "interceptions", .long_name = "interceptions at sea",
 		.units = PER_DAY, .kind = MF_INDICATOR_FLOW, .filters = FILTER(FROM_COUNTRY),
 		.definition = "persons intercepted on a sea link and returned to the coast, by the "
-			      "country of the link's start (counted per link, which run files do "
-			      "not keep)",
+			      "country of the link's start (run files keep only the total)",
 		.day_value = interceptions,
 	},
 	[MF_IND_EXPULSIONS] = {
