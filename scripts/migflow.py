@@ -5,6 +5,7 @@
     ds = migflow.open_run("build/baseline.h5")       # an xarray.Dataset
     migflow.passes(ds, year=2024)                    # passes by direction in 2024
     migflow.libya_stock(ds)                          # persons present in Libya, by day
+    migflow.indicator(ds, "deaths", mode="sea")      # any indicator of INDICATORS, by day
     ds.migflow.by_country()                          # the same functions as an accessor
 
 Three layouts are read (README.md, "Output layout"):
@@ -21,6 +22,10 @@ Three layouts are read (README.md, "Output layout"):
   text), status, seed, replicates, parameter_<name> (or the same names with
   a ``member_`` prefix), which open_batch() gives each member as attrs
   ``member_<column>`` and combine() as coordinates along ``member``.
+
+The indicators (INDICATORS, indicator, indicator_total) are those of
+src/indicators.c, which the calibration targets, the run summary and
+`migflow compare` compute: the same names, definitions and values.
 
 Every indicator function takes a Dataset in any of these layouts (a member
 of a batch, or the combined batch) and keeps the ``replicate`` and ``member``
@@ -1168,6 +1173,9 @@ class MigflowAccessor:
 
     def link_flows(self, **kw):
         return link_flows(self._ds, **kw)
+
+    def indicator(self, name, **filters):
+        return indicator(self._ds, name, **filters)
 
     def indicators(self):
         return indicators(self._ds)

@@ -107,7 +107,9 @@ const char *mf_indicator_kind_name(enum mf_indicator_kind kind);
 const char *mf_indicator_filter_name(enum mf_indicator_filter_key key);
 
 /* The value of indicator on one day, narrowed by filter (values it does not
- * take must be -1). In persons. */
+ * take must be -1). In persons. Arrays of day that the indicator does not
+ * read may be NULL (a day read back from a run file has no per-link arrivals
+ * or interceptions). */
 int64_t mf_indicator_value(const struct mf_indicator *indicator,
 			   const struct mf_indicator_filter *filter,
 			   const struct mf_indicator_network *network,
