@@ -107,7 +107,6 @@ void mf_output_sink_destroy(struct mf_sink *sink)
 struct targets_sink {
 	struct mf_sink sink;
 	const struct mf_targets *targets;
-	const struct mf_scenario *scenario;
 	int runs;
 	double *values; /* [run * n + target] */
 };
@@ -116,7 +115,6 @@ static enum mf_status targets_begin(struct mf_sink *sink, const struct mf_ensemb
 				    struct mf_error *err)
 {
 	struct targets_sink *t = sink->data;
-	t->scenario = info->scenario;
 	memset(t->values, 0, (size_t)t->runs * (size_t)t->targets->n * sizeof(double));
 	return MF_OK;
 }
@@ -127,7 +125,7 @@ static enum mf_status targets_day(struct mf_sink *sink, int run, const struct mf
 	struct targets_sink *t = sink->data;
 	if (run >= t->runs)
 		return mf_error_set(err, MF_ERR_INTERNAL, "targets sink: run %d of %d", run, t->runs);
-	mf_targets_add_day(t->targets, t->scenario, mf_sim_day_counts(sim),
+	mf_targets_add_day(t->targets, mf_sim_day_counts(sim),
 			   t->values + (size_t)run * (size_t)t->targets->n);
 	return MF_OK;
 }

@@ -9,16 +9,6 @@
 #include "text.h"
 #include "yamltree.h"
 
-static const char *const quantity_names[MF_Q_COUNT] = {
-	"monitor_passes", "sea_arrivals", "sea_deaths", "land_deaths", "interceptions",
-	"expulsions", "present",
-};
-
-const char *mf_quantity_name(enum mf_quantity quantity)
-{
-	return (unsigned)quantity < MF_Q_COUNT ? quantity_names[quantity] : "?";
-}
-
 static int read_country(const struct yt_doc *doc, const struct yt_node *node, const char *field,
 			const struct mf_scenario *s, int *country, struct mf_error *err)
 {
@@ -54,12 +44,70 @@ static int read_day(const struct yt_doc *doc, const struct yt_node *node, const 
 	return 0;
 }
 
+static int read_place(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+		      const struct mf_scenario *s, int *place, struct mf_error *err)
+{
+	char id[MF_ID_MAX];
+	if (yt_string(doc, node, field, id, sizeof(id), err) < 0)
+		return -1;
+	*place = mf_graph_place_index(s->graph, id);
+	if (*place >= 0)
+		return 0;
+	const char **ids = calloc((size_t)s->graph->n_places + 1, sizeof(*ids));
+	for (int p = 0; ids && p < s->graph->n_places; p++)
+		ids[p] = s->graph->places[p].id;
+	const char *hint = ids ? mf_text_suggest(id, ids, s->graph->n_places) : NULL;
+	yt_fail(doc, node, field, err, "unknown place '%s'%s%s%s", id,
+		hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	free(ids);
+	return -1;
+}
+
+/* The value of one filter key of a target. */
+static int read_filter(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+		       enum mf_indicator_filter_key key, const struct mf_scenario *s,
+		       struct mf_indicator_filter *filter, struct mf_error *err)
+{
+	/* A direction, or all of them. */
+	const char *directions[MF_DIR_COUNT + 1];
+	for (int d = 0; d < MF_DIR_COUNT; d++)
+		directions[d] = mf_direction_names[d];
+	directions[MF_DIR_COUNT] = "all";
+	switch (key) {
+	case MF_FILTER_DIRECTION:
+		if (yt_choice(doc, node, field, directions, MF_DIR_COUNT + 1, &filter->direction,
+			      err) < 0)
+			return -1;
+		if (filter->direction == MF_DIR_COUNT)
+			filter->direction = -1;
+		return 0;
+	case MF_FILTER_PLACE:
+		return read_place(doc, node, field, s, &filter->place, err);
+	case MF_FILTER_COUNTRY:
+		return read_country(doc, node, field, s, &filter->country, err);
+	case MF_FILTER_FROM_COUNTRY:
+		return read_country(doc, node, field, s, &filter->from_country, err);
+	case MF_FILTER_TO_COUNTRY:
+		return read_country(doc, node, field, s, &filter->to_country, err);
+	case MF_FILTER_INTENT:
+		return yt_choice(doc, node, field, mf_intent_names, MF_INTENT_COUNT, &filter->intent,
+				 err);
+	case MF_FILTER_MODE:
+		return yt_choice(doc, node, field, mf_link_mode_names, MF_MODE_COUNT, &filter->mode,
+				 err);
+	case MF_FILTER_COUNT:
+		break;
+	}
+	return 0;
+}
+
 static int read_target(const struct yt_doc *doc, const struct yt_node *m, const char *where,
 		       const struct mf_scenario *s, struct mf_target *t, struct mf_error *err)
 {
 	static const char *const keys[] = {
-		"name", "quantity", "direction", "country", "from_country", "to_country", "intent",
-		"from", "to", "at", "observed", "at_least", "source", "tolerance", "weight",
+		"name", "quantity", "direction", "place", "country", "from_country", "to_country",
+		"intent", "mode", "from", "to", "at", "observed", "at_least", "source", "tolerance",
+		"weight",
 	};
 	char field[96];
 	if (yt_expect(doc, m, YT_MAPPING, where, err) < 0 ||
@@ -74,81 +122,66 @@ static int read_target(const struct yt_doc *doc, const struct yt_node *m, const 
 		}
 	t->line = m->line;
 	t->column = m->column;
-	t->direction = t->country = t->from_country = t->to_country = t->intent = -1;
+	t->query.filter = MF_FILTER_ALL;
 	snprintf(field, sizeof(field), "%s.name", where);
 	if (yt_string(doc, yt_get(m, "name"), field, t->name, sizeof(t->name), err) < 0)
 		return -1;
-	int quantity;
+	const char *names[MF_IND_COUNT];
+	for (enum mf_indicator_id i = 0; i < MF_IND_COUNT; i++)
+		names[i] = mf_indicator_get(i)->name;
+	int id;
 	snprintf(field, sizeof(field), "%s.quantity", where);
-	if (yt_choice(doc, yt_get(m, "quantity"), field, quantity_names, MF_Q_COUNT, &quantity, err) < 0)
+	if (yt_choice(doc, yt_get(m, "quantity"), field, names, MF_IND_COUNT, &id, err) < 0)
 		return -1;
-	t->quantity = (enum mf_quantity)quantity;
-	/* Filters: each only where it means something. */
-	struct { const char *key; bool allowed; } filters[] = {
-		{"direction", t->quantity == MF_Q_MONITOR_PASSES},
-		{"country", t->quantity == MF_Q_PRESENT || t->quantity == MF_Q_LAND_DEATHS},
-		{"from_country", t->quantity == MF_Q_SEA_ARRIVALS || t->quantity == MF_Q_SEA_DEATHS ||
-					 t->quantity == MF_Q_INTERCEPTIONS},
-		{"to_country", t->quantity == MF_Q_SEA_ARRIVALS},
-		{"intent", t->quantity == MF_Q_PRESENT},
-		{"at", t->quantity == MF_Q_PRESENT},
-		{"from", t->quantity != MF_Q_PRESENT},
-		{"to", t->quantity != MF_Q_PRESENT},
-	};
-	for (size_t k = 0; k < sizeof(filters) / sizeof(*filters); k++) {
-		const struct yt_node *node = yt_get(m, filters[k].key);
-		if (node && !filters[k].allowed) {
-			snprintf(field, sizeof(field), "%s.%s", where, filters[k].key);
+	const struct mf_indicator *indicator = mf_indicator_get((enum mf_indicator_id)id);
+	t->query.indicator = indicator;
+	bool stock = indicator->kind == MF_INDICATOR_STOCK;
+	/* Filters only where the indicator takes them; a date for a stock, a
+	 * window for a flow. */
+	struct key_use { const char *key; bool allowed; } uses[MF_FILTER_COUNT + 3];
+	for (enum mf_indicator_filter_key k = 0; k < MF_FILTER_COUNT; k++)
+		uses[k] = (struct key_use){mf_indicator_filter_name(k), mf_indicator_takes(indicator, k)};
+	uses[MF_FILTER_COUNT] = (struct key_use){"at", stock};
+	uses[MF_FILTER_COUNT + 1] = (struct key_use){"from", !stock};
+	uses[MF_FILTER_COUNT + 2] = (struct key_use){"to", !stock};
+	for (int k = 0; k < MF_FILTER_COUNT + 3; k++) {
+		const struct yt_node *node = yt_get(m, uses[k].key);
+		if (node && !uses[k].allowed) {
+			snprintf(field, sizeof(field), "%s.%s", where, uses[k].key);
 			return yt_fail(doc, node, field, err, "'%s' does not apply to quantity '%s'",
-				       filters[k].key, quantity_names[quantity]);
+				       uses[k].key, indicator->name);
 		}
 	}
 	const struct yt_node *node;
-	if ((node = yt_get(m, "direction"))) {
-		static const char *const directions[] = {"inbound", "outbound", "internal", "all"};
-		snprintf(field, sizeof(field), "%s.direction", where);
-		if (yt_choice(doc, node, field, directions, 4, &t->direction, err) < 0)
-			return -1;
-		if (t->direction == 3)
-			t->direction = -1;
-	}
-	struct { const char *key; int *out; } countries[] = {
-		{"country", &t->country}, {"from_country", &t->from_country}, {"to_country", &t->to_country},
-	};
-	for (int k = 0; k < 3; k++)
-		if ((node = yt_get(m, countries[k].key))) {
-			snprintf(field, sizeof(field), "%s.%s", where, countries[k].key);
-			if (read_country(doc, node, field, s, countries[k].out, err) < 0)
+	for (enum mf_indicator_filter_key k = 0; k < MF_FILTER_COUNT; k++)
+		if ((node = yt_get(m, uses[k].key))) {
+			snprintf(field, sizeof(field), "%s.%s", where, uses[k].key);
+			if (read_filter(doc, node, field, k, s, &t->query.filter, err) < 0)
 				return -1;
 		}
-	if ((node = yt_get(m, "intent"))) {
-		static const char *const intents[] = {"circular", "onward", "displaced", "return"};
-		snprintf(field, sizeof(field), "%s.intent", where);
-		if (yt_choice(doc, node, field, intents, 4, &t->intent, err) < 0)
-			return -1;
-	}
-	if (t->quantity == MF_Q_PRESENT) {
+	int *first_day = &t->query.first_day, *last_day = &t->query.last_day;
+	if (stock) {
 		snprintf(field, sizeof(field), "%s.at", where);
 		if (!(node = yt_get(m, "at")))
 			return yt_fail(doc, m, field, err, "required key missing: the date the stock is observed");
-		if (read_day(doc, node, field, s, &t->first_day, err) < 0)
+		if (read_day(doc, node, field, s, first_day, err) < 0)
 			return -1;
-		t->last_day = t->first_day;
-		mf_date_format(s->start + t->first_day, t->window);
+		*last_day = *first_day;
+		mf_date_format(s->start + *first_day, t->window);
 	} else {
 		for (int k = 0; k < 2; k++) {
 			const char *key = k ? "to" : "from";
 			snprintf(field, sizeof(field), "%s.%s", where, key);
 			if (!(node = yt_get(m, key)))
 				return yt_fail(doc, m, field, err, "required key missing: the window is from .. to");
-			if (read_day(doc, node, field, s, k ? &t->last_day : &t->first_day, err) < 0)
+			if (read_day(doc, node, field, s, k ? last_day : first_day, err) < 0)
 				return -1;
 		}
-		if (t->last_day < t->first_day)
+		if (*last_day < *first_day)
 			return yt_fail(doc, yt_get(m, "to"), field, err, "the window ends before it starts");
 		char a[11], b[11];
-		mf_date_format(s->start + t->first_day, a);
-		mf_date_format(s->start + t->last_day, b);
+		mf_date_format(s->start + *first_day, a);
+		mf_date_format(s->start + *last_day, b);
 		snprintf(t->window, sizeof(t->window), "%s..%s", a, b);
 	}
 	snprintf(field, sizeof(field), "%s.observed", where);
@@ -194,6 +227,9 @@ struct mf_targets *mf_targets_load(const char *path, const struct mf_scenario *s
 		return NULL;
 	}
 	mf_text_copy(t->path, sizeof(t->path), path);
+	t->network = mf_indicator_network_create(s, err);
+	if (!t->network)
+		goto fail;
 	doc = yt_load(path, err);
 	if (!doc)
 		goto fail;
@@ -246,6 +282,7 @@ void mf_targets_destroy(struct mf_targets *targets)
 	if (!targets)
 		return;
 	free(targets->targets);
+	mf_indicator_network_destroy(targets->network);
 	free(targets);
 }
 
@@ -253,74 +290,16 @@ int mf_targets_last_day(const struct mf_targets *targets)
 {
 	int last = 0;
 	for (int i = 0; i < targets->n; i++)
-		if (targets->targets[i].last_day > last)
-			last = targets->targets[i].last_day;
+		if (targets->targets[i].query.last_day > last)
+			last = targets->targets[i].query.last_day;
 	return last;
 }
 
-static bool sea_link_matches(const struct mf_graph *g, int l, int from_country, int to_country)
+void mf_targets_add_day(const struct mf_targets *targets, const struct mf_day_counts *day,
+			double *values)
 {
-	const struct mf_link *link = &g->links[l];
-	return link->mode == MF_MODE_SEA &&
-	       (from_country < 0 || g->places[link->from].country_index == from_country) &&
-	       (to_country < 0 || g->places[link->to].country_index == to_country);
-}
-
-void mf_targets_add_day(const struct mf_targets *targets, const struct mf_scenario *s,
-			const struct mf_day_counts *day, double *values)
-{
-	const struct mf_graph *g = s->graph;
-	for (int i = 0; i < targets->n; i++) {
-		const struct mf_target *t = &targets->targets[i];
-		if (day->day < t->first_day || day->day > t->last_day)
-			continue;
-		double sum = 0;
-		switch (t->quantity) {
-		case MF_Q_MONITOR_PASSES:
-			for (int m = 0; m < s->n_monitors; m++)
-				for (int d = 0; d < MF_DIR_COUNT; d++)
-					if (t->direction < 0 || t->direction == d)
-						sum += (double)day->monitor_passes[m * MF_DIR_COUNT + d];
-			break;
-		case MF_Q_SEA_ARRIVALS:
-			for (int l = 0; l < g->n_links; l++)
-				if (sea_link_matches(g, l, t->from_country, t->to_country))
-					sum += (double)day->link_arrivals[l];
-			break;
-		case MF_Q_SEA_DEATHS:
-			for (int l = 0; l < g->n_links; l++)
-				if (sea_link_matches(g, l, t->from_country, -1))
-					sum += (double)day->deaths[l];
-			break;
-		case MF_Q_INTERCEPTIONS:
-			for (int l = 0; l < g->n_links; l++)
-				if (sea_link_matches(g, l, t->from_country, -1))
-					sum += (double)day->link_interceptions[l];
-			break;
-		case MF_Q_LAND_DEATHS:
-			for (int l = 0; l < g->n_links; l++) {
-				const struct mf_link *link = &g->links[l];
-				if (link->mode != MF_MODE_SEA &&
-				    (t->country < 0 || g->places[link->from].country_index == t->country ||
-				     g->places[link->to].country_index == t->country))
-					sum += (double)day->deaths[l];
-			}
-			break;
-		case MF_Q_EXPULSIONS:
-			sum = (double)day->expulsions;
-			break;
-		case MF_Q_PRESENT:
-			for (int p = 0; p < g->n_places; p++)
-				if (t->country < 0 || g->places[p].country_index == t->country)
-					for (int k = 0; k < MF_INTENT_COUNT; k++)
-						if (t->intent < 0 || t->intent == k)
-							sum += (double)day->occupancy[p * MF_INTENT_COUNT + k];
-			break;
-		case MF_Q_COUNT:
-			break;
-		}
-		values[i] += sum;
-	}
+	for (int i = 0; i < targets->n; i++)
+		mf_indicator_query_add_day(&targets->targets[i].query, targets->network, day, &values[i]);
 }
 
 double mf_target_error(const struct mf_target *target, double simulated)

@@ -210,6 +210,16 @@ static void bad_targets_are_refused_with_position(void **state)
 		 4, 9, "targets[0].at", "real date"},
 		{"    quantity: expulsions\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5days\n    source: x y\n",
 		 6, 15, "targets[0].observed", "finite number"},
+		{"    quantity: arrivals\n    place: islnd\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 4, 12, "targets[0].place", "did you mean 'island'"},
+		{"    quantity: deaths\n    mode: air\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 4, 11, "targets[0].mode", "unknown value 'air'; expected one of: road, desert, sea"},
+		{"    quantity: sea_deaths\n    mode: sea\n    from: 2024-01-01\n    to: 2024-02-01\n    observed: 5\n    source: x y\n",
+		 4, 11, "targets[0].mode", "'mode' does not apply to quantity 'sea_deaths'"},
+		{"    quantity: in_transit\n    from: 2024-01-01\n    observed: 5\n    source: x y\n",
+		 4, 11, "targets[0].from", "'from' does not apply to quantity 'in_transit'"},
+		{"    quantity: returns\n    at: 2024-01-01\n    observed: 5\n    source: x y\n",
+		 4, 9, "targets[0].at", "'at' does not apply to quantity 'returns'"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		char text[1024];

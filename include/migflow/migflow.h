@@ -16,6 +16,7 @@
 #include "migflow/batch.h"
 #include "migflow/ensemble.h"
 #include "migflow/flee.h"
+#include "migflow/indicators.h"
 #include "migflow/targets.h"
 #include "migflow/calibrate.h"
 

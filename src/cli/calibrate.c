@@ -153,20 +153,6 @@ static void print_report(FILE *out, const char *prefix, const struct mf_targets 
 		targets->n, replicates);
 }
 
-static void json_string(FILE *out, const char *text)
-{
-	fputc('"', out);
-	for (const char *p = text; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 static int write_report_json(const char *path, const struct mf_targets *targets,
 			     const struct mf_scenario *s, const double *values, const double *mean,
 			     const double *sd, int replicates, int evaluations)
@@ -179,7 +165,7 @@ static int write_report_json(const char *path, const struct mf_targets *targets,
 	fprintf(out, "  \"parameters\": {");
 	for (int i = 0; values && i < s->n_free; i++) {
 		fprintf(out, "%s\n    ", i ? "," : "");
-		json_string(out, s->free[i].name);
+		mf_cli_json_string(out, s->free[i].name);
 		fprintf(out, ": %.10g", values[i]);
 	}
 	fprintf(out, "\n  },\n  \"targets\": [");
@@ -187,12 +173,12 @@ static int write_report_json(const char *path, const struct mf_targets *targets,
 		const struct mf_target *t = &targets->targets[i];
 		double error = mf_target_error(t, mean[i]);
 		fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
-		json_string(out, t->name);
+		mf_cli_json_string(out, t->name);
 		fprintf(out, ", \"quantity\": \"%s\", \"window\": \"%s\", \"observed\": %.10g, \"at_least\": %s, "
 			"\"mean\": %.10g, \"sd\": %.10g, \"error\": %.10g, \"tolerance\": %.10g, \"within\": %s, \"source\": ",
-			mf_quantity_name(t->quantity), t->window, t->observed, t->at_least ? "true" : "false",
+			t->query.indicator->name, t->window, t->observed, t->at_least ? "true" : "false",
 			mean[i], sd[i], error, t->tolerance, fabs(error) <= t->tolerance ? "true" : "false");
-		json_string(out, t->source);
+		mf_cli_json_string(out, t->source);
 		fprintf(out, "}");
 	}
 	fprintf(out, "\n  ]\n}\n");

@@ -21,6 +21,7 @@ int mf_cli_run(int argc, char **argv);
 int mf_cli_check(int argc, char **argv);
 int mf_cli_batch(int argc, char **argv);
 int mf_cli_compare(int argc, char **argv);
+int mf_cli_indicators(int argc, char **argv);
 
 /* Exit code for a library status (shared by run, batch and compare). */
 int mf_cli_exit_code(enum mf_status status);
@@ -35,34 +36,51 @@ void mf_cli_default_output(const char *input, char *out, size_t size);
 /* Prints an error from the library as "migflow: error: file:line:col: ...". */
 void mf_cli_print_error(const struct mf_error *err);
 
+/* Writes text as a JSON string, quoted and escaped. */
+void mf_cli_json_string(FILE *out, const char *text);
+
+/* The lines of the end-of-run summary (indices of run_summary.lines), each
+ * an indicator of migflow/indicators.h narrowed by a filter. */
+enum {
+	LINE_SPAWNED,       /* from the sources */
+	LINE_ARRIVED,       /* at the scenario's destination */
+	LINE_DEATHS,        /* one line per link mode */
+	LINE_INTERCEPTIONS = LINE_DEATHS + MF_MODE_COUNT,
+	LINE_EXPULSIONS,
+	LINE_RETURNS,
+	LINE_PASSES,        /* one line per direction */
+	LINE_ON_LINKS = LINE_PASSES + MF_DIR_COUNT,
+	LINE_PRESENT,       /* one line per country */
+};
+
+struct summary_line {
+	const struct mf_indicator *indicator;
+	struct mf_indicator_filter filter;
+	int64_t whole;      /* a flow over the run, a stock on its last day */
+	int64_t window;     /* a flow from the first day of the reporting window */
+};
+
 /* Sums over the days of a run, kept by the CLI for its summary. */
 struct run_summary {
 	int report_from;            /* first day of the reporting window */
 	int days;
-	int64_t *passes;            /* [monitor * MF_DIR_COUNT + dir], whole run */
-	int64_t *passes_window;     /* same, reporting window */
-	int64_t deaths_by_mode[MF_MODE_COUNT], deaths_by_mode_window[MF_MODE_COUNT];
-	int64_t arrived, arrived_window;
-	int64_t interceptions, interceptions_window;
-	int64_t expulsions, expulsions_window;
-	int64_t spawned_window;
-	/* Set by summary_finish at the end of the run: */
-	struct mf_totals totals;
-	int64_t *present_by_country; /* [country] at the end of the last day */
+	struct mf_indicator_network *network;
+	int n_lines;                /* LINE_PRESENT + the countries */
+	struct summary_line *lines; /* [LINE_*, then one per country] */
+	struct mf_totals totals;    /* set by summary_finish at the end of the run */
 };
 
 int summary_init(struct run_summary *s, const struct mf_scenario *scenario);
-void summary_add_day(struct run_summary *s, const struct mf_scenario *scenario,
-		     const struct mf_day_counts *day);
+void summary_add_day(struct run_summary *s, const struct mf_day_counts *day);
+/* Records the totals and the stocks at the end of the run (last_day). */
+void summary_finish(struct run_summary *s, const struct mf_day_counts *last_day,
+		    const struct mf_totals *totals);
 void summary_print(FILE *out, const struct run_summary *s, const struct mf_scenario *scenario,
-		   const struct mf_totals *totals, double wall_seconds, int threads);
+		   double wall_seconds, int threads);
 int summary_write_json(const char *path, const struct run_summary *s,
 		       const struct mf_totals *totals, int days, uint64_t seed, int threads,
 		       double wall_seconds);
 void summary_free(struct run_summary *s);
-/* Records the totals and the stocks at the end of the run (last_day). */
-void summary_finish(struct run_summary *s, const struct mf_scenario *scenario,
-		    const struct mf_day_counts *last_day, const struct mf_totals *totals);
 /* An ensemble of n replicates (each finished): mean and 5th-95th
  * percentiles across replicates. */
 void summary_print_ensemble(FILE *out, const struct run_summary *s, int n,

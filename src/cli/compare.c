@@ -313,63 +313,87 @@ static enum mf_status open_run(struct run *run, const char *given, struct mf_err
 	return status;
 }
 
-/* Sum of a series over days [first, first + days) and all its cells. */
-static int sum_series(const struct run *run, const char *name, int r, int first, int days,
-		      double *sum)
+/* What each row of the table shows: an indicator of migflow/indicators.h,
+ * narrowed, over days first..last. Country 0 is the one asked for. */
+static void row_queries(int first, int last, struct mf_indicator_query queries[IND_COUNT])
 {
-	int64_t *values = NULL;
-	size_t row = 0;
-	int status = read_days(run, name, r, first, days, &values, &row);
-	int64_t total = 0;
-	for (size_t i = 0; status == 0 && i < (size_t)days * row; i++)
-		total += values[i];
-	free(values);
-	*sum = (double)total;
-	return status;
+	for (int k = 0; k < IND_COUNT; k++)
+		queries[k] = (struct mf_indicator_query){
+			.filter = MF_FILTER_ALL, .first_day = first, .last_day = last,
+		};
+	for (int d = 0; d < MF_DIR_COUNT; d++) {
+		queries[IND_PASSES_INBOUND + d].indicator = mf_indicator_get(MF_IND_MONITOR_PASSES);
+		queries[IND_PASSES_INBOUND + d].filter.direction = d;
+	}
+	queries[IND_ARRIVALS].indicator = mf_indicator_get(MF_IND_DESTINATION_ARRIVALS);
+	queries[IND_DEATHS].indicator = mf_indicator_get(MF_IND_DEATHS);
+	queries[IND_INTERCEPTIONS].indicator = mf_indicator_get(MF_IND_INTERCEPTIONS);
+	queries[IND_EXPULSIONS].indicator = mf_indicator_get(MF_IND_EXPULSIONS);
+	queries[IND_DISPLACED].indicator = mf_indicator_get(MF_IND_PRESENT);
+	queries[IND_DISPLACED].filter.intent = MF_INTENT_DISPLACED;
+	queries[IND_PRESENT_COUNTRY].indicator = mf_indicator_get(MF_IND_PRESENT);
+	queries[IND_PRESENT_COUNTRY].filter.country = 0;
 }
 
-/* The indicators of replicate r over days [first, last] of the run. */
+/* The indicators of replicate r over days [first, last] of the run: the
+ * series the rows read (flows over the window, occupancy on its last day)
+ * given to the rows' queries day by day, as the simulation's counts. */
 static enum mf_status indicators(const struct run *run, int r, int first, int last,
 				 const char *country, double *out, struct mf_error *err)
 {
+	/* The file's series are laid out as the day counts that were written. */
+	if (run->displaced != MF_INTENT_DISPLACED || run->direction[0] != MF_DIR_INBOUND ||
+	    run->direction[1] != MF_DIR_OUTBOUND || run->direction[2] != MF_DIR_INTERNAL)
+		return fail_read(err, run, "intent or direction labels are not in migflow's order");
+	enum { PASSES, DEATHS, ARRIVED, INTERCEPTED, EXPELLED, OCCUPANCY, N_SERIES };
+	static const char *const names[N_SERIES] = {
+		"monitor_passes", "deaths", "destination_arrivals", "interceptions", "expulsions",
+		"occupancy",
+	};
 	int days = last - first + 1;
-	int64_t *values = NULL;
-	size_t row = 0;
-	if (read_days(run, "monitor_passes", r, first, days, &values, &row) < 0) {
-		free(values);
-		return fail_read(err, run, "cannot read monitor_passes");
-	}
-	for (int d = 0; d < 3; d++) {
-		int64_t total = 0;
-		for (size_t i = 0; i < (size_t)days * row; i++)
-			if ((int)(i % 3) == run->direction[d])
-				total += values[i];
-		out[IND_PASSES_INBOUND + d] = (double)total;
-	}
-	free(values);
-	if (sum_series(run, "destination_arrivals", r, first, days, &out[IND_ARRIVALS]) < 0 ||
-	    sum_series(run, "deaths", r, first, days, &out[IND_DEATHS]) < 0 ||
-	    sum_series(run, "interceptions", r, first, days, &out[IND_INTERCEPTIONS]) < 0 ||
-	    sum_series(run, "expulsions", r, first, days, &out[IND_EXPULSIONS]) < 0)
-		return fail_read(err, run, "cannot read the daily flows");
-	if (read_days(run, "occupancy", r, last, 1, &values, &row) < 0 ||
-	    row != (size_t)run->n_places * MF_INTENT_COUNT) {
-		free(values);
-		return fail_read(err, run, "cannot read occupancy");
-	}
-	int64_t displaced = 0, present = 0;
-	for (int p = 0; p < run->n_places; p++)
-		for (int i = 0; i < MF_INTENT_COUNT; i++) {
-			int64_t v = values[(size_t)p * MF_INTENT_COUNT + (size_t)i];
-			if (i == run->displaced)
-				displaced += v;
-			if (strcmp(run->place_country[p], country) == 0)
-				present += v;
+	int64_t *values[N_SERIES] = {NULL};
+	size_t row[N_SERIES];
+	int *place_country = calloc((size_t)run->n_places + 1, sizeof(int));
+	enum mf_status status = place_country ? MF_OK : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+	for (int i = 0; i < N_SERIES && status == MF_OK; i++) {
+		bool stock = i == OCCUPANCY;
+		if (read_days(run, names[i], r, stock ? last : first, stock ? 1 : days, &values[i],
+			      &row[i]) < 0 ||
+		    (stock && row[i] != (size_t)run->n_places * MF_INTENT_COUNT)) {
+			char what[64];
+			snprintf(what, sizeof(what), "cannot read %s", names[i]);
+			status = fail_read(err, run, what);
 		}
-	free(values);
-	out[IND_DISPLACED] = (double)displaced;
-	out[IND_PRESENT_COUNTRY] = (double)present;
-	return MF_OK;
+	}
+	if (status == MF_OK) {
+		for (int p = 0; p < run->n_places; p++)
+			place_country[p] = strcmp(run->place_country[p], country) == 0 ? 0 : 1;
+		const struct mf_indicator_network network = {
+			.n_places = run->n_places, .n_links = (int)row[DEATHS],
+			.n_monitors = (int)(row[PASSES] / MF_DIR_COUNT), .place_country = place_country,
+		};
+		struct mf_indicator_query queries[IND_COUNT];
+		row_queries(first, last, queries);
+		for (int k = 0; k < IND_COUNT; k++)
+			out[k] = 0;
+		for (int d = 0; d < days; d++) {
+			const struct mf_day_counts day = {
+				.day = first + d,
+				.monitor_passes = values[PASSES] + (size_t)d * row[PASSES],
+				.deaths = values[DEATHS] + (size_t)d * row[DEATHS],
+				.destination_arrivals = values[ARRIVED][d],
+				.interceptions = values[INTERCEPTED][d],
+				.expulsions = values[EXPELLED][d],
+				.occupancy = d == days - 1 ? values[OCCUPANCY] : NULL,
+			};
+			for (int k = 0; k < IND_COUNT; k++)
+				mf_indicator_query_add_day(&queries[k], &network, &day, &out[k]);
+		}
+	}
+	for (int i = 0; i < N_SERIES; i++)
+		free(values[i]);
+	free(place_country);
+	return status;
 }
 
 static enum mf_status read_indicators(struct run *run, int from, int to, const char *country,

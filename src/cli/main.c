@@ -21,6 +21,7 @@ static void usage(FILE *out)
 		"              [--max-evals N] [--seed N] [--agent-scale N]\n"
 		"  migflow batch BATCH.yaml [-o OUT.h5] [--force] [--quiet] [--threads N]\n"
 		"  migflow compare BASE.h5 ALT.h5 [--from DATE] [--to DATE] [--json FILE] [--png FILE]\n"
+		"  migflow indicators [--json]\n"
 		"  migflow flee DIR [-o FILE] [--seed N] [--replicates N] [--days N] [--threads N]\n"
 		"              [--hasten N] [--strict] [--force] [--quiet]\n"
 		"  migflow validate RUN.h5 [RUN.h5 ...] DIR [--no-store] [--quiet]\n"
@@ -31,6 +32,7 @@ static void usage(FILE *out)
 		"  check     validate a scenario without running it; summarise or resolve it\n"
 		"  batch     run scenarios x a parameter sweep x replicates into one HDF5 file\n"
 		"  compare   the key indicators of two runs, their difference and its interval\n"
+		"  indicators the indicators runs are reported in: names, units, definitions\n"
 		"  calibrate fit a scenario's free parameters to observed targets\n"
 		"  flee      run a FLEE instance (input_csv/, source_data/, simsetting.yml)\n"
 		"  validate  FLEE's averaged relative difference of a run against UNHCR data\n\n"
@@ -61,6 +63,8 @@ int main(int argc, char **argv)
 		return mf_cli_batch(argc - 1, argv + 1);
 	if (strcmp(argv[1], "compare") == 0)
 		return mf_cli_compare(argc - 1, argv + 1);
+	if (strcmp(argv[1], "indicators") == 0)
+		return mf_cli_indicators(argc - 1, argv + 1);
 	if (strcmp(argv[1], "calibrate") == 0)
 		return mf_cli_calibrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "flee") == 0)
@@ -76,6 +80,20 @@ void mf_cli_print_error(const struct mf_error *err)
 {
 	char text[1024];
 	fprintf(stderr, "migflow: error: %s\n", mf_error_format(err, text, sizeof(text)));
+}
+
+void mf_cli_json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
 }
 
 bool mf_cli_parse_count(const char *text, long long max, long long *value)

@@ -176,12 +176,12 @@ static enum mf_status store_targets(struct mf_output *out, const struct mf_targe
 	for (int i = 0; i < n; i++) {
 		const struct mf_target *t = &targets->targets[i];
 		names[i] = t->name;
-		quantity[i] = mf_quantity_name(t->quantity);
+		quantity[i] = t->query.indicator->name;
 		window[i] = t->window;
 		source[i] = t->source;
 		observed[i] = t->observed;
 		tolerance[i] = t->tolerance;
-		if (t->last_day >= days) {
+		if (t->query.last_day >= days) {
 			mean[i] = sd[i] = error[i] = within[i] = NAN;
 			continue;
 		}
@@ -237,7 +237,7 @@ static enum mf_status front_day(struct mf_sink *sink, int run, const struct mf_s
 				struct mf_error *err)
 {
 	struct run_front *f = sink->data;
-	summary_add_day(&f->summaries[run], f->scenario, mf_sim_day_counts(sim));
+	summary_add_day(&f->summaries[run], mf_sim_day_counts(sim));
 	return MF_OK;
 }
 
@@ -247,7 +247,7 @@ static enum mf_status front_end_replicate(struct mf_sink *sink, int run, const s
 	struct run_front *f = sink->data;
 	struct mf_totals totals;
 	mf_sim_totals(sim, &totals);
-	summary_finish(&f->summaries[run], f->scenario, mf_sim_day_counts(sim), &totals);
+	summary_finish(&f->summaries[run], mf_sim_day_counts(sim), &totals);
 	progress_finish(&f->progress);
 	return MF_OK;
 }
@@ -394,8 +394,7 @@ int mf_cli_run(int argc, char **argv)
 	if (!args.quiet && args.replicates)
 		summary_print_ensemble(stdout, summaries, runs, scenario, wall, threads);
 	else if (!args.quiet)
-		summary_print(stdout, &summaries[0], scenario,
-			      &summaries[0].totals, wall, threads);
+		summary_print(stdout, &summaries[0], scenario, wall, threads);
 	if (args.summary_json &&
 	    (args.replicates ? summary_write_json_ensemble(args.summary_json, summaries, runs, days,
 							   options.seed, threads, wall)

@@ -10,64 +10,71 @@ static int compare_int64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Line i reports indicator id; returns its filter, for the caller to narrow. */
+static struct mf_indicator_filter *report(struct run_summary *s, int i, enum mf_indicator_id id)
+{
+	s->lines[i].indicator = mf_indicator_get(id);
+	return &s->lines[i].filter;
+}
+
 int summary_init(struct run_summary *s, const struct mf_scenario *scenario)
 {
 	memset(s, 0, sizeof(*s));
 	s->report_from = scenario->report_from;
-	size_t n = (size_t)(scenario->n_monitors > 0 ? scenario->n_monitors : 1) * MF_DIR_COUNT;
-	s->passes = calloc(n, sizeof(int64_t));
-	s->passes_window = calloc(n, sizeof(int64_t));
-	s->present_by_country = calloc((size_t)scenario->graph->n_countries + 1, sizeof(int64_t));
-	return s->passes && s->passes_window && s->present_by_country ? 0 : -1;
+	s->n_lines = LINE_PRESENT + scenario->graph->n_countries;
+	s->network = mf_indicator_network_create(scenario, NULL);
+	s->lines = calloc((size_t)s->n_lines, sizeof(*s->lines));
+	if (!s->network || !s->lines)
+		return -1;
+	for (int i = 0; i < s->n_lines; i++)
+		s->lines[i].filter = MF_FILTER_ALL;
+	report(s, LINE_SPAWNED, MF_IND_SPAWNED);
+	/* The scenario's destination (Lampedusa); other destination places
+	 * (Sicily) are in the file's destination_arrivals. */
+	report(s, LINE_ARRIVED, MF_IND_ARRIVALS)->place = scenario->destination;
+	for (int m = 0; m < MF_MODE_COUNT; m++)
+		report(s, LINE_DEATHS + m, MF_IND_DEATHS)->mode = m;
+	report(s, LINE_INTERCEPTIONS, MF_IND_INTERCEPTIONS);
+	report(s, LINE_EXPULSIONS, MF_IND_EXPULSIONS);
+	report(s, LINE_RETURNS, MF_IND_RETURNS);
+	for (int d = 0; d < MF_DIR_COUNT; d++)
+		report(s, LINE_PASSES + d, MF_IND_MONITOR_PASSES)->direction = d;
+	report(s, LINE_ON_LINKS, MF_IND_IN_TRANSIT);
+	for (int c = 0; c < scenario->graph->n_countries; c++)
+		report(s, LINE_PRESENT + c, MF_IND_PRESENT)->country = c;
+	return 0;
 }
 
 void summary_free(struct run_summary *s)
 {
-	free(s->passes);
-	free(s->passes_window);
-	free(s->present_by_country);
+	mf_indicator_network_destroy(s->network);
+	free(s->lines);
 }
 
-void summary_finish(struct run_summary *s, const struct mf_scenario *scenario,
-		    const struct mf_day_counts *last_day, const struct mf_totals *totals)
+void summary_finish(struct run_summary *s, const struct mf_day_counts *last_day,
+		    const struct mf_totals *totals)
 {
-	const struct mf_graph *g = scenario->graph;
 	s->totals = *totals;
-	for (int c = 0; c < g->n_countries; c++)
-		s->present_by_country[c] = 0;
-	for (int p = 0; p < g->n_places; p++)
-		for (int i = 0; i < MF_INTENT_COUNT; i++)
-			s->present_by_country[g->places[p].country_index] +=
-				last_day->occupancy[p * MF_INTENT_COUNT + i];
+	for (int i = 0; i < s->n_lines; i++) {
+		struct summary_line *line = &s->lines[i];
+		if (line->indicator->kind == MF_INDICATOR_STOCK)
+			line->whole = mf_indicator_value(line->indicator, &line->filter, s->network,
+							 last_day);
+	}
 }
 
-void summary_add_day(struct run_summary *s, const struct mf_scenario *scenario,
-		     const struct mf_day_counts *day)
+void summary_add_day(struct run_summary *s, const struct mf_day_counts *day)
 {
 	bool window = day->day >= s->report_from;
-	const struct mf_graph *g = scenario->graph;
 	s->days = day->day + 1;
-	for (int i = 0; i < scenario->n_monitors * MF_DIR_COUNT; i++) {
-		s->passes[i] += day->monitor_passes[i];
+	for (int i = 0; i < s->n_lines; i++) {
+		struct summary_line *line = &s->lines[i];
+		if (line->indicator->kind != MF_INDICATOR_FLOW)
+			continue;
+		int64_t value = mf_indicator_value(line->indicator, &line->filter, s->network, day);
+		line->whole += value;
 		if (window)
-			s->passes_window[i] += day->monitor_passes[i];
-	}
-	for (int l = 0; l < g->n_links; l++) {
-		s->deaths_by_mode[g->links[l].mode] += day->deaths[l];
-		if (window)
-			s->deaths_by_mode_window[g->links[l].mode] += day->deaths[l];
-	}
-	/* The scenario's destination (Lampedusa); other destination places
-	 * (Sicily) are in the file's destination_arrivals. */
-	s->arrived += day->arrivals[scenario->destination];
-	s->interceptions += day->interceptions;
-	s->expulsions += day->expulsions;
-	if (window) {
-		s->arrived_window += day->arrivals[scenario->destination];
-		s->interceptions_window += day->interceptions;
-		s->expulsions_window += day->expulsions;
-		for (int p = 0; p < g->n_places; p++)
-			s->spawned_window += day->spawned[p];
+			line->window += value;
 	}
 }
 
@@ -79,10 +86,17 @@ static void row(FILE *out, const char *label, int64_t whole, int64_t window, boo
 		fprintf(out, "  %-34s %14lld\n", label, (long long)whole);
 }
 
+static void line_row(FILE *out, const char *label, const struct summary_line *line,
+		     bool has_window)
+{
+	row(out, label, line->whole, line->window, has_window);
+}
+
 void summary_print(FILE *out, const struct run_summary *s, const struct mf_scenario *scenario,
-		   const struct mf_totals *t, double wall_seconds, int threads)
+		   double wall_seconds, int threads)
 {
 	const struct mf_graph *g = scenario->graph;
+	const struct summary_line *lines = s->lines;
 	bool has_window = s->report_from > 0;
 	char first[11], last[11], from[11];
 	mf_date_format(scenario->start, first);
@@ -94,38 +108,33 @@ void summary_print(FILE *out, const struct run_summary *s, const struct mf_scena
 		fprintf(out, "  %-34s %14s %14s\n", "persons", "whole run", "from");
 	if (has_window)
 		fprintf(out, "  %-34s %14s %14s\n", "", "", from);
-	row(out, "spawned (incl. initial population)", t->spawned, 0, false);
+	row(out, "spawned (incl. initial population)", s->totals.spawned, 0, false);
 	if (has_window)
 		fprintf(out, "  %-34s %14s %14lld\n", "spawned from sources", "",
-			(long long)s->spawned_window);
+			(long long)lines[LINE_SPAWNED].window);
 	char label[64];
 	snprintf(label, sizeof(label), "arrived in %s", g->places[scenario->destination].name);
-	row(out, label, s->arrived, s->arrived_window, has_window);
+	line_row(out, label, &lines[LINE_ARRIVED], has_window);
 	for (int m = 0; m < MF_MODE_COUNT; m++) {
 		snprintf(label, sizeof(label), "deaths (%s)", mf_link_mode_name((enum mf_link_mode)m));
-		row(out, label, s->deaths_by_mode[m], s->deaths_by_mode_window[m], has_window);
+		line_row(out, label, &lines[LINE_DEATHS + m], has_window);
 	}
-	row(out, "interceptions at sea", s->interceptions, s->interceptions_window, has_window);
-	row(out, "expulsions", s->expulsions, s->expulsions_window, has_window);
-	row(out, "went home (left the model)", t->left, 0, false);
+	line_row(out, "interceptions at sea", &lines[LINE_INTERCEPTIONS], has_window);
+	line_row(out, "expulsions", &lines[LINE_EXPULSIONS], has_window);
+	line_row(out, "went home (left the model)", &lines[LINE_RETURNS], false);
 	for (int d = 0; d < MF_DIR_COUNT; d++) {
-		int64_t whole = 0, window = 0;
-		for (int m = 0; m < scenario->n_monitors; m++) {
-			whole += s->passes[m * MF_DIR_COUNT + d];
-			window += s->passes_window[m * MF_DIR_COUNT + d];
-		}
 		snprintf(label, sizeof(label), "monitoring passes, %s", mf_direction_name((enum mf_direction)d));
-		row(out, label, whole, window, has_window);
+		line_row(out, label, &lines[LINE_PASSES + d], has_window);
 	}
 	fprintf(out, "  present on %s, by country:\n", last);
 	for (int c = 0; c < g->n_countries; c++) {
 		snprintf(label, sizeof(label), "  %s", g->countries[c]);
-		row(out, label, s->present_by_country[c], 0, false);
+		line_row(out, label, &lines[LINE_PRESENT + c], false);
 	}
-	row(out, "travelling on links", t->on_links, 0, false);
+	line_row(out, "travelling on links", &lines[LINE_ON_LINKS], false);
 	fprintf(out, "  %-34s %14.2f\n", "wall time (s)", wall_seconds);
 	fprintf(out, "  %-34s %14.3g\n", "agent-steps per second",
-		wall_seconds > 0 ? (double)t->agent_steps / wall_seconds : 0.0);
+		wall_seconds > 0 ? (double)s->totals.agent_steps / wall_seconds : 0.0);
 	fprintf(out, "  %-34s %14d\n", "threads", threads);
 }
 
@@ -194,38 +203,20 @@ static void ensemble_row(FILE *out, const char *label, int64_t *values, double *
 		mf_output_percentile(sorted, n, 0.05), mf_output_percentile(sorted, n, 0.95));
 }
 
-/* What one row of the ensemble table shows, for replicate s. */
-enum ensemble_value { EV_SPAWNED, EV_ARRIVED, EV_DEATHS, EV_INTERCEPTIONS, EV_EXPULSIONS,
-		      EV_LEFT, EV_PASSES, EV_PRESENT, EV_ON_LINKS };
+/* A line for the ensemble table: a flow over the reporting window (the whole
+ * run without one, or when whole_run), a stock on the last day. */
+static int64_t ensemble_value(const struct run_summary *s, int line, bool whole_run)
+{
+	const struct summary_line *l = &s->lines[line];
+	bool window = s->report_from > 0 && !whole_run && l->indicator->kind == MF_INDICATOR_FLOW;
+	return window ? l->window : l->whole;
+}
 
 struct ensemble_line {
-	enum ensemble_value what;
-	int index;
+	int line;          /* LINE_* */
+	bool whole_run;
 	char label[64];
 };
-
-static int64_t ensemble_value(const struct run_summary *s, enum ensemble_value what, int index,
-			      const struct mf_scenario *scenario)
-{
-	bool window = s->report_from > 0;
-	switch (what) {
-	case EV_SPAWNED: return s->totals.spawned;
-	case EV_ARRIVED: return window ? s->arrived_window : s->arrived;
-	case EV_DEATHS: return window ? s->deaths_by_mode_window[index] : s->deaths_by_mode[index];
-	case EV_INTERCEPTIONS: return window ? s->interceptions_window : s->interceptions;
-	case EV_EXPULSIONS: return window ? s->expulsions_window : s->expulsions;
-	case EV_LEFT: return s->totals.left;
-	case EV_PASSES: {
-		int64_t sum = 0;
-		for (int m = 0; m < scenario->n_monitors; m++)
-			sum += (window ? s->passes_window : s->passes)[m * MF_DIR_COUNT + index];
-		return sum;
-	}
-	case EV_PRESENT: return s->present_by_country[index];
-	case EV_ON_LINKS: return s->totals.on_links;
-	}
-	return 0;
-}
 
 void summary_print_ensemble(FILE *out, const struct run_summary *s, int n,
 			    const struct mf_scenario *scenario, double wall_seconds, int threads)
@@ -250,26 +241,28 @@ void summary_print_ensemble(FILE *out, const struct run_summary *s, int n,
 	fprintf(out, "  flows %s %s to %s; across replicates:\n", window ? "from" : "over the run,",
 		window ? from : first, last);
 	fprintf(out, "  %-34s %14s %14s %14s\n", "persons", "mean", "p05", "p95");
+	for (int r = 0; r < n; r++)
+		values[r] = s[r].totals.spawned;
+	ensemble_row(out, "spawned (whole run, incl. initial)", values, sorted, n);
 	struct ensemble_line rows[16];
 	int n_rows = 0;
-	rows[n_rows++] = (struct ensemble_line){EV_SPAWNED, 0, "spawned (whole run, incl. initial)"};
-	rows[n_rows] = (struct ensemble_line){EV_ARRIVED, 0, ""};
+	rows[n_rows] = (struct ensemble_line){LINE_ARRIVED, false, ""};
 	snprintf(rows[n_rows++].label, 64, "arrived in %s", g->places[scenario->destination].name);
 	for (int m = 0; m < MF_MODE_COUNT; m++) {
-		rows[n_rows] = (struct ensemble_line){EV_DEATHS, m, ""};
+		rows[n_rows] = (struct ensemble_line){LINE_DEATHS + m, false, ""};
 		snprintf(rows[n_rows++].label, 64, "deaths (%s)", mf_link_mode_name((enum mf_link_mode)m));
 	}
-	rows[n_rows++] = (struct ensemble_line){EV_INTERCEPTIONS, 0, "interceptions at sea"};
-	rows[n_rows++] = (struct ensemble_line){EV_EXPULSIONS, 0, "expulsions"};
-	rows[n_rows++] = (struct ensemble_line){EV_LEFT, 0, "went home (whole run)"};
+	rows[n_rows++] = (struct ensemble_line){LINE_INTERCEPTIONS, false, "interceptions at sea"};
+	rows[n_rows++] = (struct ensemble_line){LINE_EXPULSIONS, false, "expulsions"};
+	rows[n_rows++] = (struct ensemble_line){LINE_RETURNS, true, "went home (whole run)"};
 	for (int d = 0; d < MF_DIR_COUNT; d++) {
-		rows[n_rows] = (struct ensemble_line){EV_PASSES, d, ""};
+		rows[n_rows] = (struct ensemble_line){LINE_PASSES + d, false, ""};
 		snprintf(rows[n_rows++].label, 64, "monitoring passes, %s",
 			 mf_direction_name((enum mf_direction)d));
 	}
 	for (int i = 0; i < n_rows; i++) {
 		for (int r = 0; r < n; r++)
-			values[r] = ensemble_value(&s[r], rows[i].what, rows[i].index, scenario);
+			values[r] = ensemble_value(&s[r], rows[i].line, rows[i].whole_run);
 		ensemble_row(out, rows[i].label, values, sorted, n);
 	}
 	fprintf(out, "  present on %s, by country:\n", last);
@@ -277,11 +270,11 @@ void summary_print_ensemble(FILE *out, const struct run_summary *s, int n,
 		char label[64];
 		snprintf(label, sizeof(label), "  %s", g->countries[c]);
 		for (int r = 0; r < n; r++)
-			values[r] = ensemble_value(&s[r], EV_PRESENT, c, scenario);
+			values[r] = ensemble_value(&s[r], LINE_PRESENT + c, false);
 		ensemble_row(out, label, values, sorted, n);
 	}
 	for (int r = 0; r < n; r++)
-		values[r] = ensemble_value(&s[r], EV_ON_LINKS, 0, scenario);
+		values[r] = ensemble_value(&s[r], LINE_ON_LINKS, false);
 	ensemble_row(out, "travelling on links", values, sorted, n);
 	uint64_t steps = 0;
 	for (int r = 0; r < n; r++)
