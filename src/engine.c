@@ -332,18 +332,6 @@ static void init_world(struct mf_sim *sim)
 		sim->world.source_multiplier[i] = 1;
 }
 
-bool mf_sim_parameter_known(const struct mf_scenario *scenario, const char *name, char *why,
-			    size_t why_size)
-{
-	const struct mf_rules_impl *rules = scenario->rules == MF_RULES_FLEE ? &mf_rules_flee
-									      : &mf_rules_sahel;
-	double min, max;
-	if (rules->has_parameter && rules->has_parameter(name, &min, &max))
-		return true;
-	struct mf_param_ref ref;
-	return mf_param_resolve(name, scenario->graph, &ref, why, why_size) == MF_PARAM_FOUND;
-}
-
 /* Model parameters of the overrides set in sim->params (the rule set's
  * own are its create's); an unknown name or a value out of range is an
  * error. */

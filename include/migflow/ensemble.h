@@ -71,7 +71,8 @@ struct mf_ensemble_options {
 	/* Replicates side by side, a thread each, when there are at least as
 	 * many as threads and every sink is concurrent (results are the same). */
 	bool side_by_side;
-	/* After every simulated day (NULL: none). */
+	/* After every simulated day (NULL: none); side by side, from several
+	 * threads at once. */
 	void (*progress)(void *user, int run, int day, const struct mf_sim *sim);
 	/* Before every day; true stops the run with MF_ERR_CANCELLED. */
 	bool (*cancelled)(void *user);

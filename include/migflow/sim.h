@@ -83,12 +83,6 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 /* Frees a simulation. Accepts NULL. */
 void mf_sim_destroy(struct mf_sim *sim);
 
-/* Whether name is a parameter a run of this scenario can override (a
- * model parameter or one of its rule set's); why says what is expected
- * when not. */
-bool mf_sim_parameter_known(const struct mf_scenario *scenario, const char *name,
-			    char *why, size_t why_size);
-
 /* Runs one day. Returns MF_OK, or an error (MF_ERR_NOMEM when the agent
  * store cannot grow, MF_ERR_INTERNAL when conservation breaks). */
 enum mf_status mf_sim_step(struct mf_sim *sim, struct mf_error *err);
