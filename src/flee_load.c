@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "migflow/date.h"
-#include "flee_csv.h"
+#include "csv.h"
 #include "text.h"
 #include "yamltree.h"
 
@@ -104,15 +104,15 @@ static enum mf_status warn(struct mf_flee_instance *inst, struct mf_error *err,
 
 /* A warning at field i of the current CSV row. */
 #define warn_cell(inst, err, csv, i, field, ...)                                                  \
-	warn(inst, err, MF_FLEE_LENIENT, flee_csv_path(csv), flee_csv_line(csv),                  \
-	     flee_csv_column(csv, i), field, __VA_ARGS__)
+	warn(inst, err, MF_FLEE_LENIENT, mf_csv_path(csv), mf_csv_line(csv),                      \
+	     mf_csv_column(csv, i), field, __VA_ARGS__)
 
 /* Error at field i of the current row, named field. */
-static enum mf_status cell_error(const struct flee_csv *csv, int i, const char *field,
+static enum mf_status cell_error(const struct mf_csv *csv, int i, const char *field,
 				 struct mf_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-static enum mf_status cell_error(const struct flee_csv *csv, int i, const char *field,
+static enum mf_status cell_error(const struct mf_csv *csv, int i, const char *field,
 				 struct mf_error *err, const char *fmt, ...)
 {
 	char text[400];
@@ -120,50 +120,50 @@ static enum mf_status cell_error(const struct flee_csv *csv, int i, const char *
 	va_start(args, fmt);
 	vsnprintf(text, sizeof(text), fmt, args);
 	va_end(args);
-	return mf_error_at(err, flee_csv_path(csv), flee_csv_line(csv), flee_csv_column(csv, i), field,
+	return mf_error_at(err, mf_csv_path(csv), mf_csv_line(csv), mf_csv_column(csv, i), field,
 			   "%s", text);
 }
 
 /* A number in field i (blanks around it allowed, as Python's float()). An
  * empty field gives fallback when allow_empty, else an error. */
-static enum mf_status cell_number(const struct flee_csv *csv, int i, const char *field,
+static enum mf_status cell_number(const struct mf_csv *csv, int i, const char *field,
 				  double min, double max, bool allow_empty, double fallback,
 				  double *value, struct mf_error *err)
 {
 	char buf[NUMBER_SIZE];
-	flee_csv_trimmed(csv, i, buf, sizeof(buf));
+	mf_csv_trimmed(csv, i, buf, sizeof(buf));
 	if (!buf[0] && allow_empty) {
 		*value = fallback;
 		return MF_OK;
 	}
 	if (!mf_text_double(buf, value))
-		return cell_error(csv, i, field, err, "expected a number, got '%s'", flee_csv_field(csv, i));
+		return cell_error(csv, i, field, err, "expected a number, got '%s'", mf_csv_field(csv, i));
 	if (*value < min || *value > max)
 		return cell_error(csv, i, field, err, "expected a number in [%g, %g], got %s", min, max, buf);
 	return MF_OK;
 }
 
-static enum mf_status cell_long(const struct flee_csv *csv, int i, const char *field, long min,
+static enum mf_status cell_long(const struct mf_csv *csv, int i, const char *field, long min,
 				long max, bool allow_empty, long fallback, long *value,
 				struct mf_error *err)
 {
 	char buf[NUMBER_SIZE];
-	flee_csv_trimmed(csv, i, buf, sizeof(buf));
+	mf_csv_trimmed(csv, i, buf, sizeof(buf));
 	if (!buf[0] && allow_empty) {
 		*value = fallback;
 		return MF_OK;
 	}
 	if (!mf_text_long(buf, min, max, value))
 		return cell_error(csv, i, field, err, "expected a whole number in [%ld, %ld], got '%s'",
-				  min, max, flee_csv_field(csv, i));
+				  min, max, mf_csv_field(csv, i));
 	return MF_OK;
 }
 
 /* The location named by field i, which must exist. */
-static enum mf_status cell_location(const struct mf_flee_instance *inst, const struct flee_csv *csv,
+static enum mf_status cell_location(const struct mf_flee_instance *inst, const struct mf_csv *csv,
 				    int i, const char *field, int *index, struct mf_error *err)
 {
-	const char *name = flee_csv_field(csv, i);
+	const char *name = mf_csv_field(csv, i);
 	*index = mf_flee_location_index(inst, name);
 	if (*index < 0)
 		return cell_error(csv, i, field, err, "no location named '%s' in locations.csv", name);
@@ -556,19 +556,19 @@ static void header_free(struct header *h)
 	h->names = NULL;
 }
 
-static enum mf_status header_read(struct header *h, const struct flee_csv *csv, int fixed,
+static enum mf_status header_read(struct header *h, const struct mf_csv *csv, int fixed,
 				  struct mf_error *err)
 {
-	if (flee_csv_count(csv) <= fixed)
+	if (mf_csv_count(csv) <= fixed)
 		return MF_OK;
 	header_free(h);
-	int n = flee_csv_count(csv) - fixed;
+	int n = mf_csv_count(csv) - fixed;
 	h->names = calloc((size_t)n, sizeof(*h->names));
 	if (!h->names)
 		return no_memory(err);
 	h->n = n;
 	for (int i = 0; i < n; i++)
-		if (!(h->names[i] = copy_text(flee_csv_field(csv, fixed + i))))
+		if (!(h->names[i] = copy_text(mf_csv_field(csv, fixed + i))))
 			return no_memory(err);
 	return MF_OK;
 }
@@ -598,20 +598,20 @@ static enum mf_status add_country(struct mf_flee_instance *inst, const char *nam
 	return MF_OK;
 }
 
-static enum mf_status read_location_row(struct mf_flee_instance *inst, const struct flee_csv *csv,
+static enum mf_status read_location_row(struct mf_flee_instance *inst, const struct mf_csv *csv,
 					const struct header *header, struct mf_error *err)
 {
 	const struct mf_flee_settings *s = &inst->settings;
-	if (flee_csv_count(csv) < 8)
-		return cell_error(csv, flee_csv_count(csv), location_columns[flee_csv_count(csv)], err,
+	if (mf_csv_count(csv) < 8)
+		return cell_error(csv, mf_csv_count(csv), location_columns[mf_csv_count(csv)], err,
 				  "expected at least 8 columns (name, region, country, lat, lon, "
 				  "location_type, conflict_date, population), got %d",
-				  flee_csv_count(csv));
+				  mf_csv_count(csv));
 	if (inst->n_locations >= LOCATIONS_MAX)
 		return cell_error(csv, 0, "name", err, "more than %d locations", LOCATIONS_MAX);
 	if (grow((void **)&inst->locations, inst->n_locations, sizeof(*inst->locations), err) != MF_OK)
 		return err->code;
-	const char *name = flee_csv_field(csv, 0);
+	const char *name = mf_csv_field(csv, 0);
 	if (!name[0])
 		return cell_error(csv, 0, "name", err, "empty location name");
 	int other = mf_flee_location_index(inst, name);
@@ -620,8 +620,8 @@ static enum mf_status read_location_row(struct mf_flee_instance *inst, const str
 				  inst->locations[other].line);
 	struct mf_flee_location *loc = &inst->locations[inst->n_locations];
 	memset(loc, 0, sizeof(*loc));
-	loc->line = flee_csv_line(csv);
-	const char *region = flee_csv_field(csv, 1), *country = flee_csv_field(csv, 2);
+	loc->line = mf_csv_line(csv);
+	const char *region = mf_csv_field(csv, 1), *country = mf_csv_field(csv, 2);
 	if (!(loc->name = copy_text(name)) || !(loc->region = copy_text(region[0] ? region : "unknown")) ||
 	    !(loc->country = copy_text(country[0] ? country : "unknown"))) {
 		inst->n_locations++; /* so that destroy frees what was copied */
@@ -634,11 +634,11 @@ static enum mf_status read_location_row(struct mf_flee_instance *inst, const str
 	if (cell_number(csv, 3, "lat", -1e9, 1e9, true, 0, &loc->x, err) != MF_OK ||
 	    cell_number(csv, 4, "lon", -1e9, 1e9, true, 0, &loc->y, err) != MF_OK)
 		return err->code;
-	if (parse_type(flee_csv_field(csv, 5), &loc->type) < 0)
+	if (parse_type(mf_csv_field(csv, 5), &loc->type) < 0)
 		return cell_error(csv, 5, "location_type", err,
 				  "unknown location type '%s'; expected one containing camp, idpcamp, "
 				  "conflict, forward, marker, flood_zone, town or default",
-				  flee_csv_field(csv, 5));
+				  mf_csv_field(csv, 5));
 	long number;
 	loc->conflict_date = -1;
 	if (loc->type == MF_FLEE_CONFLICT) {
@@ -651,19 +651,19 @@ static enum mf_status read_location_row(struct mf_flee_instance *inst, const str
 	double scaled = (double)(number / s->hasten);
 	loc->conflict_intensity = 1;
 	int c;
-	if ((c = header_find(header, 8, "conflict_intensity")) >= 0 && c < flee_csv_count(csv) &&
+	if ((c = header_find(header, 8, "conflict_intensity")) >= 0 && c < mf_csv_count(csv) &&
 	    cell_number(csv, c, "conflict_intensity", 0, 1e9, true, 1, &loc->conflict_intensity, err) != MF_OK)
 		return err->code;
 	double per_day = 0;
-	if ((c = header_find(header, 8, "capacity_per_day")) >= 0 && c < flee_csv_count(csv)) {
+	if ((c = header_find(header, 8, "capacity_per_day")) >= 0 && c < mf_csv_count(csv)) {
 		if (cell_number(csv, c, "capacity_per_day", 0, 1e10, true, 0, &per_day, err) != MF_OK)
 			return err->code;
 		loc->capacity_per_day = per_day / s->hasten;
 	}
-	if ((c = header_find(header, 8, "initial_idps")) >= 0 && c < flee_csv_count(csv) &&
+	if ((c = header_find(header, 8, "initial_idps")) >= 0 && c < mf_csv_count(csv) &&
 	    cell_long(csv, c, "initial_idps", 0, 1000000000L, true, 0, &loc->initial_idps, err) != MF_OK)
 		return err->code;
-	if ((c = header_find(header, 8, "deactivation_probability")) >= 0 && c < flee_csv_count(csv) &&
+	if ((c = header_find(header, 8, "deactivation_probability")) >= 0 && c < mf_csv_count(csv) &&
 	    cell_number(csv, c, "deactivation_probability", 0, 1, true, 0, &loc->deactivation_probability,
 			err) != MF_OK)
 		return err->code;
@@ -683,7 +683,7 @@ static enum mf_status read_location_row(struct mf_flee_instance *inst, const str
 	return MF_OK;
 }
 
-typedef enum mf_status (*row_reader)(struct mf_flee_instance *inst, const struct flee_csv *csv,
+typedef enum mf_status (*row_reader)(struct mf_flee_instance *inst, const struct mf_csv *csv,
 				     const struct header *header, struct mf_error *err);
 
 /* A table of input_csv/: comment rows name its columns (n_known of them
@@ -693,14 +693,14 @@ static enum mf_status read_table(struct mf_flee_instance *inst, const char *file
 {
 	char path[PATH_SIZE];
 	join(path, inst->dir, "input_csv", file);
-	struct flee_csv *csv = flee_csv_open(path, err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_flee, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	struct header header = {0};
 	int row;
-	while ((row = flee_csv_next(csv, err)) == 1) {
-		if (flee_csv_is_comment(csv))
+	while ((row = mf_csv_next(csv, err)) == 1) {
+		if (mf_csv_is_comment(csv))
 			status = header_read(&header, csv, n_known, err);
 		else
 			status = read_row(inst, csv, &header, err);
@@ -710,7 +710,7 @@ static enum mf_status read_table(struct mf_flee_instance *inst, const char *file
 	if (status == MF_OK && row < 0)
 		status = err->code;
 	header_free(&header);
-	flee_csv_close(csv);
+	mf_csv_close(csv);
 	return status;
 }
 
@@ -729,20 +729,20 @@ static enum mf_status read_locations(struct mf_flee_instance *inst, struct mf_er
 
 static const char *const route_columns[4] = {"name1", "name2", "distance", "forced_redirection"};
 
-static enum mf_status read_route_row(struct mf_flee_instance *inst, const struct flee_csv *csv,
+static enum mf_status read_route_row(struct mf_flee_instance *inst, const struct mf_csv *csv,
 				     const struct header *header, struct mf_error *err)
 {
-	if (flee_csv_count(csv) < 3)
-		return cell_error(csv, flee_csv_count(csv), route_columns[flee_csv_count(csv)], err,
+	if (mf_csv_count(csv) < 3)
+		return cell_error(csv, mf_csv_count(csv), route_columns[mf_csv_count(csv)], err,
 				  "expected at least 3 columns (name1, name2, distance), got %d",
-				  flee_csv_count(csv));
+				  mf_csv_count(csv));
 	if (inst->n_routes >= ROUTES_MAX)
 		return cell_error(csv, 0, "name1", err, "more than %d routes", ROUTES_MAX);
 	if (grow((void **)&inst->routes, inst->n_routes, sizeof(*inst->routes), err) != MF_OK)
 		return err->code;
 	struct mf_flee_route *r = &inst->routes[inst->n_routes];
 	memset(r, 0, sizeof(*r));
-	r->line = flee_csv_line(csv);
+	r->line = mf_csv_line(csv);
 	long forced = 0;
 	if (cell_location(inst, csv, 0, "name1", &r->a, err) != MF_OK ||
 	    cell_location(inst, csv, 1, "name2", &r->b, err) != MF_OK ||
@@ -754,10 +754,10 @@ static enum mf_status read_route_row(struct mf_flee_instance *inst, const struct
 				  inst->locations[r->a].name);
 	r->forced_redirection = (int)forced;
 	int c;
-	if ((c = header_find(header, 4, "max_move_speed")) >= 0 && c < flee_csv_count(csv) &&
+	if ((c = header_find(header, 4, "max_move_speed")) >= 0 && c < mf_csv_count(csv) &&
 	    cell_number(csv, c, "max_move_speed", 1e-6, 1e6, true, 0, &r->max_move_speed, err) != MF_OK)
 		return err->code;
-	if ((c = header_find(header, 4, "walk_probability")) >= 0 && c < flee_csv_count(csv) &&
+	if ((c = header_find(header, 4, "walk_probability")) >= 0 && c < mf_csv_count(csv) &&
 	    cell_number(csv, c, "walk_probability", 0, 1, true, 0, &r->walk_probability, err) != MF_OK)
 		return err->code;
 	inst->n_routes++;
@@ -784,27 +784,27 @@ static bool route_between(const struct mf_flee_instance *inst, int a, int b)
 	return false;
 }
 
-static enum mf_status read_closure_row(struct mf_flee_instance *inst, const struct flee_csv *csv,
+static enum mf_status read_closure_row(struct mf_flee_instance *inst, const struct mf_csv *csv,
 				       struct mf_error *err)
 {
 	static const char *const columns[5] = {"closure_type", "name1", "name2", "closure_start",
 					       "closure_end"};
-	if (flee_csv_count(csv) < 5)
-		return cell_error(csv, flee_csv_count(csv), columns[flee_csv_count(csv)], err,
+	if (mf_csv_count(csv) < 5)
+		return cell_error(csv, mf_csv_count(csv), columns[mf_csv_count(csv)], err,
 				  "expected 5 columns (closure_type, name1, name2, closure_start, "
-				  "closure_end), got %d", flee_csv_count(csv));
+				  "closure_end), got %d", mf_csv_count(csv));
 	struct mf_flee_closure *c = &inst->closures[inst->n_closures];
 	memset(c, 0, sizeof(*c));
-	c->line = flee_csv_line(csv);
+	c->line = mf_csv_line(csv);
 	c->b = -1;
 	int type = -1;
 	for (int t = 0; t < MF_FLEE_CLOSURE_TYPE_COUNT; t++)
-		if (strcmp(flee_csv_field(csv, 0), closure_names[t]) == 0)
+		if (strcmp(mf_csv_field(csv, 0), closure_names[t]) == 0)
 			type = t;
 	if (type < 0)
 		return cell_error(csv, 0, "closure_type", err,
 				  "unknown closure type '%s'; expected country, location, link, camp, "
-				  "idpcamp or remove_forced_redirection", flee_csv_field(csv, 0));
+				  "idpcamp or remove_forced_redirection", mf_csv_field(csv, 0));
 	c->type = (enum mf_flee_closure_type)type;
 	long start, end;
 	if (cell_long(csv, 3, "closure_start", 0, 1000000, false, 0, &start, err) != MF_OK ||
@@ -815,11 +815,11 @@ static enum mf_status read_closure_row(struct mf_flee_instance *inst, const stru
 	switch (c->type) {
 	case MF_FLEE_CLOSE_COUNTRY:
 		for (int k = 1; k <= 2; k++) {
-			int country = country_index(inst, flee_csv_field(csv, k));
+			int country = country_index(inst, mf_csv_field(csv, k));
 			if (country < 0)
 				return cell_error(csv, k, columns[k], err,
 						  "no location in country '%s' in locations.csv",
-						  flee_csv_field(csv, k));
+						  mf_csv_field(csv, k));
 			if (k == 1)
 				c->a = country;
 			else
@@ -833,14 +833,14 @@ static enum mf_status read_closure_row(struct mf_flee_instance *inst, const stru
 			return err->code;
 		if (!route_between(inst, c->a, c->b))
 			return cell_error(csv, 2, "name2", err, "no route between '%s' and '%s' in routes.csv",
-					  flee_csv_field(csv, 1), flee_csv_field(csv, 2));
+					  mf_csv_field(csv, 1), mf_csv_field(csv, 2));
 		break;
 	case MF_FLEE_CLOSE_CAMP:
 	case MF_FLEE_CLOSE_IDP_CAMP:
 		if (cell_location(inst, csv, 1, "name1", &c->a, err) != MF_OK)
 			return err->code;
 		if (!inst->locations[c->a].camp)
-			return cell_error(csv, 1, "name1", err, "'%s' is not a camp", flee_csv_field(csv, 1));
+			return cell_error(csv, 1, "name1", err, "'%s' is not a camp", mf_csv_field(csv, 1));
 		break;
 	case MF_FLEE_CLOSE_LOCATION:
 	default:
@@ -858,13 +858,13 @@ static enum mf_status read_closures(struct mf_flee_instance *inst, struct mf_err
 	join(path, inst->dir, "input_csv", "closures.csv");
 	if (!exists(path))
 		return MF_OK;
-	struct flee_csv *csv = flee_csv_open(path, err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_flee, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	int capacity = 0, row;
-	while ((row = flee_csv_next(csv, err)) == 1) {
-		if (flee_csv_is_comment(csv))
+	while ((row = mf_csv_next(csv, err)) == 1) {
+		if (mf_csv_is_comment(csv))
 			continue;
 		if (inst->n_closures == capacity) {
 			capacity = capacity ? 2 * capacity : 16;
@@ -882,7 +882,7 @@ static enum mf_status read_closures(struct mf_flee_instance *inst, struct mf_err
 	if (row < 0)
 		status = err->code;
 done:
-	flee_csv_close(csv);
+	mf_csv_close(csv);
 	return status;
 }
 
@@ -893,10 +893,10 @@ done:
  * no location is read and has no effect, and an empty cell (a trailing
  * comma) is skipped: both are warnings here and the column is not read.
  * column_of[k] is the CSV field of stored column k. */
-static enum mf_status read_conflict_header(struct mf_flee_instance *inst, const struct flee_csv *csv,
+static enum mf_status read_conflict_header(struct mf_flee_instance *inst, const struct mf_csv *csv,
 					   int **column_of, struct mf_error *err)
 {
-	int n = flee_csv_count(csv) - 1;
+	int n = mf_csv_count(csv) - 1;
 	inst->conflict_location = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
 	*column_of = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
 	if (!inst->conflict_location || !*column_of)
@@ -904,7 +904,7 @@ static enum mf_status read_conflict_header(struct mf_flee_instance *inst, const 
 	int used = 0;
 	for (int c = 0; c < n; c++) {
 		char name[1024];
-		flee_csv_trimmed(csv, c + 1, name, sizeof(name));
+		mf_csv_trimmed(csv, c + 1, name, sizeof(name));
 		char field[96];
 		snprintf(field, sizeof(field), "column %d", c + 2);
 		int loc = mf_flee_location_index(inst, name);
@@ -934,13 +934,13 @@ static enum mf_status read_conflict_header(struct mf_flee_instance *inst, const 
 /* One row of values: those of the columns read must be numbers; a row may
  * end before the header's ignored columns at its end, never go beyond the
  * header. */
-static enum mf_status read_conflict_row(struct mf_flee_instance *inst, const struct flee_csv *csv,
+static enum mf_status read_conflict_row(struct mf_flee_instance *inst, const struct mf_csv *csv,
 					const int *column_of, int header_count, int *capacity,
 					struct mf_error *err)
 {
 	int n = inst->n_conflict_columns;
 	int needed = n > 0 ? column_of[n - 1] + 1 : 1;
-	int count = flee_csv_count(csv);
+	int count = mf_csv_count(csv);
 	if (count < needed || count > header_count)
 		return cell_error(csv, count < needed ? count : header_count, "", err,
 				  "expected %d values after the day (one per header column), got %d",
@@ -970,22 +970,22 @@ static enum mf_status read_conflicts(struct mf_flee_instance *inst, struct mf_er
 	if (!exists(path))
 		return warn(inst, err, MF_FLEE_UNUSED, path, 0, 0, "",
 			    "no such file; conflict zones start on the conflict_date of locations.csv");
-	struct flee_csv *csv = flee_csv_open(path, err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_flee, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	int *column_of = NULL;
 	int header_count = 0, capacity = 0, row, last_line = 0;
-	while ((row = flee_csv_next(csv, err)) == 1) {
+	while ((row = mf_csv_next(csv, err)) == 1) {
 		if (!column_of) {
-			header_count = flee_csv_count(csv);
+			header_count = mf_csv_count(csv);
 			if ((status = read_conflict_header(inst, csv, &column_of, err)) != MF_OK)
 				goto done;
 			continue;
 		}
-		if (flee_csv_is_comment(csv))
+		if (mf_csv_is_comment(csv))
 			continue;
-		last_line = flee_csv_line(csv);
+		last_line = mf_csv_line(csv);
 		if ((status = read_conflict_row(inst, csv, column_of, header_count, &capacity, err)) != MF_OK)
 			goto done;
 	}
@@ -1009,7 +1009,7 @@ static enum mf_status read_conflicts(struct mf_flee_instance *inst, struct mf_er
 	}
 done:
 	free(column_of);
-	flee_csv_close(csv);
+	mf_csv_close(csv);
 	return status;
 }
 
@@ -1019,22 +1019,22 @@ static enum mf_status read_period(struct mf_flee_instance *inst, struct mf_error
 {
 	char path[PATH_SIZE];
 	join(path, inst->dir, "input_csv", "sim_period.csv");
-	struct flee_csv *csv = flee_csv_open(path, err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_flee, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	bool has_start = false, has_length = false;
 	int row;
-	while ((row = flee_csv_next(csv, err)) == 1) {
-		if (flee_csv_is_comment(csv))
+	while ((row = mf_csv_next(csv, err)) == 1) {
+		if (mf_csv_is_comment(csv))
 			continue;
-		const char *key = flee_csv_field(csv, 0);
+		const char *key = mf_csv_field(csv, 0);
 		char value[NUMBER_SIZE];
-		flee_csv_trimmed(csv, 1, value, sizeof(value));
+		mf_csv_trimmed(csv, 1, value, sizeof(value));
 		if (strcasecmp(key, "startdate") == 0) {
 			if (!mf_date_parse(value, &inst->start)) {
 				status = cell_error(csv, 1, "StartDate", err,
-						    "expected a date YYYY-MM-DD, got '%s'", flee_csv_field(csv, 1));
+						    "expected a date YYYY-MM-DD, got '%s'", mf_csv_field(csv, 1));
 				goto done;
 			}
 			has_start = true;
@@ -1055,7 +1055,7 @@ static enum mf_status read_period(struct mf_flee_instance *inst, struct mf_error
 	else if (!has_start || !has_length)
 		status = mf_error_at(err, path, 0, 0, has_start ? "Length" : "StartDate", "missing");
 done:
-	flee_csv_close(csv);
+	mf_csv_close(csv);
 	return status;
 }
 
@@ -1099,21 +1099,21 @@ static enum mf_status series_add(struct mf_flee_series *s, int *capacity, int da
 static enum mf_status read_series(struct mf_flee_instance *inst, const char *path,
 				  struct mf_flee_series *s, struct mf_error *err)
 {
-	struct flee_csv *csv = flee_csv_open(path, err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_flee, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	int capacity = 0, row;
 	bool first = true;
-	while ((row = flee_csv_next(csv, err)) == 1) {
-		const char *date = flee_csv_field(csv, 0);
+	while ((row = mf_csv_next(csv, err)) == 1) {
+		const char *date = mf_csv_field(csv, 0);
 		if (first) {
 			first = false;
-			if (flee_csv_count(csv) < 2 || !date[0] || strcmp(date, "Date") == 0 ||
+			if (mf_csv_count(csv) < 2 || !date[0] || strcmp(date, "Date") == 0 ||
 			    strcmp(date, "DateTime") == 0)
 				continue;
 		}
-		if (flee_csv_count(csv) < 2 || flee_csv_is_comment(csv) || !flee_csv_field(csv, 1)[0])
+		if (mf_csv_count(csv) < 2 || mf_csv_is_comment(csv) || !mf_csv_field(csv, 1)[0])
 			continue;
 		int when;
 		if (!mf_date_parse(date, &when)) {
@@ -1142,7 +1142,7 @@ static enum mf_status read_series(struct mf_flee_instance *inst, const char *pat
 	else if (s->n == 0)
 		status = mf_error_at(err, path, 0, 0, "", "no data rows (YYYY-MM-DD,count)");
 done:
-	flee_csv_close(csv);
+	mf_csv_close(csv);
 	return status;
 }
 
@@ -1193,10 +1193,10 @@ static enum mf_status series_sum(struct mf_flee_series *a, const struct mf_flee_
 	return MF_OK;
 }
 
-static enum mf_status read_layout_row(struct mf_flee_instance *inst, const struct flee_csv *csv,
+static enum mf_status read_layout_row(struct mf_flee_instance *inst, const struct mf_csv *csv,
 				      bool first, struct mf_error *err)
 {
-	const char *label = flee_csv_field(csv, 0);
+	const char *label = mf_csv_field(csv, 0);
 	struct mf_flee_series *series;
 	if (first) {
 		if (strcmp(label, "total") != 0)
@@ -1229,10 +1229,10 @@ static enum mf_status read_layout_row(struct mf_flee_instance *inst, const struc
 		memset(series, 0, sizeof(*series));
 		inst->n_camps++;
 	}
-	for (int f = 1; f < flee_csv_count(csv); f++) {
+	for (int f = 1; f < mf_csv_count(csv); f++) {
 		char path[PATH_SIZE];
-		join(path, inst->dir, "source_data", flee_csv_field(csv, f));
-		if (!flee_csv_field(csv, f)[0] || !exists(path))
+		join(path, inst->dir, "source_data", mf_csv_field(csv, f));
+		if (!mf_csv_field(csv, f)[0] || !exists(path))
 			return cell_error(csv, f, "file", err, "no such file: %s", path);
 		if (f == 1) {
 			if (read_series(inst, path, series, err) != MF_OK)
@@ -1253,14 +1253,14 @@ static enum mf_status read_layout(struct mf_flee_instance *inst, struct mf_error
 {
 	char path[PATH_SIZE];
 	join(path, inst->dir, "source_data", "data_layout.csv");
-	struct flee_csv *csv = flee_csv_open(path, err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_flee, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	bool first = true;
 	int row;
-	while ((row = flee_csv_next(csv, err)) == 1) {
-		if (flee_csv_count(csv) < 2 || flee_csv_is_comment(csv))
+	while ((row = mf_csv_next(csv, err)) == 1) {
+		if (mf_csv_count(csv) < 2 || mf_csv_is_comment(csv))
 			continue;
 		if (!first && ((status = grow((void **)&inst->camp_location, inst->n_camps,
 					      sizeof(int), err)) != MF_OK ||
@@ -1296,7 +1296,7 @@ static enum mf_status read_layout(struct mf_flee_instance *inst, struct mf_error
 		}
 	}
 done:
-	flee_csv_close(csv);
+	mf_csv_close(csv);
 	return status;
 }
 
@@ -1308,15 +1308,15 @@ static enum mf_status read_corrections(struct mf_flee_instance *inst, struct mf_
 	join(path, inst->dir, "input_csv", "registration_corrections.csv");
 	if (!exists(path))
 		return MF_OK;
-	struct flee_csv *csv = flee_csv_open(path, err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_flee, err);
 	if (!csv)
 		return err->code;
 	enum mf_status status = MF_OK;
 	int row;
-	while ((row = flee_csv_next(csv, err)) == 1) {
-		if (flee_csv_count(csv) < 2 || flee_csv_is_comment(csv))
+	while ((row = mf_csv_next(csv, err)) == 1) {
+		if (mf_csv_count(csv) < 2 || mf_csv_is_comment(csv))
 			continue;
-		const char *name = flee_csv_field(csv, 0);
+		const char *name = mf_csv_field(csv, 0);
 		struct mf_flee_series *s = NULL;
 		if (strcmp(name, "total") == 0) {
 			s = &inst->total;
@@ -1331,9 +1331,9 @@ static enum mf_status read_corrections(struct mf_flee_instance *inst, struct mf_
 			goto done;
 		}
 		int when;
-		if (!mf_date_parse(flee_csv_field(csv, 1), &when)) {
+		if (!mf_date_parse(mf_csv_field(csv, 1), &when)) {
 			status = cell_error(csv, 1, "date", err, "expected a date YYYY-MM-DD, got '%s'",
-					    flee_csv_field(csv, 1));
+					    mf_csv_field(csv, 1));
 			goto done;
 		}
 		int day = when - inst->start;
@@ -1347,7 +1347,7 @@ static enum mf_status read_corrections(struct mf_flee_instance *inst, struct mf_
 			status = cell_error(csv, 1, "date", err,
 					    "%s is not a date of %s's validation series; a correction "
 					    "must name the first individual-level data point",
-					    flee_csv_field(csv, 1), name);
+					    mf_csv_field(csv, 1), name);
 			goto done;
 		}
 		if (at == 0)
@@ -1355,7 +1355,7 @@ static enum mf_status read_corrections(struct mf_flee_instance *inst, struct mf_
 		if (!(s->value[at - 1] > 0)) {
 			status = cell_error(csv, 1, "date", err,
 					    "the data point before %s is 0: no ratio to scale by",
-					    flee_csv_field(csv, 1));
+					    mf_csv_field(csv, 1));
 			goto done;
 		}
 		double factor = s->value[at] / s->value[at - 1];
@@ -1365,7 +1365,7 @@ static enum mf_status read_corrections(struct mf_flee_instance *inst, struct mf_
 	if (row < 0)
 		status = err->code;
 done:
-	flee_csv_close(csv);
+	mf_csv_close(csv);
 	return status;
 }
 

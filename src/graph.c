@@ -214,7 +214,7 @@ static int load_places(struct mf_graph *g, const char *path, struct mf_error *er
 		{"kind", true, -1}, {"population", false, -1}, {"capacity", false, -1},
 		{"security", false, -1}, {"source", false, -1},
 	};
-	struct table t = {mf_csv_open(path, err), columns, P_COUNT, 0};
+	struct table t = {mf_csv_open(path, &mf_csv_network, err), columns, P_COUNT, 0};
 	int capacity = 0, country_capacity = 0, status = -1;
 	if (!t.csv)
 		return -1;
@@ -319,7 +319,7 @@ static int load_links(struct mf_graph *g, const char *path, struct mf_error *err
 		{"capacity_per_day", false, -1}, {"departs", false, -1},
 		{"both_ways", false, -1}, {"source", false, -1},
 	};
-	struct table t = {mf_csv_open(path, err), columns, L_COUNT, 0};
+	struct table t = {mf_csv_open(path, &mf_csv_network, err), columns, L_COUNT, 0};
 	int capacity = 0, status = -1;
 	if (!t.csv)
 		return -1;

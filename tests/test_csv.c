@@ -72,7 +72,7 @@ static struct mf_csv *open_text(void **state, const char *name, const char *text
 	char path[PATH_SIZE];
 	write_bytes(state, name, text, strlen(text), path);
 	struct mf_error err = {0};
-	struct mf_csv *csv = mf_csv_open(path, &err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_network, &err);
 	assert_non_null(csv);
 	assert_int_equal(err.code, MF_OK);
 	return csv;
@@ -85,7 +85,7 @@ static void expect_error(void **state, const char *name, const char *bytes, size
 	char path[PATH_SIZE];
 	write_bytes(state, name, bytes, n, path);
 	struct mf_error err = {0};
-	struct mf_csv *csv = mf_csv_open(path, &err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_network, &err);
 	assert_non_null(csv);
 	int status;
 	while ((status = mf_csv_next(csv, &err)) == 1)
@@ -280,7 +280,7 @@ static void expect_longest_line(void **state, const char *name, const char *endi
 	write_bytes(state, name, text, strlen(text), path);
 	free(text);
 	struct mf_error err = {0};
-	struct mf_csv *csv = mf_csv_open(path, &err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_network, &err);
 	assert_non_null(csv);
 	int header = mf_csv_next(csv, &err);
 	int status = mf_csv_next(csv, &err);
@@ -307,7 +307,7 @@ static void test_long_lines(void **state)
 	write_bytes(state, "long.csv", text, strlen(text), path);
 	free(text);
 	struct mf_error err = {0};
-	struct mf_csv *csv = mf_csv_open(path, &err);
+	struct mf_csv *csv = mf_csv_open(path, &mf_csv_network, &err);
 	assert_non_null(csv);
 	int header = mf_csv_next(csv, &err);
 	int status = mf_csv_next(csv, &err);
@@ -399,7 +399,7 @@ static void test_open_missing(void **state)
 	char path[PATH_SIZE];
 	snprintf(path, sizeof(path), "%s/no-such-file.csv", s->dir);
 	struct mf_error err = {0};
-	assert_null(mf_csv_open(path, &err));
+	assert_null(mf_csv_open(path, &mf_csv_network, &err));
 	assert_int_equal(err.code, MF_ERR_IO);
 	assert_string_equal(err.file, path);
 	assert_non_null(strstr(err.message, "cannot open"));
