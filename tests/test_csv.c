@@ -1,5 +1,6 @@
-/* Tests of the CSV reader: records, quoting, trimming, line endings, the
- * line and column of each field, and every error with its exact position. */
+/* Tests of the CSV reader in both dialects (network files, FLEE files):
+ * records, comments, quoting, trimming, line endings, the line and column of
+ * each field, and every error with its exact position. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -67,25 +68,37 @@ static void write_bytes(void **state, const char *name, const char *bytes, size_
 	assert_int_equal(fclose(file), 0);
 }
 
-static struct mf_csv *open_text(void **state, const char *name, const char *text)
+static struct mf_csv *open_bytes(void **state, const struct mf_csv_options *options,
+				 const char *name, const char *bytes, size_t n)
 {
 	char path[PATH_SIZE];
-	write_bytes(state, name, text, strlen(text), path);
+	write_bytes(state, name, bytes, n, path);
 	struct mf_error err = {0};
-	struct mf_csv *csv = mf_csv_open(path, &mf_csv_network, &err);
+	struct mf_csv *csv = mf_csv_open(path, options, &err);
 	assert_non_null(csv);
 	assert_int_equal(err.code, MF_OK);
 	return csv;
 }
 
-/* Reads records until the error and checks its position. */
-static void expect_error(void **state, const char *name, const char *bytes, size_t n,
-			 int line, int column, const char *message_part)
+static struct mf_csv *open_text(void **state, const char *name, const char *text)
+{
+	return open_bytes(state, &mf_csv_network, name, text, strlen(text));
+}
+
+static struct mf_csv *open_flee(void **state, const char *name, const char *text)
+{
+	return open_bytes(state, &mf_csv_flee, name, text, strlen(text));
+}
+
+/* Reads records with options until the error and checks its position. */
+static void expect_dialect_error(void **state, const struct mf_csv_options *options,
+				 const char *name, const char *bytes, size_t n, int line, int column,
+				 const char *message_part)
 {
 	char path[PATH_SIZE];
 	write_bytes(state, name, bytes, n, path);
 	struct mf_error err = {0};
-	struct mf_csv *csv = mf_csv_open(path, &mf_csv_network, &err);
+	struct mf_csv *csv = mf_csv_open(path, options, &err);
 	assert_non_null(csv);
 	int status;
 	while ((status = mf_csv_next(csv, &err)) == 1)
@@ -99,6 +112,12 @@ static void expect_error(void **state, const char *name, const char *bytes, size
 		assert_int_equal(err.column, column);
 	if (!strstr(err.message, message_part))
 		fail_msg("message '%s' lacks '%s'", err.message, message_part);
+}
+
+static void expect_error(void **state, const char *name, const char *bytes, size_t n,
+			 int line, int column, const char *message_part)
+{
+	expect_dialect_error(state, &mf_csv_network, name, bytes, n, line, column, message_part);
 }
 
 static void expect_text_error(void **state, const char *name, const char *text, int line,
@@ -406,6 +425,282 @@ static void test_open_missing(void **state)
 	mf_csv_close(NULL);
 }
 
+/* The FLEE dialect: Python's csv module as FLEE reads its files. */
+
+static void test_flee_comment_rows(void **state)
+{
+	/* '#' rows go to the caller; only empty lines are skipped. */
+	struct mf_csv *csv = open_flee(state, "flee_comments.csv",
+				       "#name,region,extra\n"
+				       "A,B,C\n"
+				       "\n"
+				       "  # indented,x\n"
+				       "   \n"
+				       "\"#quoted\",y\n"
+				       "last,no newline");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 1);
+	assert_true(mf_csv_is_comment(csv));
+	assert_int_equal(mf_csv_count(csv), 3);
+	assert_string_equal(mf_csv_field(csv, 0), "#name");
+	assert_string_equal(mf_csv_field(csv, 1), "region");
+	assert_string_equal(mf_csv_field(csv, 2), "extra");
+	assert_int_equal(mf_csv_column(csv, 1), 7);
+	assert_int_equal(mf_csv_column(csv, 2), 14);
+
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 2);
+	assert_false(mf_csv_is_comment(csv));
+	assert_string_equal(mf_csv_field(csv, 2), "C");
+
+	/* A '#' after blanks is text, as in Python. */
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 4);
+	assert_false(mf_csv_is_comment(csv));
+	assert_int_equal(mf_csv_count(csv), 2);
+	assert_string_equal(mf_csv_field(csv, 0), "  # indented");
+	assert_int_equal(mf_csv_column(csv, 1), 14);
+
+	/* A line of blanks is a row of one field. */
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 5);
+	assert_int_equal(mf_csv_count(csv), 1);
+	assert_string_equal(mf_csv_field(csv, 0), "   ");
+
+	/* The first field, once unquoted, starts with '#'. */
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 6);
+	assert_true(mf_csv_is_comment(csv));
+	assert_string_equal(mf_csv_field(csv, 0), "#quoted");
+
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 7);
+	assert_string_equal(mf_csv_field(csv, 1), "no newline");
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	assert_int_equal(err.code, MF_OK);
+	mf_csv_close(csv);
+}
+
+static void test_flee_bom(void **state)
+{
+	/* A byte order mark at the start of the file is dropped; columns count
+	 * from after it. One further on is text. */
+	struct mf_csv *csv = open_flee(state, "flee_bom.csv",
+				       "\xef\xbb\xbfname,x\n\xef\xbb\xbfy,z\n");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 1);
+	assert_string_equal(mf_csv_field(csv, 0), "name");
+	assert_int_equal(mf_csv_column(csv, 0), 1);
+	assert_int_equal(mf_csv_column(csv, 1), 6);
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_string_equal(mf_csv_field(csv, 0), "\xef\xbb\xbfy");
+	assert_int_equal(mf_csv_column(csv, 1), 6);
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	mf_csv_close(csv);
+
+	/* A comment row after the mark is still a comment row. */
+	csv = open_flee(state, "flee_bom_comment.csv", "\xef\xbb\xbf#h,a\r\n");
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_true(mf_csv_is_comment(csv));
+	assert_string_equal(mf_csv_field(csv, 1), "a");
+	mf_csv_close(csv);
+
+	/* A file of only the mark has no rows. */
+	csv = open_flee(state, "flee_bom_only.csv", "\xef\xbb\xbf\r\n");
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	mf_csv_close(csv);
+
+	/* The network dialect keeps the mark in the first field. */
+	csv = open_text(state, "network_bom.csv", "\xef\xbb\xbfid,x\n");
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_string_equal(mf_csv_field(csv, 0), "\xef\xbb\xbfid");
+	mf_csv_close(csv);
+	assert_int_equal(err.code, MF_OK);
+}
+
+static void test_flee_quoting(void **state)
+{
+	struct mf_csv *csv = open_flee(state, "flee_quoted.csv",
+				       "\"a,b\",\"say \"\"hi\"\"\", x ,\"q\"tail,ab\"c,\"\",\"\"\"\"\n"
+				       "\"a\" ,b\n");
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_count(csv), 7);
+	assert_string_equal(mf_csv_field(csv, 0), "a,b");
+	assert_string_equal(mf_csv_field(csv, 1), "say \"hi\"");
+	/* Nothing is trimmed. */
+	assert_string_equal(mf_csv_field(csv, 2), " x ");
+	/* Text after a closing quote is kept, a quote inside a field is text. */
+	assert_string_equal(mf_csv_field(csv, 3), "qtail");
+	assert_string_equal(mf_csv_field(csv, 4), "ab\"c");
+	assert_string_equal(mf_csv_field(csv, 5), "");
+	assert_string_equal(mf_csv_field(csv, 6), "\"");
+	static const int columns[] = {1, 7, 20, 24, 32, 37, 40};
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(mf_csv_column(csv, i), columns[i]);
+
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 2);
+	assert_string_equal(mf_csv_field(csv, 0), "a ");
+	assert_string_equal(mf_csv_field(csv, 1), "b");
+	assert_int_equal(mf_csv_column(csv, 1), 6);
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	mf_csv_close(csv);
+
+	static const char unterminated[] = "x,\"abc\n";
+	expect_dialect_error(state, &mf_csv_flee, "flee_unterminated.csv", unterminated,
+			     sizeof(unterminated) - 1, 1, 3, "unterminated quoted field");
+	/* A quoted field does not run on to the next line. */
+	static const char two_lines[] = "id\n\"a\nb\"\n";
+	expect_dialect_error(state, &mf_csv_flee, "flee_two_lines.csv", two_lines,
+			     sizeof(two_lines) - 1, 2, 1, "unterminated quoted field");
+}
+
+static void test_flee_many_fields(void **state)
+{
+	/* No limit on fields or line length (this line is longer than
+	 * MF_CSV_LINE_MAX). */
+	enum { FIELDS = 1000 };
+	static char text[8 * FIELDS];
+	static int columns[FIELDS];
+	int used = 0;
+	for (int i = 0; i < FIELDS; i++) {
+		columns[i] = used + (i ? 2 : 1);
+		used += snprintf(text + used, sizeof(text) - (size_t)used, "%sf%d", i ? "," : "", i);
+	}
+	assert_true(used > MF_CSV_LINE_MAX);
+	snprintf(text + used, sizeof(text) - (size_t)used, "\n");
+	struct mf_csv *csv = open_flee(state, "flee_many.csv", text);
+	struct mf_error err = {0};
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_count(csv), FIELDS);
+	for (int i = 0; i < FIELDS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "f%d", i);
+		assert_string_equal(mf_csv_field(csv, i), name);
+		assert_int_equal(mf_csv_column(csv, i), columns[i]);
+	}
+	/* Past the row: an empty field, at the column just past the line. */
+	assert_string_equal(mf_csv_field(csv, FIELDS), "");
+	assert_int_equal(mf_csv_column(csv, FIELDS), used + 1);
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	mf_csv_close(csv);
+}
+
+static void test_flee_lines_and_columns(void **state)
+{
+	struct mf_csv *csv = open_flee(state, "flee_columns.csv",
+				       "a, b ,c\r\n"
+				       "\r\n"
+				       "\t d\t,e\r\n"
+				       "  hello ,\n");
+	struct mf_error err = {0};
+	char buf[16];
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 1);
+	assert_int_equal(mf_csv_count(csv), 3);
+	assert_string_equal(mf_csv_field(csv, 1), " b ");
+	assert_string_equal(mf_csv_field(csv, 2), "c");
+	assert_int_equal(mf_csv_column(csv, 0), 1);
+	assert_int_equal(mf_csv_column(csv, 1), 3);
+	assert_int_equal(mf_csv_column(csv, 2), 7);
+	assert_int_equal(mf_csv_column(csv, 3), 8);
+	assert_string_equal(mf_csv_trimmed(csv, 1, buf, sizeof(buf)), "b");
+
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 3);
+	assert_string_equal(mf_csv_field(csv, 0), "\t d\t");
+	assert_int_equal(mf_csv_column(csv, 1), 6);
+	assert_string_equal(mf_csv_trimmed(csv, 0, buf, sizeof(buf)), "d");
+	assert_string_equal(mf_csv_trimmed(csv, 5, buf, sizeof(buf)), "");
+
+	/* A trailing comma makes an empty last field; trimmed text is cut to
+	 * the buffer. */
+	assert_int_equal(mf_csv_next(csv, &err), 1);
+	assert_int_equal(mf_csv_line(csv), 4);
+	assert_int_equal(mf_csv_count(csv), 2);
+	assert_string_equal(mf_csv_field(csv, 1), "");
+	assert_int_equal(mf_csv_column(csv, 1), 10);
+	assert_string_equal(mf_csv_trimmed(csv, 0, buf, 3), "he");
+	assert_int_equal(mf_csv_next(csv, &err), 0);
+	mf_csv_close(csv);
+}
+
+static void test_flee_bad_bytes(void **state)
+{
+	/* The first bad byte of the line is reported, a NUL as a NUL; the
+	 * network dialect names a NUL first wherever it is. */
+	static const char control_then_nul[] = "a\x01" "b\0c\n";
+	expect_dialect_error(state, &mf_csv_flee, "flee_control_nul.csv", control_then_nul,
+			     sizeof(control_then_nul) - 1, 1, 2, "control");
+	expect_dialect_error(state, &mf_csv_network, "network_control_nul.csv", control_then_nul,
+			     sizeof(control_then_nul) - 1, 1, 4, "NUL");
+	static const char nul[] = "id\nab\0\n";
+	expect_dialect_error(state, &mf_csv_flee, "flee_nul.csv", nul, sizeof(nul) - 1, 2, 3,
+			     "NUL byte");
+	/* Comment rows are text too. */
+	static const char comment[] = "#h\x80,x\n";
+	expect_dialect_error(state, &mf_csv_flee, "flee_comment_utf8.csv", comment,
+			     sizeof(comment) - 1, 1, 3, "UTF-8");
+}
+
+static void test_dialects_side_by_side(void **state)
+{
+	static const char text[] = "# comment\n"
+				   "id,name\n"
+				   "  # indented\n"
+				   "   \n"
+				   "\"#q\",x\n"
+				   " a , \"b\" \n";
+	struct mf_csv *network = open_text(state, "side_network.csv", text);
+	struct mf_csv *flee = open_flee(state, "side_flee.csv", text);
+	struct mf_error err = {0};
+	static const int network_lines[] = {2, 5, 6};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mf_csv_next(network, &err), 1);
+		assert_int_equal(mf_csv_line(network), network_lines[i]);
+		assert_int_equal(mf_csv_count(network), 2);
+	}
+	assert_string_equal(mf_csv_field(network, 0), "a");
+	assert_string_equal(mf_csv_field(network, 1), "b");
+	assert_int_equal(mf_csv_column(network, 0), 2);
+	assert_int_equal(mf_csv_column(network, 1), 6);
+	assert_int_equal(mf_csv_next(network, &err), 0);
+
+	for (int line = 1; line <= 6; line++) {
+		assert_int_equal(mf_csv_next(flee, &err), 1);
+		assert_int_equal(mf_csv_line(flee), line);
+		assert_int_equal(mf_csv_is_comment(flee), line == 1 || line == 5);
+	}
+	assert_string_equal(mf_csv_field(flee, 0), " a ");
+	assert_string_equal(mf_csv_field(flee, 1), " \"b\" ");
+	assert_int_equal(mf_csv_column(flee, 1), 5);
+	assert_int_equal(mf_csv_next(flee, &err), 0);
+	assert_int_equal(err.code, MF_OK);
+	mf_csv_close(network);
+	mf_csv_close(flee);
+}
+
+static void test_flee_open_errors(void **state)
+{
+	const struct scratch *s = *state;
+	char path[PATH_SIZE];
+	snprintf(path, sizeof(path), "%s/no-such-file.csv", s->dir);
+	struct mf_error err = {0};
+	assert_null(mf_csv_open(path, &mf_csv_flee, &err));
+	assert_int_equal(err.code, MF_ERR_IO);
+	assert_string_equal(err.file, path);
+	assert_non_null(strstr(err.message, "cannot open"));
+	/* The whole file is read at open: a directory fails there. */
+	mf_error_clear(&err);
+	assert_null(mf_csv_open(s->dir, &mf_csv_flee, &err));
+	assert_int_equal(err.code, MF_ERR_IO);
+	assert_non_null(strstr(err.message, "cannot read"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +719,14 @@ int main(void)
 		cmocka_unit_test(test_bad_byte_columns),
 		cmocka_unit_test(test_fields_max),
 		cmocka_unit_test(test_open_missing),
+		cmocka_unit_test(test_flee_comment_rows),
+		cmocka_unit_test(test_flee_bom),
+		cmocka_unit_test(test_flee_quoting),
+		cmocka_unit_test(test_flee_many_fields),
+		cmocka_unit_test(test_flee_lines_and_columns),
+		cmocka_unit_test(test_flee_bad_bytes),
+		cmocka_unit_test(test_dialects_side_by_side),
+		cmocka_unit_test(test_flee_open_errors),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
