@@ -506,9 +506,26 @@ static struct yt_node *key_node(const struct yt_node *map, const char *key)
 }
 
 /* child over parent, as a new node of doc sharing the unchanged subtrees. */
-static struct yt_node *merge(struct yt_doc *doc, struct yt_node *parent, struct yt_node *child,
-			     const char *const *append_keys, int n_append, bool top)
+/* A top-level key of the parent that the child replaces by giving its
+ * alternative (and not the key itself). */
+static bool replaced_by_alternative(const struct yt_node *child, const char *key,
+				    const struct yt_merge_rules *rules)
 {
+	if (yt_get(child, key))
+		return false;
+	for (int i = 0; i < rules->n_alternatives; i++)
+		for (int side = 0; side < 2; side++)
+			if (strcmp(rules->alternatives[i][side], key) == 0 &&
+			    yt_get(child, rules->alternatives[i][1 - side]))
+				return true;
+	return false;
+}
+
+static struct yt_node *merge(struct yt_doc *doc, struct yt_node *parent, struct yt_node *child,
+			     const struct yt_merge_rules *rules, bool top)
+{
+	const char *const *append_keys = rules->append_keys;
+	int n_append = rules->n_append_keys;
 	if (parent->kind != YT_MAPPING || child->kind != YT_MAPPING)
 		return child;
 	struct yt_node *out = new_node(doc, YT_MAPPING, child->line, child->column);
@@ -518,7 +535,8 @@ static struct yt_node *merge(struct yt_doc *doc, struct yt_node *parent, struct 
 	/* The parent's keys in their order, then the keys only the child has. */
 	for (int i = 0; i < parent->n; i++) {
 		struct yt_node *key = parent->items[2 * i], *value = parent->items[2 * i + 1];
-		if (key->kind != YT_SCALAR || (top && strcmp(key->text, "extends") == 0))
+		if (key->kind != YT_SCALAR || (top && strcmp(key->text, "extends") == 0) ||
+		    (top && replaced_by_alternative(child, key->text, rules)))
 			continue;
 		struct yt_node *mine = yt_get(child, key->text);
 		if (mine && top && is_append_key(key->text, append_keys, n_append) &&
@@ -535,7 +553,7 @@ static struct yt_node *merge(struct yt_doc *doc, struct yt_node *parent, struct 
 					return NULL;
 			value = list;
 		} else if (mine) {
-			value = merge(doc, value, mine, append_keys, n_append, false);
+			value = merge(doc, value, mine, rules, false);
 			if (!value)
 				return NULL;
 		}
@@ -562,7 +580,7 @@ static void directory_of(const char *path, char *out, size_t size)
 		snprintf(out, size, "%.*s", (int)(slash - path), path);
 }
 
-static struct yt_doc *load_chain(const char *path, const char *const *append_keys, int n_append,
+static struct yt_doc *load_chain(const char *path, const struct yt_merge_rules *rules,
 				 char chain[][PATH_MAX], int depth, struct mf_error *err)
 {
 	struct yt_doc *doc = yt_load(path, err);
@@ -600,7 +618,7 @@ static struct yt_doc *load_chain(const char *path, const char *const *append_key
 		goto fail;
 	}
 	snprintf(chain[depth + 1], PATH_MAX, "%s", real);
-	doc->parent = load_chain(parent_path, append_keys, n_append, chain, depth + 1, err);
+	doc->parent = load_chain(parent_path, rules, chain, depth + 1, err);
 	if (!doc->parent)
 		goto fail;
 	if (!doc->parent->root || doc->parent->root->kind != YT_MAPPING) {
@@ -608,7 +626,7 @@ static struct yt_doc *load_chain(const char *path, const char *const *append_key
 		goto fail;
 	}
 	if (doc->root->kind == YT_MAPPING) {
-		struct yt_node *merged = merge(doc, doc->parent->root, doc->root, append_keys, n_append, true);
+		struct yt_node *merged = merge(doc, doc->parent->root, doc->root, rules, true);
 		if (!merged) {
 			mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
 			goto fail;
@@ -621,8 +639,8 @@ fail:
 	return NULL;
 }
 
-struct yt_doc *yt_load_extended(const char *path, const char *const *append_keys,
-				int n_append_keys, struct mf_error *err)
+struct yt_doc *yt_load_extended(const char *path, const struct yt_merge_rules *rules,
+				struct mf_error *err)
 {
 	char (*paths)[PATH_MAX] = calloc(YT_MAX_CHAIN, PATH_MAX);
 	if (!paths) {
@@ -631,7 +649,7 @@ struct yt_doc *yt_load_extended(const char *path, const char *const *append_keys
 	}
 	if (!realpath(path, paths[0]))
 		snprintf(paths[0], PATH_MAX, "%s", path);
-	struct yt_doc *doc = load_chain(path, append_keys, n_append_keys, paths, 0, err);
+	struct yt_doc *doc = load_chain(path, rules, paths, 0, err);
 	free(paths);
 	return doc;
 }

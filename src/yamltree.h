@@ -39,13 +39,24 @@ struct yt_doc {
 /* Parses path. NULL and err (with file:line:column) on failure. */
 struct yt_doc *yt_load(const char *path, struct mf_error *err);
 
+/* How a file merges over the file it extends: the top-level lists named in
+ * append_keys are appended to the parent's; of a pair of top-level
+ * alternatives (such as days and end), the one the extending file gives
+ * replaces the other. */
+struct yt_merge_rules {
+	const char *const *append_keys;
+	int n_append_keys;
+	const char *const (*alternatives)[2];
+	int n_alternatives;
+};
+
 /* Parses path and, when its top mapping has the key `extends` (a file name
  * relative to it), the chain of files it extends, merged into one tree:
- * mappings merge by key (the extending file wins), the top-level lists
- * named in append_keys are appended to the parent's, anything else is
- * replaced. Cycles, missing files and chains longer than 16 are errors. */
-struct yt_doc *yt_load_extended(const char *path, const char *const *append_keys,
-				int n_append_keys, struct mf_error *err);
+ * mappings merge by key (the extending file wins), lists and alternatives
+ * as rules say, anything else is replaced. Cycles, missing files and chains
+ * longer than 16 are errors. */
+struct yt_doc *yt_load_extended(const char *path, const struct yt_merge_rules *rules,
+				struct mf_error *err);
 
 /* Nodes selected by a path such as `parameters.stay_days.Libya`,
  * `sources[2].rate`, `sources[intent=circular].rate` (every list item whose

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "migflow/date.h"
+#include "migflow/ensemble.h"
 #include "migflow/scenario.h"
 
 #define PATH_SIZE 1024
@@ -811,6 +812,52 @@ static void test_extends_merges_appends_replaces(void **state)
 	mf_scenario_destroy(sc);
 }
 
+/* days and end are alternatives: the one a child gives replaces the
+ * other of its parent (a child can shorten or lengthen its parent), in
+ * either direction, over two generations; a child giving both is refused
+ * in the child. */
+static void test_extends_days_replace_end(void **state)
+{
+	char parent[PATH_SIZE], child[PATH_SIZE], grandchild[PATH_SIZE], both[PATH_SIZE];
+	copy_small_network(state, "lang5/base/net", NULL, NULL);
+	write_file(state, "lang5/base/parent.yaml", parent_yaml, parent); /* days: 60 */
+	write_file(state, "lang5/ends.yaml", "extends: base/parent.yaml\nname: ends\nend: 2024-02-19\n", child);
+	write_file(state, "lang5/days.yaml", "extends: ends.yaml\nname: days\ndays: 365\n", grandchild);
+	write_file(state, "lang5/both/scenario.yaml", "extends: ../ends.yaml\nname: both\ndays: 5\nend: 2024-01-03\n", both);
+	struct mf_scenario *sc = load_ok(child);
+	assert_int_equal(sc->days, 50); /* 2024-01-01 .. 2024-02-19 */
+	assert_null(strstr(sc->resolved_text, "\ndays:"));
+	mf_scenario_destroy(sc);
+	sc = load_ok(grandchild);
+	assert_int_equal(sc->days, 365);
+	assert_null(strstr(sc->resolved_text, "\nend:"));
+	mf_scenario_destroy(sc);
+	struct mf_error err = {0};
+	assert_null(mf_scenario_load(both, &err));
+	check_error(both, &err, 4, 6, "end", "not both");
+}
+
+/* The case of issue 16: `extends: baseline.yaml` (which gives end) plus
+ * `days: 365` is a 365-day scenario, and runs 365 days. */
+static void test_extends_baseline_for_a_year(void **state)
+{
+	const char *scenarios = getenv("MIGFLOW_SCENARIOS");
+	assert_non_null(scenarios);
+	char text[1200], path[PATH_SIZE];
+	snprintf(text, sizeof(text), "extends: %s/baseline.yaml\nname: a-year\ndays: 365\n", scenarios);
+	write_file(state, "lang6/scenario.yaml", text, path);
+	struct mf_scenario *sc = load_ok(path);
+	assert_int_equal(sc->days, 365);
+	sc->agent_scale = 200; /* coarse: the days are what is checked */
+	struct mf_ensemble_options options = {.seed = 1, .threads = 1};
+	struct mf_ensemble_result result;
+	struct mf_error err = {0};
+	assert_int_equal(mf_ensemble_run(sc, &options, NULL, 0, &result, &err), MF_OK);
+	assert_int_equal(result.runs, 1);
+	assert_int_equal(result.days, 365);
+	mf_scenario_destroy(sc);
+}
+
 static void test_extends_network_paths_per_file(void **state)
 {
 	struct scratch *s = *state;
@@ -1433,6 +1480,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_invalid_utf8_position),
 		cmocka_unit_test(test_extends_merges_appends_replaces),
+		cmocka_unit_test(test_extends_days_replace_end),
+		cmocka_unit_test(test_extends_baseline_for_a_year),
 		cmocka_unit_test(test_extends_network_paths_per_file),
 		cmocka_unit_test(test_extends_errors_name_their_file),
 		cmocka_unit_test(test_extends_duplicate_keys),

@@ -312,8 +312,12 @@ fail:
 
 struct yt_doc *mf_read_tree(const char *path, struct mf_error *err)
 {
+	/* A child's events come after its parent's; a child's days replace its
+	 * parent's end and its end the parent's days. */
 	static const char *const append_keys[] = {"events"};
-	return yt_load_extended(path, append_keys, 1, err);
+	static const char *const alternatives[][2] = {{"days", "end"}};
+	static const struct yt_merge_rules rules = {append_keys, 1, alternatives, 1};
+	return yt_load_extended(path, &rules, err);
 }
 
 struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
