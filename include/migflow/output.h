@@ -170,6 +170,12 @@ enum mf_status mf_output_probe(const char *path, const char *text_name,
 			       char **text, struct mf_run_stats *stats,
 			       struct mf_error *err);
 
+/* For programs, before any other call of the library: HDF5 then does not
+ * close files itself when the program exits. A file the disk could not
+ * take (disk full) is dropped by mf_output_discard but cannot always be
+ * closed; closed again by HDF5 at exit, it would crash the program. */
+void mf_output_program_init(void);
+
 /* Percentile q (0 <= q <= 1) of n >= 1 sorted values by linear
  * interpolation between the order statistics at (n - 1) q, computed exactly
  * as numpy.percentile / numpy.quantile do by default (method "linear"). */

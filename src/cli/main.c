@@ -42,6 +42,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	mf_output_program_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -2,6 +2,11 @@
  * string type, datasets, files and groups as netCDF-4 wants them. */
 #include "output_private.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <stdio.h>
 
 /* HDF5 prints its error stack to stderr by default; the library must not
@@ -49,9 +54,38 @@ void mf_h5_quiet_end(const struct mf_h5_quiet *q)
 /* Records a failed HDF5 call on the object called name (NULL: the file),
  * with HDF5's own message for the first failure since the last one
  * recorded. */
+/* The system's reason in HDF5's message of a failed read or write
+ * ("..., errno = 28, error message = 'No space left on device', ..."), or
+ * 0 when it gives none. */
+static int system_errno(const char *detail)
+{
+	const char *at = strstr(detail, "errno = ");
+	if (!at)
+		return 0;
+	int code = atoi(at + 8);
+	return code > 0 ? code : 0;
+}
+
 enum mf_status mf_output_fail(struct mf_error *err, struct mf_output *out,
 			      const char *what, const char *name)
 {
+	/* A failure of the system (disk full, a directory removed, ...) is
+	 * what the user acts on: one line with the path and its reason. */
+	int code = system_errno(out->hdf5_detail);
+	if (!code) {
+		/* HDF5 may not say (a file it cannot stat): the directory tells. */
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", out->partial);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		if (access(slash ? (dir[0] ? dir : "/") : ".", W_OK) < 0)
+			code = errno;
+	}
+	if (code) {
+		out->hdf5_detail[0] = '\0';
+		return mf_error_set(err, MF_ERR_IO, "cannot write %s: %s", out->path, strerror(code));
+	}
 	enum mf_status status = mf_error_set(err, MF_ERR_IO,
 		"%s: cannot %s%s%s%s%s%s", out->partial, what, name ? " '" : "",
 		name ? name : "", name ? "'" : "", out->hdf5_detail[0] ? ": " : "",

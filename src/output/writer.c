@@ -194,6 +194,12 @@ void mf_output_drop(struct mf_output *out)
 {
 	/* Failures here have nobody to go to: the caller is already handling
 	 * an error or giving up on the file. */
+	/* The disk may be full: give the partial file's space back first, so
+	 * that closing it (HDF5 flushes its metadata) cannot fail for want of
+	 * room. A file HDF5 could not close would be closed again, and crash,
+	 * when the library shuts down at exit. */
+	if (out->file >= 0)
+		(void)truncate(out->partial, 0);
 	close_all(out);
 	unlink(out->partial);
 	free_output(out);
@@ -501,6 +507,11 @@ fail:
 	mf_output_drop(out);
 	mf_h5_quiet_end(&quiet);
 	return status;
+}
+
+void mf_output_program_init(void)
+{
+	(void)H5dont_atexit();
 }
 
 void mf_output_discard(struct mf_output *out)
