@@ -101,6 +101,23 @@ static enum mf_status not_a_run(struct mf_error *err, const char *path, const ch
  * is bad input; failing to open an HDF5 file is an I/O error. */
 static struct mf_reader *open_run(const char *path, bool write, struct mf_error *err)
 {
+	/* BATCH.h5#MEMBER, as compare names a batch member: read, not stored. */
+	const char *hash = strrchr(path, '#');
+	if (hash && access(path, F_OK) != 0) {
+		char file[4096], group[4096];
+		snprintf(file, sizeof(file), "%.*s", (int)(hash - path), path);
+		snprintf(group, sizeof(group), "members/%s", hash + 1);
+		if (write) {
+			mf_error_at(err, path, 0, 0, "", "a batch member is read, not written: "
+				    "validate it with --no-store");
+			return NULL;
+		}
+		if (access(file, R_OK) != 0) {
+			mf_error_at(err, file, 0, 0, "", "cannot read: %s", strerror(errno));
+			return NULL;
+		}
+		return mf_reader_open_group(file, group, err);
+	}
 	if (access(path, write ? R_OK | W_OK : R_OK) != 0) {
 		mf_error_at(err, path, 0, 0, "", "cannot %s: %s", write ? "read and write" : "read",
 			    strerror(errno));

@@ -10,7 +10,8 @@ FLEE's own paper validates).
    Mopti - Bobo-Dioulasso route; no one takes the closed links while they
    are closed, people do before; migflow compare pairs the two runs.
 3. migflow batch sweeps flee.camp_movechance over two values: two members,
-   each recording its value, whose camp populations differ.
+   each recording its value, whose camp populations differ; validate scores
+   the members (BATCH.h5#MEMBER, --no-store).
 4. migflow calibrate fits flee.camp_movechance to the UNHCR data: it prints
    the ARD before and after, and after is not worse.
 5. Bad input: rules flee without an instance, a Sahel block in a FLEE
@@ -125,6 +126,14 @@ sweep:
                 high = f["members/mali_p1/occupancy"][-1, fassala].sum()
                 c.check(high < low, "camps hold fewer people when more leave them",
                         f"Fassala-Mbera {low} at 0.001, {high} at 0.05")
+            result = capture(migflow, "validate", "sweep.h5#mali_p0", "sweep.h5#mali_p1", instance,
+                             "--no-store")
+            scored = re.findall(r"sweep.h5#mali_p(\d) replicate 0: ARD ([0-9.]+)", result.stdout)
+            c.check(result.returncode == 0 and [k for k, _ in scored] == ["0", "1"],
+                    "validate scores batch members (BATCH.h5#MEMBER)", result.stdout + result.stderr)
+            result = capture(migflow, "validate", "sweep.h5#mali_p0", instance)
+            c.check(result.returncode == 1 and "--no-store" in result.stderr,
+                    "storing the ARD in a batch member is refused, naming --no-store", result.stderr)
 
         # 4. calibrate one FLEE rule parameter to the UNHCR data.
         write("fit.yaml", f"""name: mali2012-fit
