@@ -1,0 +1,109 @@
+/* Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC).
+ *
+ * The algorithm is the population Monte Carlo ABC of Beaumont, Cornuet,
+ * Marin & Robert (2009), Adaptive approximate Bayesian computation,
+ * Biometrika 96:983-990, with tolerances chosen adaptively: generation 0
+ * samples the prior (tolerance infinite); generation t > 0 sets its
+ * tolerance to the `quantile` of generation t-1's distances, proposes by
+ * picking a particle of t-1 by weight and perturbing it with a Gaussian
+ * of twice their weighted covariance, keeps proposals within the
+ * tolerance, and weights particle i by prior(theta_i) / sum_j w_j
+ * K(theta_i | theta_j).
+ *
+ * Parameters with a log-uniform prior are handled on the log scale (the
+ * kernel perturbs log theta, where the prior is uniform); particles,
+ * summaries and correlations are reported on the natural scale.
+ *
+ * Determinism: proposal a of particle i in generation t draws from its own
+ * counter-based stream (mf_rng_bits keyed by seed, t and i), and the
+ * simulation seed handed to the callback comes from the same stream, so
+ * the result is the same for any number of threads. Particles are
+ * simulated in parallel with OpenMP: the callback must be thread-safe. */
+#ifndef MIGFLOW_ABC_H
+#define MIGFLOW_ABC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "migflow/error.h"
+
+#define MF_ABC_MAX_PARAMETERS 16
+
+/* Distance between data simulated at theta (n_params values, natural
+ * scale) with the given seed and the observed data. NaN or infinity
+ * rejects the proposal. Called from several threads at once. */
+typedef double (*mf_abc_distance_fn)(void *user, const double *theta,
+				     uint64_t seed);
+
+/* Prior of one parameter: uniform on [min, max], or log-uniform (uniform
+ * in log theta; then 0 < min). */
+struct mf_abc_prior {
+	double min, max;
+	bool log_scale;
+};
+
+struct mf_abc_options {
+	size_t n_particles;       /* N (>= 2) */
+	double quantile;          /* of the previous distances, in (0, 1), e.g. 0.5 */
+	size_t max_generations;   /* including generation 0 (>= 1) */
+	uint64_t max_simulations; /* budget; 0 = none */
+	double min_acceptance;    /* stop below this acceptance rate; 0 = never */
+	double min_tolerance;     /* stop once the tolerance is at or below; 0 = never */
+	uint64_t seed;
+	int threads;              /* OpenMP threads; 0 = OpenMP's default */
+};
+
+enum mf_abc_stop {
+	MF_ABC_STOP_GENERATIONS = 0, /* max_generations reached */
+	MF_ABC_STOP_BUDGET = 1,      /* max_simulations used up */
+	MF_ABC_STOP_ACCEPTANCE = 2,  /* acceptance rate fell below min_acceptance */
+	MF_ABC_STOP_TOLERANCE = 3,   /* tolerance reached min_tolerance */
+};
+
+/* One generation: n_particles particles of n_params values (row-major,
+ * natural scale), their normalised weights and distances. */
+struct mf_abc_generation {
+	double *particles;
+	double *weights;
+	double *distances;
+	double tolerance;        /* INFINITY in generation 0 */
+	double ess;              /* effective sample size 1 / sum w^2 */
+	double acceptance_rate;  /* accepted / simulations in this generation */
+	uint64_t simulations;    /* callback calls in this generation */
+};
+
+/* Posterior summary of one parameter from the last generation. */
+struct mf_abc_summary {
+	double mean, sd;         /* weighted */
+	double q05, q50, q95;    /* weighted quantiles */
+};
+
+struct mf_abc_result {
+	size_t n_params, n_particles, n_generations;
+	struct mf_abc_generation *generations;
+	uint64_t simulations;    /* all callback calls, a generation cut short
+				  * by the budget included */
+	enum mf_abc_stop stop;
+	struct mf_abc_summary *summary; /* n_params */
+	double *correlation;     /* n_params x n_params, weighted */
+};
+
+/* Runs ABC-SMC. A generation is filled in rounds (each particle not yet
+ * accepted simulates one proposal per round); when the next round would
+ * exceed max_simulations the unfinished generation is dropped and the run
+ * stops with MF_ABC_STOP_BUDGET. Generation 0 must finish.
+ * Returns NULL and fills err on bad options, when generation 0 does not
+ * fit the budget, or when out of memory. Caller frees with
+ * mf_abc_result_destroy. */
+struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
+				 size_t n_params, mf_abc_distance_fn distance,
+				 void *user, const struct mf_abc_options *options,
+				 struct mf_error *err);
+
+/* Frees a result. Accepts NULL. */
+void mf_abc_result_destroy(struct mf_abc_result *result);
+
+/* Name of a stop reason ("generations", "budget", ...). */
+const char *mf_abc_stop_name(enum mf_abc_stop stop);
+
+#endif

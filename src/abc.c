@@ -1,0 +1,552 @@
+/* ABC-SMC: population Monte Carlo ABC (Beaumont et al. 2009, Biometrika
+ * 96:983) with adaptive tolerances; see include/migflow/abc.h. */
+#include "migflow/abc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "migflow/rng.h"
+
+#define K_MAX MF_ABC_MAX_PARAMETERS
+/* Draws per proposal: 0 picks the ancestor, 1 .. 2k the perturbation (or
+ * the prior draw), DRAW_SEED the simulation's seed. */
+#define DRAWS_PER_ATTEMPT 64
+#define DRAW_SEED 63
+/* Proposals per particle and generation, out-of-prior ones included. */
+#define MAX_ATTEMPTS (UINT64_C(1) << 40)
+
+/* The run's fixed inputs. Work is on the "working scale": theta, or log
+ * theta for log-uniform priors, where every prior is uniform on
+ * [low, high]. */
+struct abc {
+	size_t k, n;
+	double low[K_MAX], high[K_MAX];
+	bool log_scale[K_MAX];
+	mf_abc_distance_fn distance;
+	void *user;
+};
+
+/* The previous generation as the proposal sees it. */
+struct proposal {
+	const double *u;          /* n x k, working scale */
+	const double *cumulative; /* running sums of the weights */
+	double chol[K_MAX * K_MAX]; /* lower Cholesky factor of the kernel's covariance */
+};
+
+/* One particle's outcome in a generation. */
+struct slot {
+	double distance;
+	uint64_t simulations; /* callback calls */
+	uint64_t attempt;     /* proposals drawn, out-of-prior ones included */
+	bool accepted, exhausted;
+};
+
+const char *mf_abc_stop_name(enum mf_abc_stop stop)
+{
+	switch (stop) {
+	case MF_ABC_STOP_GENERATIONS: return "generations";
+	case MF_ABC_STOP_BUDGET: return "budget";
+	case MF_ABC_STOP_ACCEPTANCE: return "acceptance";
+	case MF_ABC_STOP_TOLERANCE: return "tolerance";
+	}
+	return "unknown";
+}
+
+static double draw_uniform(uint64_t key, uint64_t attempt, unsigned draw)
+{
+	return mf_rng_uniform(mf_rng_bits(key, attempt * DRAWS_PER_ATTEMPT + draw));
+}
+
+/* Standard normal by Box-Muller from draws `draw` and `draw + 1`. */
+static double draw_normal(uint64_t key, uint64_t attempt, unsigned draw)
+{
+	double u1 = 1.0 - draw_uniform(key, attempt, draw); /* in (0, 1] */
+	double u2 = draw_uniform(key, attempt, draw + 1);
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static void to_natural(const struct abc *abc, const double *u, double *theta)
+{
+	for (size_t j = 0; j < abc->k; j++)
+		theta[j] = abc->log_scale[j] ? exp(u[j]) : u[j];
+}
+
+/* Index of the first cumulative weight above r * total (binary search). */
+static size_t pick_ancestor(const double *cumulative, size_t n, double r)
+{
+	double target = r * cumulative[n - 1];
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cumulative[mid] > target)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* One more proposal for a particle: draws (skipping proposals outside the
+ * prior, which cost no simulation) until one is inside, simulates it and
+ * accepts it if within the tolerance. prop == NULL samples the prior. */
+static void try_particle(const struct abc *abc, const struct proposal *prop,
+			 uint64_t key, double tolerance, double *u, struct slot *slot)
+{
+	const size_t k = abc->k;
+	double theta[K_MAX], z[K_MAX];
+	for (; slot->attempt < MAX_ATTEMPTS; slot->attempt++) {
+		const uint64_t attempt = slot->attempt;
+		bool inside = true;
+		if (!prop) {
+			for (size_t j = 0; j < k; j++)
+				u[j] = abc->low[j] + (abc->high[j] - abc->low[j]) *
+					draw_uniform(key, attempt, (unsigned)(1 + j));
+		} else {
+			size_t a = pick_ancestor(prop->cumulative, abc->n,
+						 draw_uniform(key, attempt, 0));
+			for (size_t j = 0; j < k; j++)
+				z[j] = draw_normal(key, attempt, (unsigned)(1 + 2 * j));
+			for (size_t j = 0; j < k; j++) {
+				double step = 0.0;
+				for (size_t l = 0; l <= j; l++)
+					step += prop->chol[j * k + l] * z[l];
+				u[j] = prop->u[a * k + j] + step;
+				inside = inside && u[j] >= abc->low[j] && u[j] <= abc->high[j];
+			}
+		}
+		if (!inside)
+			continue;
+		to_natural(abc, u, theta);
+		uint64_t seed = mf_rng_bits(key, attempt * DRAWS_PER_ATTEMPT + DRAW_SEED);
+		double d = abc->distance(abc->user, theta, seed);
+		slot->simulations++;
+		slot->attempt++;
+		if (isfinite(d) && d <= tolerance) {
+			slot->distance = d;
+			slot->accepted = true;
+		}
+		return;
+	}
+	slot->exhausted = true;
+}
+
+/* Fills a generation in rounds: in each round every particle not yet
+ * accepted simulates one proposal (in parallel), so which proposals are
+ * simulated does not depend on the number of threads. A round that would
+ * take the run past the budget is not started. Returns whether every
+ * particle was accepted; adds the simulations to *used. */
+static bool fill_generation(const struct abc *abc, const struct proposal *prop,
+			    uint64_t generation_key, double tolerance, uint64_t budget,
+			    double *u, struct slot *slots, uint64_t *used, int threads)
+{
+	const size_t n = abc->n, k = abc->k;
+	for (size_t i = 0; i < n; i++)
+		slots[i] = (struct slot){ .distance = NAN };
+	size_t pending = n;
+	while (pending > 0) {
+		if (budget && *used + pending > budget)
+			return false;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
+		for (size_t i = 0; i < n; i++)
+			if (!slots[i].accepted)
+				try_particle(abc, prop, mf_rng_bits(generation_key, i),
+					     tolerance, u + i * k, &slots[i]);
+		*used += pending;
+		pending = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (slots[i].exhausted)
+				return false;
+			pending += !slots[i].accepted;
+		}
+	}
+	return true;
+}
+
+/* Lower Cholesky factor of the k x k matrix a; false unless positive
+ * definite. */
+static bool cholesky(size_t k, const double *a, double *l)
+{
+	memset(l, 0, k * k * sizeof(double));
+	for (size_t j = 0; j < k; j++) {
+		double diag = a[j * k + j];
+		for (size_t p = 0; p < j; p++)
+			diag -= l[j * k + p] * l[j * k + p];
+		if (!(diag > 0.0))
+			return false;
+		l[j * k + j] = sqrt(diag);
+		for (size_t i = j + 1; i < k; i++) {
+			double s = a[i * k + j];
+			for (size_t p = 0; p < j; p++)
+				s -= l[i * k + p] * l[j * k + p];
+			l[i * k + j] = s / l[j * k + j];
+		}
+	}
+	return true;
+}
+
+/* Weighted mean and covariance of n points of k values (weights sum 1). */
+static void weighted_moments(size_t n, size_t k, const double *x, const double *w,
+			     double *mean, double *cov)
+{
+	for (size_t j = 0; j < k; j++) {
+		mean[j] = 0.0;
+		for (size_t i = 0; i < n; i++)
+			mean[j] += w[i] * x[i * k + j];
+	}
+	for (size_t a = 0; a < k; a++) {
+		for (size_t b = 0; b <= a; b++) {
+			double s = 0.0;
+			for (size_t i = 0; i < n; i++)
+				s += w[i] * (x[i * k + a] - mean[a]) * (x[i * k + b] - mean[b]);
+			cov[a * k + b] = cov[b * k + a] = s;
+		}
+	}
+}
+
+/* The kernel: Gaussian with twice the weighted covariance of the previous
+ * generation (Beaumont et al. 2009, section 3). A degenerate covariance
+ * falls back to its diagonal, floored at a tiny fraction of the prior. */
+static void build_kernel(const struct abc *abc, const double *u, const double *w,
+			 struct proposal *prop)
+{
+	const size_t k = abc->k;
+	double mean[K_MAX], cov[K_MAX * K_MAX];
+	weighted_moments(abc->n, k, u, w, mean, cov);
+	for (size_t j = 0; j < k * k; j++)
+		cov[j] *= 2.0;
+	if (cholesky(k, cov, prop->chol))
+		return;
+	memset(prop->chol, 0, sizeof(prop->chol));
+	for (size_t j = 0; j < k; j++) {
+		double floor = 1e-9 * (abc->high[j] - abc->low[j]);
+		double var = cov[j * k + j];
+		prop->chol[j * k + j] = var > floor * floor ? sqrt(var) : floor;
+	}
+}
+
+/* Log of the kernel density (up to its constant) of x given centre c. */
+static double log_kernel(size_t k, const double *chol, const double *x,
+			 const double *c)
+{
+	double y[K_MAX], q = 0.0;
+	for (size_t j = 0; j < k; j++) { /* solve L y = x - c */
+		double s = x[j] - c[j];
+		for (size_t l = 0; l < j; l++)
+			s -= chol[j * k + l] * y[l];
+		y[j] = s / chol[j * k + j];
+		q += y[j] * y[j];
+	}
+	return -0.5 * q;
+}
+
+/* Importance weights of the new particles u given the previous ones:
+ * prior (constant on the working scale) over the mixture of kernels,
+ * normalised to sum 1. Each weight is a sum in index order: the same for
+ * any number of threads. */
+static void importance_weights(const struct abc *abc, const struct proposal *prop,
+			       const double *prev_w, const double *u, double *w,
+			       int threads)
+{
+	const size_t n = abc->n, k = abc->k;
+#pragma omp parallel for schedule(static) num_threads(threads)
+	for (size_t i = 0; i < n; i++) {
+		double top = -INFINITY;
+		for (size_t j = 0; j < n; j++) {
+			double lk = log_kernel(k, prop->chol, u + i * k, prop->u + j * k);
+			if (prev_w[j] > 0.0 && lk > top)
+				top = lk;
+		}
+		double s = 0.0;
+		for (size_t j = 0; j < n; j++)
+			if (prev_w[j] > 0.0)
+				s += prev_w[j] * exp(log_kernel(k, prop->chol, u + i * k,
+								prop->u + j * k) - top);
+		w[i] = -(top + log(s)); /* log weight */
+	}
+	double top = -INFINITY, total = 0.0;
+	for (size_t i = 0; i < n; i++)
+		top = w[i] > top ? w[i] : top;
+	for (size_t i = 0; i < n; i++) {
+		w[i] = exp(w[i] - top);
+		total += w[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		w[i] /= total;
+}
+
+struct weighted_value {
+	double value, weight;
+};
+
+static int compare_value(const void *a, const void *b)
+{
+	double x = ((const struct weighted_value *)a)->value;
+	double y = ((const struct weighted_value *)b)->value;
+	return x < y ? -1 : x > y;
+}
+
+/* Weighted quantile: the smallest value whose cumulative weight reaches q
+ * (pairs sorted by value, weights summing to 1). */
+static double weighted_quantile(const struct weighted_value *sorted, size_t n,
+				double q)
+{
+	double cumulative = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		cumulative += sorted[i].weight;
+		if (cumulative >= q - 1e-12)
+			return sorted[i].value;
+	}
+	return sorted[n - 1].value;
+}
+
+/* Summaries and correlations of the last generation (natural scale). */
+static bool summarise(struct mf_abc_result *result)
+{
+	const size_t n = result->n_particles, k = result->n_params;
+	const struct mf_abc_generation *last =
+		&result->generations[result->n_generations - 1];
+	struct weighted_value *pairs = malloc(n * sizeof(*pairs));
+	if (!pairs)
+		return false;
+	double mean[K_MAX], cov[K_MAX * K_MAX];
+	weighted_moments(n, k, last->particles, last->weights, mean, cov);
+	for (size_t j = 0; j < k; j++) {
+		struct mf_abc_summary *s = &result->summary[j];
+		s->mean = mean[j];
+		s->sd = sqrt(cov[j * k + j]);
+		for (size_t i = 0; i < n; i++) {
+			pairs[i].value = last->particles[i * k + j];
+			pairs[i].weight = last->weights[i];
+		}
+		qsort(pairs, n, sizeof(*pairs), compare_value);
+		s->q05 = weighted_quantile(pairs, n, 0.05);
+		s->q50 = weighted_quantile(pairs, n, 0.50);
+		s->q95 = weighted_quantile(pairs, n, 0.95);
+	}
+	for (size_t a = 0; a < k; a++)
+		for (size_t b = 0; b < k; b++) {
+			double scale = sqrt(cov[a * k + a] * cov[b * k + b]);
+			result->correlation[a * k + b] =
+				a == b ? 1.0 : scale > 0.0 ? cov[a * k + b] / scale : NAN;
+		}
+	free(pairs);
+	return true;
+}
+
+void mf_abc_result_destroy(struct mf_abc_result *result)
+{
+	if (!result)
+		return;
+	for (size_t g = 0; g < result->n_generations; g++) {
+		free(result->generations[g].particles);
+		free(result->generations[g].weights);
+		free(result->generations[g].distances);
+	}
+	free(result->generations);
+	free(result->summary);
+	free(result->correlation);
+	free(result);
+}
+
+static enum mf_status check_options(const struct mf_abc_prior *priors, size_t k,
+				    mf_abc_distance_fn distance,
+				    const struct mf_abc_options *o,
+				    struct mf_error *err)
+{
+	if (!priors || !distance || !o)
+		return mf_error_set(err, MF_ERR_INPUT, "abc: no priors, distance or options");
+	if (k < 1 || k > K_MAX)
+		return mf_error_set(err, MF_ERR_INPUT,
+				    "abc: %zu parameters (1 to %d allowed)", k, K_MAX);
+	if (o->n_particles < 2 || o->n_particles > ((size_t)1 << 28))
+		return mf_error_set(err, MF_ERR_INPUT,
+				    "abc: %zu particles (2 to 2^28 allowed)", o->n_particles);
+	if (!(o->quantile > 0.0 && o->quantile < 1.0))
+		return mf_error_set(err, MF_ERR_INPUT,
+				    "abc: quantile %g is not in (0, 1)", o->quantile);
+	if (o->max_generations < 1)
+		return mf_error_set(err, MF_ERR_INPUT, "abc: max_generations is 0");
+	if (!(o->min_acceptance >= 0.0 && o->min_acceptance < 1.0) ||
+	    !(o->min_tolerance >= 0.0) || o->threads < 0)
+		return mf_error_set(err, MF_ERR_INPUT,
+				    "abc: min_acceptance %g, min_tolerance %g or threads %d "
+				    "out of range", o->min_acceptance, o->min_tolerance,
+				    o->threads);
+	if (o->max_simulations != 0 && o->max_simulations < o->n_particles)
+		return mf_error_set(err, MF_ERR_INPUT,
+				    "abc: a budget of %llu simulations is below the %zu "
+				    "particles of generation 0",
+				    (unsigned long long)o->max_simulations, o->n_particles);
+	for (size_t j = 0; j < k; j++) {
+		const struct mf_abc_prior *p = &priors[j];
+		if (!isfinite(p->min) || !isfinite(p->max) || !(p->min < p->max) ||
+		    (p->log_scale && !(p->min > 0.0)))
+			return mf_error_set(err, MF_ERR_INPUT,
+					    "abc: prior %zu on [%g, %g]%s", j, p->min, p->max,
+					    p->log_scale ? " (log-uniform needs 0 < min)" : "");
+	}
+	return MF_OK;
+}
+
+/* Appends an empty generation; false when out of memory. */
+static struct mf_abc_generation *add_generation(struct mf_abc_result *r)
+{
+	struct mf_abc_generation *grown =
+		realloc(r->generations, (r->n_generations + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	r->generations = grown;
+	struct mf_abc_generation *g = &grown[r->n_generations];
+	memset(g, 0, sizeof(*g));
+	g->particles = malloc(r->n_particles * r->n_params * sizeof(double));
+	g->weights = malloc(r->n_particles * sizeof(double));
+	g->distances = malloc(r->n_particles * sizeof(double));
+	r->n_generations++;
+	if (!g->particles || !g->weights || !g->distances)
+		return NULL;
+	return g;
+}
+
+/* Tolerance of the next generation: the quantile of the distances. */
+static double next_tolerance(const double *distances, size_t n, double quantile,
+			     double *scratch)
+{
+	memcpy(scratch, distances, n * sizeof(double));
+	gsl_sort(scratch, 1, n);
+	return gsl_stats_quantile_from_sorted_data(scratch, 1, n, quantile);
+}
+
+struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
+				 size_t n_params, mf_abc_distance_fn distance,
+				 void *user, const struct mf_abc_options *options,
+				 struct mf_error *err)
+{
+	if (check_options(priors, n_params, distance, options, err) != MF_OK)
+		return NULL;
+	const size_t n = options->n_particles, k = n_params;
+	const uint64_t budget = options->max_simulations;
+	const int threads = options->threads > 0 ? options->threads : omp_get_max_threads();
+	struct abc abc = { .k = k, .n = n, .distance = distance, .user = user };
+	for (size_t j = 0; j < k; j++) {
+		abc.log_scale[j] = priors[j].log_scale;
+		abc.low[j] = priors[j].log_scale ? log(priors[j].min) : priors[j].min;
+		abc.high[j] = priors[j].log_scale ? log(priors[j].max) : priors[j].max;
+	}
+
+	struct mf_abc_result *result = calloc(1, sizeof(*result));
+	double *prev_u = malloc(n * k * sizeof(double));
+	double *cur_u = malloc(n * k * sizeof(double));
+	double *cumulative = malloc(n * sizeof(double));
+	double *scratch = malloc(n * sizeof(double));
+	struct slot *slots = malloc(n * sizeof(*slots));
+	struct proposal *prop = malloc(sizeof(*prop));
+	if (!result || !prev_u || !cur_u || !cumulative || !scratch || !slots || !prop)
+		goto nomem;
+	result->n_params = k;
+	result->n_particles = n;
+	result->summary = calloc(k, sizeof(*result->summary));
+	result->correlation = calloc(k * k, sizeof(double));
+	if (!result->summary || !result->correlation)
+		goto nomem;
+
+	double tolerance = INFINITY;
+	for (uint32_t t = 0;; t++) {
+		const struct proposal *from = NULL;
+		if (t > 0) {
+			const struct mf_abc_generation *prev =
+				&result->generations[result->n_generations - 1];
+			tolerance = next_tolerance(prev->distances, n, options->quantile,
+						   scratch);
+			double sum = 0.0;
+			for (size_t i = 0; i < n; i++)
+				cumulative[i] = sum += prev->weights[i];
+			prop->u = prev_u;
+			prop->cumulative = cumulative;
+			build_kernel(&abc, prev_u, prev->weights, prop);
+			from = prop;
+		}
+
+		uint64_t used_before = result->simulations;
+		bool complete = fill_generation(&abc, from, mf_rng_key(options->seed, t),
+						tolerance, budget, cur_u, slots,
+						&result->simulations, threads);
+		uint64_t simulations = result->simulations - used_before;
+		if (!complete) {
+			if (t == 0) {
+				mf_error_set(err, MF_ERR_INPUT,
+					     "abc: generation 0 could not be filled: the "
+					     "distance was not finite for every prior draw "
+					     "within the budget");
+				mf_abc_result_destroy(result);
+				result = NULL;
+				goto done;
+			}
+			result->stop = MF_ABC_STOP_BUDGET;
+			break;
+		}
+
+		struct mf_abc_generation *g = add_generation(result);
+		if (!g)
+			goto nomem;
+		g->tolerance = tolerance;
+		g->simulations = simulations;
+		g->acceptance_rate = (double)n / (double)simulations;
+		for (size_t i = 0; i < n; i++) {
+			g->distances[i] = slots[i].distance;
+			to_natural(&abc, cur_u + i * k, g->particles + i * k);
+		}
+		if (t == 0) {
+			for (size_t i = 0; i < n; i++)
+				g->weights[i] = 1.0 / (double)n;
+		} else {
+			importance_weights(&abc, prop,
+					   result->generations[result->n_generations - 2].weights,
+					   cur_u, g->weights, threads);
+		}
+		double squares = 0.0;
+		for (size_t i = 0; i < n; i++)
+			squares += g->weights[i] * g->weights[i];
+		g->ess = 1.0 / squares;
+		double *swap = prev_u;
+		prev_u = cur_u;
+		cur_u = swap;
+
+		if (result->n_generations >= options->max_generations) {
+			result->stop = MF_ABC_STOP_GENERATIONS;
+			break;
+		}
+		if (options->min_tolerance > 0.0 && tolerance <= options->min_tolerance) {
+			result->stop = MF_ABC_STOP_TOLERANCE;
+			break;
+		}
+		if (g->acceptance_rate < options->min_acceptance) {
+			result->stop = MF_ABC_STOP_ACCEPTANCE;
+			break;
+		}
+		if (budget && result->simulations + n > budget) {
+			result->stop = MF_ABC_STOP_BUDGET;
+			break;
+		}
+	}
+	if (!summarise(result))
+		goto nomem;
+	goto done;
+
+nomem:
+	mf_abc_result_destroy(result);
+	result = NULL;
+	mf_error_set(err, MF_ERR_NOMEM, "abc: out of memory");
+done:
+	free(prev_u);
+	free(cur_u);
+	free(cumulative);
+	free(scratch);
+	free(slots);
+	free(prop);
+	return result;
+}

@@ -1,0 +1,221 @@
+/* Tests of ABC-SMC: the mean of a normal with known sd, whose posterior is
+ * known in closed form; identical results on 1 and 2 threads and for a
+ * repeated seed; the budget stop; bad options. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migflow/abc.h"
+#include "migflow/rng.h"
+
+/* n = 20 observations of N(mu, 1), prior mu ~ U(-10, 10): the posterior is
+ * N(mean(x), 1 / sqrt(20)) (the prior's truncation is negligible). The
+ * test asserts the ABC posterior mean and sd within 5 % of it with
+ * PARTICLES particles, a budget of BUDGET simulations and tolerances
+ * halved (quantile 0.5) down to MIN_TOLERANCE. */
+#define OBSERVATIONS 20
+#define PARTICLES 2000
+#define BUDGET 200000
+#define MIN_TOLERANCE 0.04
+
+static double normal_draw(uint64_t seed, uint64_t j)
+{
+	double u1 = 1.0 - mf_rng_uniform(mf_rng_bits(seed, 2 * j));
+	double u2 = mf_rng_uniform(mf_rng_bits(seed, 2 * j + 1));
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static double sample_mean(double mu, uint64_t seed)
+{
+	double sum = 0.0;
+	for (uint64_t j = 0; j < OBSERVATIONS; j++)
+		sum += mu + normal_draw(seed, j);
+	return sum / OBSERVATIONS;
+}
+
+struct normal_model {
+	double observed_mean;
+};
+
+static double normal_distance(void *user, const double *theta, uint64_t seed)
+{
+	const struct normal_model *model = user;
+	return fabs(sample_mean(theta[0], seed) - model->observed_mean);
+}
+
+static struct mf_abc_options normal_options(int threads)
+{
+	return (struct mf_abc_options){
+		.n_particles = PARTICLES, .quantile = 0.5, .max_generations = 30,
+		.max_simulations = BUDGET, .min_acceptance = 0.0,
+		.min_tolerance = MIN_TOLERANCE, .seed = 2024, .threads = threads,
+	};
+}
+
+static struct mf_abc_result *run_normal(struct normal_model *model, int threads)
+{
+	const struct mf_abc_prior prior = { -10.0, 10.0, false };
+	struct mf_abc_options options = normal_options(threads);
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_abc_result *r = mf_abc_run(&prior, 1, normal_distance, model,
+					     &options, &err);
+	assert_non_null(r);
+	return r;
+}
+
+static void test_normal_mean(void **state)
+{
+	(void)state;
+	/* The data: 20 draws of N(2.5, 1). */
+	struct normal_model model = { sample_mean(2.5, UINT64_C(0x5eed)) };
+	struct mf_abc_result *r = run_normal(&model, 2);
+	double exact_sd = 1.0 / sqrt(OBSERVATIONS);
+	for (size_t g = 0; g < r->n_generations; g++) {
+		const struct mf_abc_generation *gen = &r->generations[g];
+		print_message("generation %zu: tolerance %.4f ESS %.0f acceptance %.3f "
+			      "simulations %llu\n", g, gen->tolerance, gen->ess,
+			      gen->acceptance_rate, (unsigned long long)gen->simulations);
+		double sum = 0.0;
+		for (size_t i = 0; i < r->n_particles; i++) {
+			sum += gen->weights[i];
+			assert_true(gen->distances[i] <= gen->tolerance);
+		}
+		assert_true(fabs(sum - 1.0) < 1e-9);
+		assert_true(gen->ess > 0.0 && gen->ess <= r->n_particles + 1e-6);
+	}
+	const struct mf_abc_summary *s = &r->summary[0];
+	print_message("posterior mean %.4f (exact %.4f), sd %.4f (exact %.4f), "
+		      "5/50/95 %% %.3f %.3f %.3f; %llu simulations, stop: %s\n",
+		      s->mean, model.observed_mean, s->sd, exact_sd, s->q05, s->q50,
+		      s->q95, (unsigned long long)r->simulations, mf_abc_stop_name(r->stop));
+	assert_int_equal(r->stop, MF_ABC_STOP_TOLERANCE);
+	assert_true(r->simulations <= BUDGET);
+	assert_true(fabs(s->mean - model.observed_mean) < 0.05 * model.observed_mean);
+	assert_true(fabs(s->sd - exact_sd) < 0.05 * exact_sd);
+	/* Normal quantiles: mean -/+ 1.645 sd. */
+	assert_true(fabs(s->q05 - (model.observed_mean - 1.645 * exact_sd)) < 0.05);
+	assert_true(fabs(s->q95 - (model.observed_mean + 1.645 * exact_sd)) < 0.05);
+	assert_true(r->correlation[0] == 1.0);
+	mf_abc_result_destroy(r);
+}
+
+static void assert_same(const struct mf_abc_result *a, const struct mf_abc_result *b)
+{
+	assert_int_equal(a->n_generations, b->n_generations);
+	assert_true(a->simulations == b->simulations);
+	size_t n = a->n_particles, k = a->n_params;
+	for (size_t g = 0; g < a->n_generations; g++) {
+		const struct mf_abc_generation *x = &a->generations[g], *y = &b->generations[g];
+		assert_true(x->tolerance == y->tolerance && x->ess == y->ess);
+		assert_true(x->simulations == y->simulations);
+		assert_memory_equal(x->particles, y->particles, n * k * sizeof(double));
+		assert_memory_equal(x->weights, y->weights, n * sizeof(double));
+		assert_memory_equal(x->distances, y->distances, n * sizeof(double));
+	}
+	assert_memory_equal(a->summary, b->summary, k * sizeof(*a->summary));
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	struct normal_model model = { 1.3 };
+	struct mf_abc_result *one = run_normal(&model, 1);
+	struct mf_abc_result *two = run_normal(&model, 2);
+	struct mf_abc_result *again = run_normal(&model, 2);
+	assert_same(one, two);
+	assert_same(two, again);
+	mf_abc_result_destroy(one);
+	mf_abc_result_destroy(two);
+	mf_abc_result_destroy(again);
+}
+
+/* Two parameters, the sd log-uniform: theta = (mu, sd), summaries the
+ * mean and sd of 20 normal draws; run until the budget stops it. */
+struct two_model {
+	double mean, sd;
+};
+
+static double two_distance(void *user, const double *theta, uint64_t seed)
+{
+	const struct two_model *model = user;
+	double sum = 0.0, squares = 0.0;
+	for (uint64_t j = 0; j < OBSERVATIONS; j++) {
+		double x = theta[0] + theta[1] * normal_draw(seed, j);
+		sum += x;
+		squares += x * x;
+	}
+	double mean = sum / OBSERVATIONS;
+	double sd = sqrt((squares - OBSERVATIONS * mean * mean) / (OBSERVATIONS - 1));
+	return hypot(mean - model->mean, sd - model->sd);
+}
+
+static void test_budget_and_log_prior(void **state)
+{
+	(void)state;
+	const struct mf_abc_prior priors[2] = { { -5.0, 5.0, false }, { 0.1, 10.0, true } };
+	struct two_model model = { 1.0, 2.0 };
+	struct mf_abc_options options = {
+		.n_particles = 200, .quantile = 0.5, .max_generations = 100,
+		.max_simulations = 5000, .seed = 9, .threads = 2,
+	};
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_abc_result *r = mf_abc_run(priors, 2, two_distance, &model,
+					     &options, &err);
+	assert_non_null(r);
+	assert_int_equal(r->stop, MF_ABC_STOP_BUDGET);
+	assert_true(r->simulations <= 5000);
+	assert_true(r->n_generations >= 2);
+	const struct mf_abc_generation *last = &r->generations[r->n_generations - 1];
+	for (size_t i = 0; i < r->n_particles; i++)
+		assert_true(last->particles[2 * i + 1] >= 0.1 &&
+			    last->particles[2 * i + 1] <= 10.0);
+	assert_true(fabs(r->summary[0].mean - 1.0) < 1.0);
+	assert_true(fabs(r->summary[1].mean - 2.0) < 1.0);
+	assert_true(r->summary[1].q05 <= r->summary[1].q50 &&
+		    r->summary[1].q50 <= r->summary[1].q95);
+	assert_true(r->correlation[1] == r->correlation[2]);
+	assert_true(fabs(r->correlation[1]) <= 1.0);
+	mf_abc_result_destroy(r);
+}
+
+static void test_bad_options(void **state)
+{
+	(void)state;
+	const struct mf_abc_prior bad = { 0.0, 1.0, true };
+	struct normal_model model = { 0.0 };
+	struct mf_abc_options options = normal_options(1);
+	struct mf_error err;
+	mf_error_clear(&err);
+	assert_null(mf_abc_run(&bad, 1, normal_distance, &model, &options, &err));
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	const struct mf_abc_prior prior = { 0.0, 1.0, false };
+	options.quantile = 1.0;
+	mf_error_clear(&err);
+	assert_null(mf_abc_run(&prior, 1, normal_distance, &model, &options, &err));
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	options = normal_options(1);
+	options.max_simulations = 10;
+	mf_error_clear(&err);
+	assert_null(mf_abc_run(&prior, 1, normal_distance, &model, &options, &err));
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	mf_abc_result_destroy(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_normal_mean),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_budget_and_log_prior),
+		cmocka_unit_test(test_bad_options),
+	};
+	return cmocka_run_group_tests_name("abc", tests, NULL, NULL);
+}
