@@ -14,6 +14,8 @@ if [[ "${1:-}" == "--tests" ]]; then
 	packages+=(openmpi-bin libopenmpi-dev python3-matplotlib)
 	# scripts/: flow maps on Natural Earth (geopandas), the example notebook.
 	packages+=(python3-geopandas python3-nbclient python3-nbformat python3-ipykernel)
+	# scripts/fuzz.sh: clang 14 with libFuzzer (libclang-rt-14-dev holds its runtime).
+	packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

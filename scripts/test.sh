@@ -29,3 +29,7 @@ fi
 ninja -C build-mpi >/dev/null
 MIGFLOW_SERIAL_BINARY="$PWD/build/src/cli/migflow" \
 	meson test -C build-mpi --print-errorlogs --suite mpi
+
+# Last: each input loader under libFuzzer for 60 s (fuzz/, clang; any crash,
+# leak or timeout fails the run).
+scripts/fuzz.sh 60
