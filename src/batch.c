@@ -760,10 +760,10 @@ static void apply_parameter(struct mf_scenario *s, const struct parameter *p, do
 		break;
 	}
 	case PARAMETER_FLEE: {
-		size_t offset;
-		double min, max;
-		if (s->flee_owned && mf_flee_setting_number(p->name + 5, &offset, &min, &max))
-			*(double *)((char *)&s->flee_owned->settings + offset) = value;
+		double min, max, *setting = s->flee_owned
+			? mf_flee_setting(&s->flee_owned->settings, p->name + 5, &min, &max) : NULL;
+		if (setting)
+			*setting = value;
 		break;
 	}
 	case PARAMETER_SOURCE_RATE: {

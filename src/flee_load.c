@@ -339,6 +339,15 @@ bool mf_flee_setting_number(const char *name, size_t *offset, double *min, doubl
 	return false;
 }
 
+double *mf_flee_setting(struct mf_flee_settings *settings, const char *name, double *min,
+			double *max)
+{
+	size_t offset;
+	if (!mf_flee_setting_number(name, &offset, min, max))
+		return NULL;
+	return (double *)((char *)settings + offset);
+}
+
 static const struct key_spec *find_key(const struct key_spec *specs, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)

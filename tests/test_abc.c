@@ -79,7 +79,7 @@ static void test_normal_mean(void **state)
 	double exact_sd = 1.0 / sqrt(OBSERVATIONS);
 	for (size_t g = 0; g < r->n_generations; g++) {
 		const struct mf_abc_generation *gen = &r->generations[g];
-		print_message("generation %zu: tolerance %.4f ESS %.0f acceptance %.3f "
+		print_message("# generation %zu: tolerance %.4f ESS %.0f acceptance %.3f "
 			      "simulations %llu\n", g, gen->tolerance, gen->ess,
 			      gen->acceptance_rate, (unsigned long long)gen->simulations);
 		double sum = 0.0;
@@ -91,7 +91,7 @@ static void test_normal_mean(void **state)
 		assert_true(gen->ess > 0.0 && gen->ess <= r->n_particles + 1e-6);
 	}
 	const struct mf_abc_summary *s = &r->summary[0];
-	print_message("posterior mean %.4f (exact %.4f), sd %.4f (exact %.4f), "
+	print_message("# posterior mean %.4f (exact %.4f), sd %.4f (exact %.4f), "
 		      "5/50/95 %% %.3f %.3f %.3f; %llu simulations, stop: %s\n",
 		      s->mean, model.observed_mean, s->sd, exact_sd, s->q05, s->q50,
 		      s->q95, (unsigned long long)r->simulations, mf_abc_stop_name(r->stop));

@@ -96,7 +96,7 @@ static void test_ishigami(void **state)
 	for (size_t m = 0; m < 2; m++) {
 		for (size_t i = 0; i < 3; i++) {
 			size_t j = m * 3 + i;
-			print_message("indicator %zu x%zu: S1 %.4f [%.4f, %.4f] (exact %.4f)"
+			print_message("# indicator %zu x%zu: S1 %.4f [%.4f, %.4f] (exact %.4f)"
 				      "  ST %.4f [%.4f, %.4f] (exact %.4f)\n", m, i + 1,
 				      ind->s1[j], ind->s1_low[j], ind->s1_high[j], s1[i],
 				      ind->st[j], ind->st_low[j], ind->st_high[j], st[i]);

@@ -214,6 +214,10 @@ struct mf_flee_instance *mf_flee_load_with(const char *dir,
  * The FLEE rule set's parameters are these, named flee.<key>. */
 bool mf_flee_setting_number(const char *name, size_t *offset, double *min, double *max);
 
+/* The same number in settings (its range in min, max), or NULL. */
+double *mf_flee_setting(struct mf_flee_settings *settings, const char *name, double *min,
+			double *max);
+
 /* Frees an instance. Accepts NULL. */
 void mf_flee_destroy(struct mf_flee_instance *instance);
 

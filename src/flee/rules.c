@@ -131,11 +131,12 @@ static enum mf_status create(struct mf_sim *sim, struct mf_error *err)
 	f->settings = inst->settings;
 	f->s = &f->settings;
 	for (int i = 0; i < sim->n_overrides; i++) {
-		size_t offset;
-		double min, max;
+		double min, max, *setting = NULL;
 		const char *name = sim->overrides[i].name;
-		if (strncmp(name, "flee.", 5) == 0 && mf_flee_setting_number(name + 5, &offset, &min, &max))
-			*(double *)((char *)&f->settings + offset) = sim->overrides[i].value;
+		if (strncmp(name, "flee.", 5) == 0)
+			setting = mf_flee_setting(&f->settings, name + 5, &min, &max);
+		if (setting)
+			*setting = sim->overrides[i].value;
 	}
 	f->P = inst->n_locations;
 	f->L = 2 * inst->n_routes;

@@ -23,18 +23,6 @@ static const char *const flee_keys[] = {
 	"seed", "agent_scale", "parameters", "events", "calibrate", "targets",
 };
 
-static void relative_to(const char *naming_file, const char *name, char *out, size_t size)
-{
-	if (name[0] == '/') {
-		snprintf(out, size, "%s", name);
-		return;
-	}
-	char copy[PATH_MAX];
-	mf_text_copy(copy, sizeof(copy), naming_file);
-	const char *dir = dirname(copy);
-	snprintf(out, size, "%s/%s", dir, name);
-}
-
 /* `flee: DIR`: the instance, read at the scenario's agent scale (hasten)
  * when it gives one. The path is written back into the tree absolute. */
 static int load_instance(struct reader *r, const struct yt_node *root)
@@ -43,7 +31,7 @@ static int load_instance(struct reader *r, const struct yt_node *root)
 	char name[PATH_MAX], path[PATH_MAX], real[PATH_MAX];
 	if (yt_string(r->doc, node, "flee", name, sizeof(name), r->err) < 0)
 		return -1;
-	relative_to(node->file, name, path, sizeof(path));
+	mf_read_relative_path(node->file, name, path, sizeof(path));
 	if (!realpath(path, real))
 		return mf_read_fail(r, node, "flee", "cannot open the FLEE instance '%s': %s", path,
 				    strerror(errno));
@@ -76,11 +64,8 @@ static int read_period(struct reader *r, const struct yt_node *root)
 	const struct yt_node *node;
 	if (yt_string(r->doc, yt_get(root, "name"), "name", s->name, sizeof(s->name), r->err) < 0)
 		return -1;
-	if ((node = yt_get(root, "description"))) {
-		if (yt_expect(r->doc, node, YT_SCALAR, "description", r->err) < 0)
-			return -1;
-		s->description = strdup(node->text);
-	}
+	if (mf_read_description(r, root) < 0)
+		return -1;
 	if ((node = yt_get(root, "start"))) {
 		int start;
 		if (yt_date(r->doc, node, "start", &start, r->err) < 0)
@@ -107,60 +92,52 @@ static int read_period(struct reader *r, const struct yt_node *root)
 		}
 		s->days = (int)n;
 	}
-	if ((node = yt_get(root, "report_from"))) {
-		int date;
-		if (yt_date(r->doc, node, "report_from", &date, r->err) < 0)
-			return -1;
-		if (date < s->start || date >= s->start + s->days)
-			return mf_read_fail(r, node, "report_from", "date outside the run");
-		s->report_from = date - s->start;
-	}
-	s->seed = 1;
-	if ((node = yt_get(root, "seed"))) {
-		long seed;
-		if (yt_integer(r->doc, node, "seed", 0, LONG_MAX, &seed, r->err) < 0)
-			return -1;
-		s->seed = (uint64_t)seed;
-	}
-	return 0;
+	return mf_read_report_and_seed(r, root);
 }
 
 /* parameters: {flee.<number of move_rules>: value} or {flee: {<key>: value}},
  * replacing simsetting.yml's (the second form is the one a calibrate block's
  * path can name: parameters.flee.<key>). */
+/* One number of move_rules, key naming it as field, set in the instance. */
+static int read_flee_setting(struct reader *r, const struct yt_node *key, const char *name,
+			     const struct yt_node *value, const char *field, const char *expected)
+{
+	double min, max;
+	double *setting = key->kind == YT_SCALAR
+				  ? mf_flee_setting(&r->s->flee_owned->settings, name, &min, &max)
+				  : NULL;
+	if (!setting)
+		return mf_read_fail(r, key, field, "%s", expected);
+	return yt_number(r->doc, value, field, min, max, setting, r->err);
+}
+
 static int read_flee_parameters(struct reader *r, const struct yt_node *map)
 {
 	if (yt_expect(r->doc, map, YT_MAPPING, "parameters", r->err) < 0)
 		return -1;
 	for (int i = 0; i < map->n; i++) {
-		const struct yt_node *key = map->items[2 * i];
-		size_t offset;
-		double min, max;
+		const struct yt_node *key = map->items[2 * i], *value = map->items[2 * i + 1];
+		const char *text = key->kind == YT_SCALAR ? key->text : "?";
 		char field[128];
 		/* flee: {<key>: value, ...}, the same as flee.<key>: value */
-		if (key->kind == YT_SCALAR && strcmp(key->text, "flee") == 0) {
-			const struct yt_node *inner = map->items[2 * i + 1];
-			if (yt_expect(r->doc, inner, YT_MAPPING, "parameters.flee", r->err) < 0)
+		if (strcmp(text, "flee") == 0) {
+			if (yt_expect(r->doc, value, YT_MAPPING, "parameters.flee", r->err) < 0)
 				return -1;
-			for (int j = 0; j < inner->n; j++) {
-				const struct yt_node *name = inner->items[2 * j];
-				FIELD(field, "parameters.flee.%s", name->kind == YT_SCALAR ? name->text : "?");
-				if (name->kind != YT_SCALAR || !mf_flee_setting_number(name->text, &offset, &min, &max))
-					return mf_read_fail(r, name, field, "expected a number of simsetting.yml's "
-							    "move_rules, such as camp_movechance");
-				double *value = (double *)((char *)&r->s->flee_owned->settings + offset);
-				if (yt_number(r->doc, inner->items[2 * j + 1], field, min, max, value, r->err) < 0)
+			for (int j = 0; j < value->n; j++) {
+				const struct yt_node *name = value->items[2 * j];
+				const char *name_text = name->kind == YT_SCALAR ? name->text : "?";
+				FIELD(field, "parameters.flee.%s", name_text);
+				if (read_flee_setting(r, name, name_text, value->items[2 * j + 1], field,
+						      "expected a number of simsetting.yml's move_rules, such as "
+						      "camp_movechance") < 0)
 					return -1;
 			}
 			continue;
 		}
-		FIELD(field, "parameters.%s", key->kind == YT_SCALAR ? key->text : "?");
-		if (key->kind != YT_SCALAR || strncmp(key->text, "flee.", 5) != 0 ||
-		    !mf_flee_setting_number(key->text + 5, &offset, &min, &max))
-			return mf_read_fail(r, key, field, "rules flee: expected flee.<a number of "
-					    "simsetting.yml's move_rules>, such as flee.camp_movechance");
-		double *value = (double *)((char *)&r->s->flee_owned->settings + offset);
-		if (yt_number(r->doc, map->items[2 * i + 1], field, min, max, value, r->err) < 0)
+		FIELD(field, "parameters.%s", text);
+		if (read_flee_setting(r, key, strncmp(text, "flee.", 5) == 0 ? text + 5 : "", value, field,
+				      "rules flee: expected flee.<a number of simsetting.yml's move_rules>, "
+				      "such as flee.camp_movechance") < 0)
 			return -1;
 	}
 	return 0;

@@ -60,7 +60,7 @@ const struct yt_node *mf_read_one_of(struct reader *r, const struct yt_node *m, 
 }
 
 /* Resolves a path relative to the directory of the file that names it. */
-static void relative_path(const char *naming_file, const char *name, char *out, size_t size)
+void mf_read_relative_path(const char *naming_file, const char *name, char *out, size_t size)
 {
 	if (name[0] == '/') {
 		snprintf(out, size, "%s", name);
@@ -75,6 +75,40 @@ static void relative_path(const char *naming_file, const char *name, char *out, 
 		snprintf(out, size, "%s/%s", dir, name);
 }
 
+int mf_read_description(struct reader *r, const struct yt_node *root)
+{
+	const struct yt_node *node = yt_get(root, "description");
+	if (!node)
+		return 0;
+	if (yt_expect(r->doc, node, YT_SCALAR, "description", r->err) < 0)
+		return -1;
+	r->s->description = strdup(node->text);
+	return 0;
+}
+
+int mf_read_report_and_seed(struct reader *r, const struct yt_node *root)
+{
+	struct mf_scenario *s = r->s;
+	const struct yt_node *node;
+	s->report_from = 0;
+	if ((node = yt_get(root, "report_from"))) {
+		int date;
+		if (yt_date(r->doc, node, "report_from", &date, r->err) < 0)
+			return -1;
+		if (date < s->start || date >= s->start + s->days)
+			return mf_read_fail(r, node, "report_from", "date outside the run");
+		s->report_from = date - s->start;
+	}
+	s->seed = 1;
+	if ((node = yt_get(root, "seed"))) {
+		long seed;
+		if (yt_integer(r->doc, node, "seed", 0, LONG_MAX, &seed, r->err) < 0)
+			return -1;
+		s->seed = (uint64_t)seed;
+	}
+	return 0;
+}
+
 /* name, description, the period, seed and agent scale. */
 static int read_run(struct reader *r, const struct yt_node *root)
 {
@@ -84,11 +118,8 @@ static int read_run(struct reader *r, const struct yt_node *root)
 	    yt_date(doc, yt_get(root, "start"), "start", &s->start, r->err) < 0)
 		return -1;
 	const struct yt_node *node;
-	if ((node = yt_get(root, "description"))) {
-		if (yt_expect(doc, node, YT_SCALAR, "description", r->err) < 0)
-			return -1;
-		s->description = strdup(node->text);
-	}
+	if (mf_read_description(r, root) < 0)
+		return -1;
 	const struct yt_node *days = yt_get(root, "days"), *end = yt_get(root, "end");
 	if (days && end)
 		return mf_read_fail(r, end, "end", "give 'days' or 'end', not both");
@@ -107,22 +138,8 @@ static int read_run(struct reader *r, const struct yt_node *root)
 			return mf_read_fail(r, end, "end", "expected a date on or after 'start' and within 100 years");
 		s->days = last - s->start + 1;
 	}
-	s->report_from = 0;
-	if ((node = yt_get(root, "report_from"))) {
-		int date;
-		if (yt_date(doc, node, "report_from", &date, r->err) < 0)
-			return -1;
-		if (date < s->start || date >= s->start + s->days)
-			return mf_read_fail(r, node, "report_from", "date outside the run");
-		s->report_from = date - s->start;
-	}
-	s->seed = 1;
-	if ((node = yt_get(root, "seed"))) {
-		long seed;
-		if (yt_integer(doc, node, "seed", 0, LONG_MAX, &seed, r->err) < 0)
-			return -1;
-		s->seed = (uint64_t)seed;
-	}
+	if (mf_read_report_and_seed(r, root) < 0)
+		return -1;
 	s->agent_scale = 1;
 	if ((node = yt_get(root, "agent_scale"))) {
 		long scale;
@@ -153,7 +170,7 @@ static int read_network(struct reader *r, const struct yt_node *root)
 			return mf_read_fail(r, network, field, "required key missing");
 		if (yt_string(doc, yt_get(network, network_keys[k]), field, names[k], sizeof(names[k]), r->err) < 0)
 			return -1;
-		relative_path(yt_get(network, network_keys[k])->file, names[k], paths[k], sizeof(paths[k]));
+		mf_read_relative_path(yt_get(network, network_keys[k])->file, names[k], paths[k], sizeof(paths[k]));
 		struct yt_node *path_node = yt_get(network, network_keys[k]);
 		char real[PATH_MAX];
 		if (!realpath(paths[k], real))
@@ -186,7 +203,7 @@ static int read_targets(struct reader *r, const struct yt_node *node)
 	char name[PATH_MAX];
 	if (yt_string(r->doc, node, "targets", name, sizeof(name), r->err) < 0)
 		return -1;
-	relative_path(node->file, name, r->s->targets_path, sizeof(r->s->targets_path));
+	mf_read_relative_path(node->file, name, r->s->targets_path, sizeof(r->s->targets_path));
 	if (access(r->s->targets_path, R_OK) != 0)
 		return mf_read_fail(r, node, "targets", "cannot open '%s': %s", r->s->targets_path,
 				    strerror(errno));

@@ -126,6 +126,13 @@ int mf_read_policy(struct reader *r, const struct yt_node *m, const char *where,
 
 int mf_read_calibrate(struct reader *r, const struct yt_node *list);
 
+/* Shared by the Sahel and FLEE top levels (read.c): a path relative to the
+ * directory of the file that names it; `description`; `report_from` and
+ * `seed` (after the period is known). */
+void mf_read_relative_path(const char *naming_file, const char *name, char *out, size_t size);
+int mf_read_description(struct reader *r, const struct yt_node *root);
+int mf_read_report_and_seed(struct reader *r, const struct yt_node *root);
+
 /* The whole scenario when its world is a FLEE instance (`flee: DIR`,
  * rules flee): flee_world.c. */
 int mf_read_flee_world(struct reader *r, const struct yt_node *root);
