@@ -174,7 +174,8 @@ void mf_scenario_source_destroy(struct mf_scenario_source *source);
 const struct mf_scenario *mf_scenario_source_scenario(const struct mf_scenario_source *source);
 
 /* A new scenario with free parameter i set to values[i] (values may be
- * NULL: the file's values). Caller frees with mf_scenario_destroy. */
+ * NULL: the file's values). Safe to call from several threads at once (the
+ * builds take turns). Caller frees with mf_scenario_destroy. */
 struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
 					     const double *values, struct mf_error *err);
 

@@ -4,6 +4,7 @@
 #include "scenario_private.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,9 @@ struct mf_scenario_source {
 	int *n_nodes;
 	struct yt_node ***nodes;
 	double **base;
+	/* build writes values into doc and puts the file's back: one at a time. */
+	pthread_mutex_t lock;
+	bool has_lock;
 };
 
 void mf_scenario_source_destroy(struct mf_scenario_source *source)
@@ -32,6 +36,8 @@ void mf_scenario_source_destroy(struct mf_scenario_source *source)
 	free(source->base);
 	mf_scenario_destroy(source->scenario);
 	yt_free(source->doc);
+	if (source->has_lock)
+		pthread_mutex_destroy(&source->lock);
 	free(source);
 }
 
@@ -40,6 +46,9 @@ struct mf_scenario_source *mf_scenario_source_load(const char *path, struct mf_e
 	struct mf_scenario_source *source = calloc(1, sizeof(*source));
 	if (!source)
 		goto nomem;
+	if (pthread_mutex_init(&source->lock, NULL) != 0)
+		goto nomem;
+	source->has_lock = true;
 	source->doc = mf_read_tree(path, err);
 	if (!source->doc)
 		goto fail;
@@ -148,6 +157,7 @@ struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
 		return NULL;
 	}
 	/* Write the values into the tree, read it, and put the file's back. */
+	pthread_mutex_lock(&source->lock);
 	int n = values ? compose(source, values, nodes, result, MAX_EDITS) : 0;
 	for (int j = 0; j < n; j++) {
 		char text[64];
@@ -164,6 +174,7 @@ struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
 			free(nodes[j]->text);
 			nodes[j]->text = saved[j];
 		}
+	pthread_mutex_unlock(&source->lock);
 	free(nodes);
 	free(result);
 	free(saved);
