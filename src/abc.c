@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <omp.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -27,6 +28,9 @@ struct abc {
 	size_t k, n;
 	double low[K_MAX], high[K_MAX];
 	bool log_scale[K_MAX];
+	/* Normal priors on the working scale: mean, sd and the distribution
+	 * function at the bounds; sd 0 for uniform ones. */
+	double mean[K_MAX], sd[K_MAX], cdf_low[K_MAX], cdf_high[K_MAX];
 	mf_abc_distance_fn distance;
 	void *user;
 };
@@ -91,6 +95,28 @@ static size_t pick_ancestor(const double *cumulative, size_t n, double r)
 	return lo;
 }
 
+/* The prior's quantile r in (0, 1) of parameter j on the working scale. */
+static double prior_draw(const struct abc *abc, size_t j, double r)
+{
+	if (abc->sd[j] == 0.0)
+		return abc->low[j] + (abc->high[j] - abc->low[j]) * r;
+	double p = abc->cdf_low[j] + (abc->cdf_high[j] - abc->cdf_low[j]) * r;
+	double u = abc->mean[j] + abc->sd[j] * gsl_cdf_ugaussian_Pinv(p);
+	return fmin(fmax(u, abc->low[j]), abc->high[j]);
+}
+
+/* Log of the prior density (up to its constant) at u, working scale. */
+static double log_prior(const struct abc *abc, const double *u)
+{
+	double s = 0.0;
+	for (size_t j = 0; j < abc->k; j++)
+		if (abc->sd[j] > 0.0) {
+			double z = (u[j] - abc->mean[j]) / abc->sd[j];
+			s -= 0.5 * z * z;
+		}
+	return s;
+}
+
 /* One more proposal for a particle: draws (skipping proposals outside the
  * prior, which cost no simulation) until one is inside, simulates it and
  * accepts it if within the tolerance. prop == NULL samples the prior. */
@@ -104,8 +130,7 @@ static void try_particle(const struct abc *abc, const struct proposal *prop,
 		bool inside = true;
 		if (!prop) {
 			for (size_t j = 0; j < k; j++)
-				u[j] = abc->low[j] + (abc->high[j] - abc->low[j]) *
-					draw_uniform(key, attempt, (unsigned)(1 + j));
+				u[j] = prior_draw(abc, j, draw_uniform(key, attempt, (unsigned)(1 + j)));
 		} else {
 			size_t a = pick_ancestor(prop->cumulative, abc->n,
 						 draw_uniform(key, attempt, 0));
@@ -123,7 +148,7 @@ static void try_particle(const struct abc *abc, const struct proposal *prop,
 			continue;
 		to_natural(abc, u, theta);
 		uint64_t seed = mf_rng_bits(key, attempt * DRAWS_PER_ATTEMPT + DRAW_SEED);
-		double d = abc->distance(abc->user, theta, seed);
+		double d = abc->distance(abc->user, theta, seed, tolerance);
 		slot->simulations++;
 		slot->attempt++;
 		if (isfinite(d) && d <= tolerance) {
@@ -142,7 +167,8 @@ static void try_particle(const struct abc *abc, const struct proposal *prop,
  * particle was accepted; adds the simulations to *used. */
 static bool fill_generation(const struct abc *abc, const struct proposal *prop,
 			    uint64_t generation_key, double tolerance, uint64_t budget,
-			    double *u, struct slot *slots, uint64_t *used, int threads)
+			    double *u, struct slot *slots, uint64_t *used, int threads,
+			    const struct mf_abc_options *options, bool *cancelled)
 {
 	const size_t n = abc->n, k = abc->k;
 	for (size_t i = 0; i < n; i++)
@@ -151,6 +177,10 @@ static bool fill_generation(const struct abc *abc, const struct proposal *prop,
 	while (pending > 0) {
 		if (budget && *used + pending > budget)
 			return false;
+		if (options->cancelled && options->cancelled(options->user)) {
+			*cancelled = true;
+			return false;
+		}
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
 		for (size_t i = 0; i < n; i++)
 			if (!slots[i].accepted)
@@ -245,7 +275,7 @@ static double log_kernel(size_t k, const double *chol, const double *x,
 }
 
 /* Importance weights of the new particles u given the previous ones:
- * prior (constant on the working scale) over the mixture of kernels,
+ * prior over the mixture of kernels,
  * normalised to sum 1. Each weight is a sum in index order: the same for
  * any number of threads. */
 static void importance_weights(const struct abc *abc, const struct proposal *prop,
@@ -266,7 +296,7 @@ static void importance_weights(const struct abc *abc, const struct proposal *pro
 			if (prev_w[j] > 0.0)
 				s += prev_w[j] * exp(log_kernel(k, prop->chol, u + i * k,
 								prop->u + j * k) - top);
-		w[i] = -(top + log(s)); /* log weight */
+		w[i] = log_prior(abc, u + i * k) - (top + log(s)); /* log weight */
 	}
 	double top = -INFINITY, total = 0.0;
 	for (size_t i = 0; i < n; i++)
@@ -305,7 +335,7 @@ static double weighted_quantile(const struct weighted_value *sorted, size_t n,
 }
 
 /* Summaries and correlations of the last generation (natural scale). */
-static bool summarise(struct mf_abc_result *result)
+bool mf_abc_summarise(struct mf_abc_result *result)
 {
 	const size_t n = result->n_particles, k = result->n_params;
 	const struct mf_abc_generation *last =
@@ -344,6 +374,7 @@ void mf_abc_result_destroy(struct mf_abc_result *result)
 		return;
 	for (size_t g = 0; g < result->n_generations; g++) {
 		free(result->generations[g].particles);
+		free(result->generations[g].working);
 		free(result->generations[g].weights);
 		free(result->generations[g].distances);
 	}
@@ -389,11 +420,32 @@ static enum mf_status check_options(const struct mf_abc_prior *priors, size_t k,
 			return mf_error_set(err, MF_ERR_INPUT,
 					    "abc: prior %zu on [%g, %g]%s", j, p->min, p->max,
 					    p->log_scale ? " (log-uniform needs 0 < min)" : "");
+		if (p->family == MF_ABC_NORMAL && !(isfinite(p->mean) && p->sd > 0.0 && isfinite(p->sd)))
+			return mf_error_set(err, MF_ERR_INPUT,
+					    "abc: prior %zu is normal with mean %g and sd %g "
+					    "(a finite mean and a positive sd needed)", j, p->mean, p->sd);
+		if (p->family != MF_ABC_UNIFORM && p->family != MF_ABC_NORMAL)
+			return mf_error_set(err, MF_ERR_INPUT, "abc: prior %zu has no family", j);
+	}
+	const struct mf_abc_result *r = o->resume;
+	if (r) {
+		if (r->n_params != k || r->n_particles != o->n_particles || r->n_generations < 1)
+			return mf_error_set(err, MF_ERR_INPUT,
+					    "abc: the run to resume has %zu parameters, %zu particles "
+					    "and %zu generations (expected %zu, %zu and at least 1)",
+					    r->n_params, r->n_particles, r->n_generations, k,
+					    o->n_particles);
+		for (size_t g = 0; g < r->n_generations; g++)
+			if (!r->generations[g].working || !r->generations[g].weights ||
+			    !r->generations[g].distances || !r->generations[g].particles)
+				return mf_error_set(err, MF_ERR_INPUT,
+						    "abc: generation %zu of the run to resume is "
+						    "incomplete", g);
 	}
 	return MF_OK;
 }
 
-/* Appends an empty generation; false when out of memory. */
+/* Appends an empty generation; NULL when out of memory. */
 static struct mf_abc_generation *add_generation(struct mf_abc_result *r)
 {
 	struct mf_abc_generation *grown =
@@ -403,13 +455,49 @@ static struct mf_abc_generation *add_generation(struct mf_abc_result *r)
 	r->generations = grown;
 	struct mf_abc_generation *g = &grown[r->n_generations];
 	memset(g, 0, sizeof(*g));
-	g->particles = malloc(r->n_particles * r->n_params * sizeof(double));
-	g->weights = malloc(r->n_particles * sizeof(double));
-	g->distances = malloc(r->n_particles * sizeof(double));
+	g->particles = calloc(r->n_particles * r->n_params, sizeof(double));
+	g->working = calloc(r->n_particles * r->n_params, sizeof(double));
+	g->weights = calloc(r->n_particles, sizeof(double));
+	g->distances = calloc(r->n_particles, sizeof(double));
 	r->n_generations++;
-	if (!g->particles || !g->weights || !g->distances)
+	if (!g->particles || !g->working || !g->weights || !g->distances)
 		return NULL;
 	return g;
+}
+
+struct mf_abc_result *mf_abc_result_create(size_t n_params, size_t n_particles,
+					   size_t n_generations)
+{
+	struct mf_abc_result *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->n_params = n_params;
+	r->n_particles = n_particles;
+	r->summary = calloc(n_params ? n_params : 1, sizeof(*r->summary));
+	r->correlation = calloc(n_params * n_params + 1, sizeof(double));
+	bool ok = r->summary && r->correlation;
+	for (size_t g = 0; g < n_generations && ok; g++)
+		ok = add_generation(r) != NULL;
+	if (!ok) {
+		mf_abc_result_destroy(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Copies generation src into dst (both allocated for the same sizes). */
+static void copy_generation(const struct mf_abc_result *r, struct mf_abc_generation *dst,
+			    const struct mf_abc_generation *src)
+{
+	size_t n = r->n_particles, k = r->n_params;
+	memcpy(dst->particles, src->particles, n * k * sizeof(double));
+	memcpy(dst->working, src->working, n * k * sizeof(double));
+	memcpy(dst->weights, src->weights, n * sizeof(double));
+	memcpy(dst->distances, src->distances, n * sizeof(double));
+	dst->tolerance = src->tolerance;
+	dst->ess = src->ess;
+	dst->acceptance_rate = src->acceptance_rate;
+	dst->simulations = src->simulations;
 }
 
 /* Tolerance of the next generation: the quantile of the distances. */
@@ -419,6 +507,39 @@ static double next_tolerance(const double *distances, size_t n, double quantile,
 	memcpy(scratch, distances, n * sizeof(double));
 	gsl_sort(scratch, 1, n);
 	return gsl_stats_quantile_from_sorted_data(scratch, 1, n, quantile);
+}
+
+/* Why the run stops after generation g, or -1 to go on. */
+static int stop_after(const struct mf_abc_result *result, const struct mf_abc_generation *g,
+		      const struct mf_abc_options *options)
+{
+	if (result->n_generations >= options->max_generations)
+		return MF_ABC_STOP_GENERATIONS;
+	if (options->min_tolerance > 0.0 && g->tolerance <= options->min_tolerance)
+		return MF_ABC_STOP_TOLERANCE;
+	if (g->acceptance_rate < options->min_acceptance)
+		return MF_ABC_STOP_ACCEPTANCE;
+	if (options->max_simulations &&
+	    result->simulations + result->n_particles > options->max_simulations)
+		return MF_ABC_STOP_BUDGET;
+	return -1;
+}
+
+static void setup(struct abc *abc, const struct mf_abc_prior *priors)
+{
+	for (size_t j = 0; j < abc->k; j++) {
+		const struct mf_abc_prior *p = &priors[j];
+		abc->log_scale[j] = p->log_scale;
+		abc->low[j] = p->log_scale ? log(p->min) : p->min;
+		abc->high[j] = p->log_scale ? log(p->max) : p->max;
+		abc->sd[j] = 0.0;
+		if (p->family == MF_ABC_NORMAL) {
+			abc->mean[j] = p->mean;
+			abc->sd[j] = p->sd;
+			abc->cdf_low[j] = gsl_cdf_ugaussian_P((abc->low[j] - p->mean) / p->sd);
+			abc->cdf_high[j] = gsl_cdf_ugaussian_P((abc->high[j] - p->mean) / p->sd);
+		}
+	}
 }
 
 struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
@@ -432,13 +553,10 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 	const uint64_t budget = options->max_simulations;
 	const int threads = options->threads > 0 ? options->threads : omp_get_max_threads();
 	struct abc abc = { .k = k, .n = n, .distance = distance, .user = user };
-	for (size_t j = 0; j < k; j++) {
-		abc.log_scale[j] = priors[j].log_scale;
-		abc.low[j] = priors[j].log_scale ? log(priors[j].min) : priors[j].min;
-		abc.high[j] = priors[j].log_scale ? log(priors[j].max) : priors[j].max;
-	}
+	setup(&abc, priors);
 
-	struct mf_abc_result *result = calloc(1, sizeof(*result));
+	const struct mf_abc_result *resume = options->resume;
+	struct mf_abc_result *result = mf_abc_result_create(k, n, resume ? resume->n_generations : 0);
 	double *prev_u = malloc(n * k * sizeof(double));
 	double *cur_u = malloc(n * k * sizeof(double));
 	double *cumulative = malloc(n * sizeof(double));
@@ -447,15 +565,22 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 	struct proposal *prop = malloc(sizeof(*prop));
 	if (!result || !prev_u || !cur_u || !cumulative || !scratch || !slots || !prop)
 		goto nomem;
-	result->n_params = k;
-	result->n_particles = n;
-	result->summary = calloc(k, sizeof(*result->summary));
-	result->correlation = calloc(k * k, sizeof(double));
-	if (!result->summary || !result->correlation)
-		goto nomem;
 
-	double tolerance = INFINITY;
-	for (uint32_t t = 0;; t++) {
+	/* A resumed run: its generations, and where it would have gone on. */
+	int stop = -1;
+	if (resume) {
+		for (size_t g = 0; g < resume->n_generations; g++) {
+			copy_generation(result, &result->generations[g], &resume->generations[g]);
+			result->simulations += resume->generations[g].simulations;
+		}
+		const struct mf_abc_generation *last =
+			&result->generations[result->n_generations - 1];
+		memcpy(prev_u, last->working, n * k * sizeof(double));
+		stop = stop_after(result, last, options);
+	}
+
+	for (uint32_t t = (uint32_t)result->n_generations; stop < 0; t++) {
+		double tolerance = INFINITY;
 		const struct proposal *from = NULL;
 		if (t > 0) {
 			const struct mf_abc_generation *prev =
@@ -472,21 +597,25 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 		}
 
 		uint64_t used_before = result->simulations;
+		bool cancelled = false;
 		bool complete = fill_generation(&abc, from, mf_rng_key(options->seed, t),
 						tolerance, budget, cur_u, slots,
-						&result->simulations, threads);
+						&result->simulations, threads, options, &cancelled);
 		uint64_t simulations = result->simulations - used_before;
+		if (cancelled) {
+			mf_error_set(err, MF_ERR_CANCELLED,
+				     "interrupted in generation %u", (unsigned)t);
+			goto fail;
+		}
 		if (!complete) {
 			if (t == 0) {
 				mf_error_set(err, MF_ERR_INPUT,
 					     "abc: generation 0 could not be filled: the "
 					     "distance was not finite for every prior draw "
 					     "within the budget");
-				mf_abc_result_destroy(result);
-				result = NULL;
-				goto done;
+				goto fail;
 			}
-			result->stop = MF_ABC_STOP_BUDGET;
+			stop = MF_ABC_STOP_BUDGET;
 			break;
 		}
 
@@ -496,6 +625,7 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 		g->tolerance = tolerance;
 		g->simulations = simulations;
 		g->acceptance_rate = (double)n / (double)simulations;
+		memcpy(g->working, cur_u, n * k * sizeof(double));
 		for (size_t i = 0; i < n; i++) {
 			g->distances[i] = slots[i].distance;
 			to_natural(&abc, cur_u + i * k, g->particles + i * k);
@@ -515,32 +645,21 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 		double *swap = prev_u;
 		prev_u = cur_u;
 		cur_u = swap;
-
-		if (result->n_generations >= options->max_generations) {
-			result->stop = MF_ABC_STOP_GENERATIONS;
-			break;
-		}
-		if (options->min_tolerance > 0.0 && tolerance <= options->min_tolerance) {
-			result->stop = MF_ABC_STOP_TOLERANCE;
-			break;
-		}
-		if (g->acceptance_rate < options->min_acceptance) {
-			result->stop = MF_ABC_STOP_ACCEPTANCE;
-			break;
-		}
-		if (budget && result->simulations + n > budget) {
-			result->stop = MF_ABC_STOP_BUDGET;
-			break;
-		}
+		if (options->generation_done &&
+		    options->generation_done(options->user, result, err) != MF_OK)
+			goto fail;
+		stop = stop_after(result, g, options);
 	}
-	if (!summarise(result))
+	result->stop = (enum mf_abc_stop)stop;
+	if (!mf_abc_summarise(result))
 		goto nomem;
 	goto done;
 
 nomem:
+	mf_error_set(err, MF_ERR_NOMEM, "abc: out of memory");
+fail:
 	mf_abc_result_destroy(result);
 	result = NULL;
-	mf_error_set(err, MF_ERR_NOMEM, "abc: out of memory");
 done:
 	free(prev_u);
 	free(cur_u);

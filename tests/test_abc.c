@@ -43,8 +43,10 @@ struct normal_model {
 	double observed_mean;
 };
 
-static double normal_distance(void *user, const double *theta, uint64_t seed)
+static double normal_distance(void *user, const double *theta, uint64_t seed,
+			      double tolerance)
 {
+	(void)tolerance;
 	const struct normal_model *model = user;
 	return fabs(sample_mean(theta[0], seed) - model->observed_mean);
 }
@@ -60,7 +62,7 @@ static struct mf_abc_options normal_options(int threads)
 
 static struct mf_abc_result *run_normal(struct normal_model *model, int threads)
 {
-	const struct mf_abc_prior prior = { -10.0, 10.0, false };
+	const struct mf_abc_prior prior = { .min = -10.0, .max = 10.0 };
 	struct mf_abc_options options = normal_options(threads);
 	struct mf_error err;
 	mf_error_clear(&err);
@@ -118,6 +120,7 @@ static void assert_same(const struct mf_abc_result *a, const struct mf_abc_resul
 		assert_memory_equal(x->particles, y->particles, n * k * sizeof(double));
 		assert_memory_equal(x->weights, y->weights, n * sizeof(double));
 		assert_memory_equal(x->distances, y->distances, n * sizeof(double));
+		assert_memory_equal(x->working, y->working, n * k * sizeof(double));
 	}
 	assert_memory_equal(a->summary, b->summary, k * sizeof(*a->summary));
 }
@@ -142,8 +145,9 @@ struct two_model {
 	double mean, sd;
 };
 
-static double two_distance(void *user, const double *theta, uint64_t seed)
+static double two_distance(void *user, const double *theta, uint64_t seed, double tolerance)
 {
+	(void)tolerance;
 	const struct two_model *model = user;
 	double sum = 0.0, squares = 0.0;
 	for (uint64_t j = 0; j < OBSERVATIONS; j++) {
@@ -159,7 +163,8 @@ static double two_distance(void *user, const double *theta, uint64_t seed)
 static void test_budget_and_log_prior(void **state)
 {
 	(void)state;
-	const struct mf_abc_prior priors[2] = { { -5.0, 5.0, false }, { 0.1, 10.0, true } };
+	const struct mf_abc_prior priors[2] = { { .min = -5.0, .max = 5.0 },
+						{ .min = 0.1, .max = 10.0, .log_scale = true } };
 	struct two_model model = { 1.0, 2.0 };
 	struct mf_abc_options options = {
 		.n_particles = 200, .quantile = 0.5, .max_generations = 100,
@@ -189,14 +194,14 @@ static void test_budget_and_log_prior(void **state)
 static void test_bad_options(void **state)
 {
 	(void)state;
-	const struct mf_abc_prior bad = { 0.0, 1.0, true };
+	const struct mf_abc_prior bad = { .min = 0.0, .max = 1.0, .log_scale = true };
 	struct normal_model model = { 0.0 };
 	struct mf_abc_options options = normal_options(1);
 	struct mf_error err;
 	mf_error_clear(&err);
 	assert_null(mf_abc_run(&bad, 1, normal_distance, &model, &options, &err));
 	assert_int_equal(err.code, MF_ERR_INPUT);
-	const struct mf_abc_prior prior = { 0.0, 1.0, false };
+	const struct mf_abc_prior prior = { .min = 0.0, .max = 1.0 };
 	options.quantile = 1.0;
 	mf_error_clear(&err);
 	assert_null(mf_abc_run(&prior, 1, normal_distance, &model, &options, &err));
@@ -206,7 +211,114 @@ static void test_bad_options(void **state)
 	mf_error_clear(&err);
 	assert_null(mf_abc_run(&prior, 1, normal_distance, &model, &options, &err));
 	assert_int_equal(err.code, MF_ERR_INPUT);
+	options = normal_options(1);
+	const struct mf_abc_prior no_sd = { .min = 0.0, .max = 1.0, .family = MF_ABC_NORMAL };
+	mf_error_clear(&err);
+	assert_null(mf_abc_run(&no_sd, 1, normal_distance, &model, &options, &err));
+	assert_int_equal(err.code, MF_ERR_INPUT);
 	mf_abc_result_destroy(NULL);
+}
+
+/* A normal prior N(0, 0.5^2) on the mean (truncated to [-10, 10], which
+ * is negligible): the posterior is normal with precision 1/0.25 + 20 = 24,
+ * mean 20 xbar / 24 and sd 1 / sqrt(24). */
+static void test_normal_prior(void **state)
+{
+	(void)state;
+	struct normal_model model = { sample_mean(1.0, UINT64_C(0xfeed)) };
+	const struct mf_abc_prior prior = { .min = -10.0, .max = 10.0,
+					    .family = MF_ABC_NORMAL, .mean = 0.0, .sd = 0.5 };
+	struct mf_abc_options options = normal_options(2);
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_abc_result *r = mf_abc_run(&prior, 1, normal_distance, &model,
+					     &options, &err);
+	assert_non_null(r);
+	double exact_mean = OBSERVATIONS * model.observed_mean / 24.0;
+	double exact_sd = 1.0 / sqrt(24.0);
+	print_message("# normal prior: posterior mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
+		      r->summary[0].mean, exact_mean, r->summary[0].sd, exact_sd);
+	assert_true(fabs(r->summary[0].mean - exact_mean) < 0.05 * fabs(exact_mean));
+	assert_true(fabs(r->summary[0].sd - exact_sd) < 0.05 * exact_sd);
+	mf_abc_result_destroy(r);
+}
+
+/* A run saved after generation 2 and resumed ends as the whole run. */
+struct saved {
+	size_t after;
+	struct mf_abc_result *copy;
+	int calls;
+};
+
+static enum mf_status save_generation(void *user, const struct mf_abc_result *so_far,
+				      struct mf_error *err)
+{
+	(void)err;
+	struct saved *saved = user;
+	saved->calls++;
+	if (so_far->n_generations != saved->after)
+		return MF_OK;
+	size_t n = so_far->n_particles, k = so_far->n_params;
+	saved->copy = mf_abc_result_create(k, n, so_far->n_generations);
+	assert_non_null(saved->copy);
+	for (size_t g = 0; g < so_far->n_generations; g++) {
+		struct mf_abc_generation *d = &saved->copy->generations[g];
+		const struct mf_abc_generation *s = &so_far->generations[g];
+		memcpy(d->particles, s->particles, n * k * sizeof(double));
+		memcpy(d->working, s->working, n * k * sizeof(double));
+		memcpy(d->weights, s->weights, n * sizeof(double));
+		memcpy(d->distances, s->distances, n * sizeof(double));
+		d->tolerance = s->tolerance;
+		d->ess = s->ess;
+		d->acceptance_rate = s->acceptance_rate;
+		d->simulations = s->simulations;
+	}
+	return MF_OK;
+}
+
+static bool cancel_at_once(void *user)
+{
+	(void)user;
+	return true;
+}
+
+static void test_resume(void **state)
+{
+	(void)state;
+	const struct mf_abc_prior priors[2] = { { .min = -5.0, .max = 5.0 },
+						{ .min = 0.1, .max = 10.0, .log_scale = true } };
+	struct two_model model = { 1.0, 2.0 };
+	struct saved saved = { .after = 2 };
+	struct mf_abc_options options = {
+		.n_particles = 100, .quantile = 0.5, .max_generations = 5,
+		.seed = 77, .threads = 2, .generation_done = save_generation, .user = &saved,
+	};
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_abc_result *whole = mf_abc_run(priors, 2, two_distance, &model, &options, &err);
+	assert_non_null(whole);
+	assert_int_equal(saved.calls, 5);
+	assert_non_null(saved.copy);
+	options.generation_done = NULL;
+	options.resume = saved.copy;
+	options.threads = 1;
+	struct mf_abc_result *resumed = mf_abc_run(priors, 2, two_distance, &model, &options, &err);
+	assert_non_null(resumed);
+	assert_same(whole, resumed);
+	/* Cancelled before its first round: no result, MF_ERR_CANCELLED. */
+	options.cancelled = cancel_at_once;
+	mf_error_clear(&err);
+	assert_null(mf_abc_run(priors, 2, two_distance, &model, &options, &err));
+	assert_int_equal(err.code, MF_ERR_CANCELLED);
+	/* A saved run of other sizes is refused. */
+	options.cancelled = NULL;
+	options.n_particles = 50;
+	mf_error_clear(&err);
+	assert_null(mf_abc_run(priors, 2, two_distance, &model, &options, &err));
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	mf_abc_result_destroy(whole);
+	mf_abc_result_destroy(resumed);
+	mf_abc_result_destroy(saved.copy);
 }
 
 int main(void)
@@ -216,6 +328,8 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_budget_and_log_prior),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_normal_prior),
+		cmocka_unit_test(test_resume),
 	};
 	return cmocka_run_group_tests_name("abc", tests, NULL, NULL);
 }

@@ -10,9 +10,20 @@
  * tolerance, and weights particle i by prior(theta_i) / sum_j w_j
  * K(theta_i | theta_j).
  *
- * Parameters with a log-uniform prior are handled on the log scale (the
- * kernel perturbs log theta, where the prior is uniform); particles,
- * summaries and correlations are reported on the natural scale.
+ * Parameters with a log_scale prior are handled on the log scale (the
+ * kernel perturbs log theta, where a log-uniform prior is uniform and a
+ * log-normal one normal); particles, summaries and correlations are
+ * reported on the natural scale. A normal prior is truncated to
+ * [min, max]: generation 0 draws it by inversion of its distribution
+ * function, and the importance weights carry its density.
+ *
+ * The distance callback is told the generation's tolerance, so that a
+ * simulation may stop as soon as its distance must exceed it (and return
+ * INFINITY): the result is the same as with the whole simulation.
+ *
+ * Resuming: a result saved after generation t (each generation's
+ * `working` values included) given as options.resume continues with
+ * generation t + 1, and the run ends as the uninterrupted run does.
  *
  * Determinism: proposal a of particle i in generation t draws from its own
  * counter-based stream (mf_rng_bits keyed by seed, t and i), and the
@@ -31,16 +42,31 @@
 
 /* Distance between data simulated at theta (n_params values, natural
  * scale) with the given seed and the observed data. NaN or infinity
- * rejects the proposal. Called from several threads at once. */
+ * rejects the proposal; the proposal is accepted when the distance is at
+ * most tolerance (INFINITY in generation 0), so a simulation whose
+ * distance must exceed it may stop early and return INFINITY. Called from
+ * several threads at once. */
 typedef double (*mf_abc_distance_fn)(void *user, const double *theta,
-				     uint64_t seed);
+				     uint64_t seed, double tolerance);
 
-/* Prior of one parameter: uniform on [min, max], or log-uniform (uniform
- * in log theta; then 0 < min). */
+enum mf_abc_family {
+	MF_ABC_UNIFORM = 0, /* uniform on the working scale */
+	MF_ABC_NORMAL = 1,  /* normal(mean, sd) on the working scale, truncated */
+};
+
+/* Prior of one parameter on [min, max] (natural scale). The working scale
+ * is theta, or log theta with log_scale (then 0 < min): uniform there
+ * (uniform, or log-uniform), or normal with mean and sd given on it
+ * (normal, or log-normal with mean = log of the median), truncated to the
+ * bounds. */
 struct mf_abc_prior {
 	double min, max;
 	bool log_scale;
+	enum mf_abc_family family;
+	double mean, sd;          /* MF_ABC_NORMAL, on the working scale */
 };
+
+struct mf_abc_result;
 
 struct mf_abc_options {
 	size_t n_particles;       /* N (>= 2) */
@@ -51,6 +77,18 @@ struct mf_abc_options {
 	double min_tolerance;     /* stop once the tolerance is at or below; 0 = never */
 	uint64_t seed;
 	int threads;              /* OpenMP threads; 0 = OpenMP's default */
+	/* Generations already done (same priors, particles and seed), to go
+	 * on from; NULL starts afresh. */
+	const struct mf_abc_result *resume;
+	/* After each generation (the run so far, summary not yet filled);
+	 * a status other than MF_OK stops the run with that error. May be
+	 * NULL. */
+	enum mf_status (*generation_done)(void *user, const struct mf_abc_result *so_far,
+					  struct mf_error *err);
+	/* Before each round of proposals; true stops the run with
+	 * MF_ERR_CANCELLED. May be NULL. */
+	bool (*cancelled)(void *user);
+	void *user;               /* of generation_done and cancelled */
 };
 
 enum mf_abc_stop {
@@ -64,6 +102,9 @@ enum mf_abc_stop {
  * natural scale), their normalised weights and distances. */
 struct mf_abc_generation {
 	double *particles;
+	double *working;         /* the particles on the working scale (log
+				  * theta for log_scale priors): what a resumed
+				  * run perturbs */
 	double *weights;
 	double *distances;
 	double tolerance;        /* INFINITY in generation 0 */
@@ -99,6 +140,16 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 				 size_t n_params, mf_abc_distance_fn distance,
 				 void *user, const struct mf_abc_options *options,
 				 struct mf_error *err);
+
+/* An empty result of n_params x n_particles with n_generations
+ * generations allocated (zeroed), for reading a saved run back. NULL when
+ * out of memory. */
+struct mf_abc_result *mf_abc_result_create(size_t n_params, size_t n_particles,
+					   size_t n_generations);
+
+/* Fills result->summary and result->correlation from its last
+ * generation; false when out of memory. */
+bool mf_abc_summarise(struct mf_abc_result *result);
 
 /* Frees a result. Accepts NULL. */
 void mf_abc_result_destroy(struct mf_abc_result *result);
