@@ -19,5 +19,8 @@
 #include "migflow/indicators.h"
 #include "migflow/targets.h"
 #include "migflow/calibrate.h"
+#include "migflow/sensitivity.h"
+#include "migflow/abc.h"
+#include "migflow/posterior.h"
 
 #endif

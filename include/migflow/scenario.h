@@ -96,6 +96,17 @@ struct mf_event {
 	int line, column;
 };
 
+/* The prior of a free parameter in `migflow posterior` (`prior:` in the
+ * calibrate block). By default uniform on the search scale: uniform, or
+ * log-uniform with `search: log`. Every prior is truncated to [min, max]. */
+enum mf_prior_family {
+	MF_PRIOR_DEFAULT,
+	MF_PRIOR_UNIFORM,
+	MF_PRIOR_LOG_UNIFORM,
+	MF_PRIOR_NORMAL,      /* prior_mean, prior_sd in the parameter's units */
+	MF_PRIOR_LOG_NORMAL,  /* prior_mean is the median, prior_sd the sd of log */
+};
+
 /* A free parameter of the calibration (`calibrate:` block): a YAML path to
  * one value it sets, or to values it multiplies. */
 struct mf_free_parameter {
@@ -104,6 +115,8 @@ struct mf_free_parameter {
 	bool multiplier;        /* `scale:` path (multiplies) rather than `set:` */
 	double min, max, start;
 	bool log_scale;         /* searched on a log scale */
+	enum mf_prior_family prior;
+	double prior_mean, prior_sd;
 	char file[4096];
 	int line, column;
 };

@@ -72,9 +72,65 @@ static int read_bounds(struct reader *r, const struct yt_node *m, const char *wh
 	return 0;
 }
 
+/* prior: uniform | log-uniform | {family: normal, mean: M, sd: S} |
+ * {family: log-normal, median: M, sdlog: S}. */
+static int read_prior(struct reader *r, const struct yt_node *m, const char *where,
+		      struct mf_free_parameter *f)
+{
+	static const char *const families[] = {"uniform", "log-uniform", "normal", "log-normal"};
+	char field[96];
+	const struct yt_node *prior = yt_get(m, "prior");
+	if (!prior)
+		return 0;
+	const struct yt_node *family = prior;
+	FIELD(field, "%s.prior", where);
+	if (prior->kind == YT_MAPPING) {
+		static const char *const keys[] = {"family", "mean", "sd", "median", "sdlog", "source"};
+		if (yt_check_keys(r->doc, prior, keys, 6, field, r->err) < 0)
+			return -1;
+		family = yt_get(prior, "family");
+		if (!family)
+			return mf_read_fail(r, prior, field, "missing 'family' (one of uniform, log-uniform, normal, log-normal)");
+		FIELD(field, "%s.prior.family", where);
+	}
+	int which;
+	if (yt_choice(r->doc, family, field, families, 4, &which, r->err) < 0)
+		return -1;
+	f->prior = (enum mf_prior_family)(MF_PRIOR_UNIFORM + which);
+	if (f->prior == MF_PRIOR_LOG_UNIFORM && f->min <= 0)
+		return mf_read_fail(r, family, field, "a log-uniform prior needs min above 0");
+	if (f->prior == MF_PRIOR_UNIFORM || f->prior == MF_PRIOR_LOG_UNIFORM)
+		return 0;
+	if (prior->kind != YT_MAPPING)
+		return mf_read_fail(r, prior, field, "a %s prior needs a mapping: {family: %s, %s}",
+				    families[which], families[which],
+				    which == 2 ? "mean: M, sd: S" : "median: M, sdlog: S");
+	bool normal = f->prior == MF_PRIOR_NORMAL;
+	const char *centre = normal ? "mean" : "median", *spread = normal ? "sd" : "sdlog";
+	const char *other_centre = normal ? "median" : "mean", *other_spread = normal ? "sdlog" : "sd";
+	if (yt_get(prior, other_centre) || yt_get(prior, other_spread))
+		return mf_read_fail(r, yt_get(prior, other_centre) ? yt_get(prior, other_centre)
+								  : yt_get(prior, other_spread),
+				    field, "a %s prior takes '%s' and '%s'", families[which], centre, spread);
+	if (!normal && f->min <= 0)
+		return mf_read_fail(r, family, field, "a log-normal prior needs min above 0");
+	FIELD(field, "%s.prior.%s", where, centre);
+	if (!yt_get(prior, centre))
+		return mf_read_fail(r, prior, field, "missing '%s'", centre);
+	if (yt_number(r->doc, yt_get(prior, centre), field, normal ? -1e12 : 1e-300, 1e12,
+		      &f->prior_mean, r->err) < 0)
+		return -1;
+	FIELD(field, "%s.prior.%s", where, spread);
+	if (!yt_get(prior, spread))
+		return mf_read_fail(r, prior, field, "missing '%s'", spread);
+	if (yt_number(r->doc, yt_get(prior, spread), field, 1e-300, 1e12, &f->prior_sd, r->err) < 0)
+		return -1;
+	return 0;
+}
+
 int mf_read_calibrate(struct reader *r, const struct yt_node *list)
 {
-	static const char *const keys[] = {"name", "set", "scale", "min", "max", "start", "search"};
+	static const char *const keys[] = {"name", "set", "scale", "min", "max", "start", "search", "prior"};
 	struct mf_scenario *s = r->s;
 	if (yt_expect(r->doc, list, YT_SEQUENCE, "calibrate", r->err) < 0)
 		return -1;
@@ -87,7 +143,7 @@ int mf_read_calibrate(struct reader *r, const struct yt_node *list)
 		char where[48], field[96];
 		FIELD(where, "calibrate[%d]", i);
 		if (yt_expect(r->doc, m, YT_MAPPING, where, r->err) < 0 ||
-		    yt_check_keys(r->doc, m, keys, 7, where, r->err) < 0)
+		    yt_check_keys(r->doc, m, keys, 8, where, r->err) < 0)
 			return -1;
 		static const char *const required[] = {"name", "min", "max", "start"};
 		if (mf_read_require_keys(r, m, where, required, 4) < 0)
@@ -98,7 +154,8 @@ int mf_read_calibrate(struct reader *r, const struct yt_node *list)
 		for (int j = 0; j < i; j++)
 			if (strcmp(s->free[j].name, f->name) == 0)
 				return mf_read_fail(r, yt_get(m, "name"), field, "free parameter named twice");
-		if (read_path(r, m, where, f) < 0 || read_bounds(r, m, where, f) < 0)
+		if (read_path(r, m, where, f) < 0 || read_bounds(r, m, where, f) < 0 ||
+		    read_prior(r, m, where, f) < 0)
 			return -1;
 		mf_text_copy(f->file, sizeof(f->file), m->file);
 		f->line = m->line;
