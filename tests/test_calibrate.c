@@ -10,60 +10,11 @@
 
 #include "support.h"
 
-/* The small test world with three free parameters. */
-static void write_world(struct scratch *s)
-{
-	char path[512], text[8192];
-	for (int k = 0; k < 2; k++) {
-		const char *name = k ? "links.csv" : "places.csv";
-		FILE *in = fopen(test_data(k ? "small/links.csv" : "small/places.csv", path, sizeof(path)), "r");
-		assert_non_null(in);
-		size_t n = fread(text, 1, sizeof(text) - 1, in);
-		text[n] = '\0';
-		fclose(in);
-		/* No convoy capacity: flows follow the rate, so it can be identified. */
-		char *convoy = strstr(text, ",200,mon,no,");
-		if (convoy)
-			memmove(convoy + 6, convoy + 12, strlen(convoy + 12) + 1), memcpy(convoy, ",,,no,", 6);
-		scratch_write(s, name, text);
-	}
-	scratch_write(s, "scenario.yaml",
-		      "name: fit\n"
-		      "start: 2024-01-01\n"
-		      "days: 90\n"
-		      "seed: 3\n"
-		      "network: {places: places.csv, links: links.csv}\n"
-		      "destination: island\n"
-		      "description: Désert, côte — non-ASCII text before the fitted values\n"
-		      "parameters:\n"
-		      "  wait_days: {hub: 3, coast: {onward: 15}}\n"
-		      "  stay_days: {Beta: 60, default: 20}   # the Beta stay: a free parameter\n"
-		      "sources:\n"
-		      "  - place: home\n"
-		      "    intent: circular\n"
-		      "    rate: 300        # persons/day: a free parameter\n"
-		      "    goals: {work: 2, mine: 1}\n"
-		      "monitoring:\n"
-		      "  - {name: Post, links: [[post, work]]}\n"
-		      "expulsions:\n"
-		      "  - {from: mine, to: post, daily_probability: 0.01, retry_share: 0.2}\n"
-		      "calibrate:\n"
-		      "  - {name: rate, set: 'sources[0].rate', min: 50, max: 1000, start: 150, search: log}\n"
-		      "  - {name: stay, set: parameters.stay_days.Beta, min: 10, max: 200, start: 25, search: log}\n"
-		      "  - {name: expel, set: 'expulsions[from=mine].daily_probability', min: 0.001, max: 0.05, start: 0.004, search: log}\n");
-}
-
-#define TARGETS_TEMPLATE \
-	"targets:\n" \
-	"  - {name: passes, quantity: monitor_passes, from: 2024-02-01, to: 2024-03-30, observed: %.6f, source: synthetic, tolerance: 0.02}\n" \
-	"  - {name: expelled, quantity: expulsions, from: 2024-02-01, to: 2024-03-30, observed: %.6f, source: synthetic, tolerance: 0.02}\n" \
-	"  - {name: in_beta, quantity: present, country: Beta, at: 2024-03-30, observed: %.6f, source: synthetic, tolerance: 0.02}\n"
-
 static void recovers_known_parameters(void **state)
 {
 	struct scratch s;
 	scratch_open(&s);
-	write_world(&s);
+	write_fit_world(&s);
 	char path[512], targets_path[512], text[2048];
 	scratch_path(&s, "scenario.yaml", path, sizeof(path));
 	scratch_path(&s, "targets.yaml", targets_path, sizeof(targets_path));
@@ -132,7 +83,7 @@ static void scaled_values_multiply_every_match(void **state)
 {
 	struct scratch s;
 	scratch_open(&s);
-	write_world(&s);
+	write_fit_world(&s);
 	char path[512];
 	scratch_path(&s, "scenario.yaml", path, sizeof(path));
 	FILE *f = fopen(path, "a");
@@ -183,7 +134,7 @@ static void bad_targets_are_refused_with_position(void **state)
 {
 	struct scratch s;
 	scratch_open(&s);
-	write_world(&s);
+	write_fit_world(&s);
 	char path[512], targets_path[512];
 	scratch_path(&s, "scenario.yaml", path, sizeof(path));
 	scratch_path(&s, "targets.yaml", targets_path, sizeof(targets_path));
@@ -242,7 +193,7 @@ static void free_parameters_are_checked(void **state)
 {
 	struct scratch s;
 	scratch_open(&s);
-	write_world(&s);
+	write_fit_world(&s);
 	char path[512];
 	scratch_path(&s, "scenario.yaml", path, sizeof(path));
 	FILE *f = fopen(path, "a");

@@ -539,6 +539,10 @@ struct mf_posterior *mf_posterior_read(const char *path, bool allow_checkpoint,
 		goto fail;
 	p->early_stops = (uint64_t)number;
 	if (complete) {
+		/* With the simulations of a generation the budget cut short. */
+		if (mf_reader_int_attribute(r, NULL, "simulations", &number, err) != MF_OK)
+			goto fail;
+		p->abc->simulations = (uint64_t)number;
 		char *stop = NULL;
 		if (mf_reader_text_attribute(r, NULL, "stop", &stop, err) != MF_OK)
 			goto fail;
