@@ -156,6 +156,8 @@ enum mf_status mf_calibrate(struct mf_scenario_source *source, const struct mf_t
 	if (n == 0)
 		return mf_error_at(err, base->path, 1, 1, "calibrate",
 				   "no free parameters: add a `calibrate:` block to the scenario");
+	if (mf_scenario_source_writable(source, err) != MF_OK)
+		return err->code;
 	if (!targets && base->rules != MF_RULES_FLEE)
 		return mf_error_set(err, MF_ERR_INPUT, "%s: no targets to calibrate against", base->path);
 	if (options->replicates < 1 || options->max_evaluations < 1)

@@ -48,6 +48,12 @@ static struct mf_run_options run_options(const struct mf_ensemble_options *optio
 	};
 }
 
+static const struct mf_scenario *scenario_of(const struct mf_scenario *scenario,
+					     const struct mf_ensemble_options *options, int r)
+{
+	return options->run_scenarios ? options->run_scenarios[r] : scenario;
+}
+
 /* Replicates a thread each, side by side: the sinks are concurrent. */
 static enum mf_status side_by_side(const struct mf_scenario *scenario,
 				   const struct mf_ensemble_options *options, int runs, int lanes,
@@ -70,7 +76,8 @@ static enum mf_status side_by_side(const struct mf_scenario *scenario,
 #pragma omp parallel for num_threads(lanes) schedule(dynamic, 1)
 		for (int r = 0; r < runs; r++) {
 			struct mf_run_options run = run_options(options, r, 1);
-			struct mf_sim *sim = mf_sim_create(scenario, &run, &errors[r]);
+			struct mf_sim *sim = mf_sim_create(scenario_of(scenario, options, r), &run,
+							   &errors[r]);
 			if (!sim)
 				continue;
 			if (simulate(sim, r, options, sinks, n_sinks, &errors[r]) == MF_OK) {
@@ -118,7 +125,7 @@ enum mf_status mf_ensemble_run(const struct mf_scenario *scenario,
 	} else {
 		for (int r = 0; r < runs && status == MF_OK; r++) {
 			struct mf_run_options run = run_options(options, r, options->threads);
-			struct mf_sim *sim = mf_sim_create(scenario, &run, err);
+			struct mf_sim *sim = mf_sim_create(scenario_of(scenario, options, r), &run, err);
 			if (!sim) {
 				status = err->code;
 				break;

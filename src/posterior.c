@@ -380,6 +380,7 @@ struct mf_posterior *mf_posterior_run(struct mf_scenario_source *source,
 		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	snprintf(post->scenario_path, sizeof(post->scenario_path), "%s", base->path);
 	post->options = *options;
 	post->options.resume = NULL;
 	post->options.checkpoint = NULL;
@@ -433,4 +434,234 @@ struct mf_posterior *mf_posterior_run(struct mf_scenario_source *source,
 fail:
 	mf_posterior_destroy(post);
 	return NULL;
+}
+
+/* Free parameter of scenario named name, or -1. */
+static int free_index(const struct mf_scenario *scenario, const char *name)
+{
+	for (int i = 0; i < scenario->n_free; i++)
+		if (strcmp(scenario->free[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+bool mf_posterior_needs_reference(const struct mf_posterior *posterior,
+				  const struct mf_scenario_source *source)
+{
+	const struct mf_scenario *s = mf_scenario_source_scenario(source);
+	for (int j = 0; j < posterior->n_params; j++) {
+		int i = free_index(s, posterior->params[j].name);
+		if (i >= 0 && s->free[i].multiplier)
+			return true;
+	}
+	return false;
+}
+
+void mf_posterior_scenarios_destroy(struct mf_scenario **scenarios, int draws)
+{
+	if (!scenarios)
+		return;
+	for (int k = 0; k < draws; k++)
+		mf_scenario_destroy(scenarios[k]);
+	free(scenarios);
+}
+
+struct mf_scenario **mf_posterior_scenarios(const struct mf_posterior *posterior,
+					    struct mf_scenario_source *source,
+					    const struct mf_scenario_source *reference,
+					    uint64_t seed, int draws, double *values,
+					    int *particles, struct mf_error *err)
+{
+	const struct mf_scenario *s = mf_scenario_source_scenario(source);
+	int k_post = posterior->n_params, k_free = s->n_free;
+	int *index = calloc((size_t)k_post + 1, sizeof(int));
+	double *ratio = calloc((size_t)k_post + 1, sizeof(double));
+	double *base = calloc((size_t)k_free + 1, sizeof(double));
+	double *theta = calloc((size_t)k_free + 1, sizeof(double));
+	struct mf_scenario **scenarios = calloc((size_t)draws + 1, sizeof(*scenarios));
+	if (!index || !ratio || !base || !theta || !scenarios) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* The file's values: 1 for a multiplier, the value for a set. */
+	for (int i = 0; i < k_free; i++) {
+		const double *v;
+		base[i] = s->free[i].multiplier ? 1.0
+			  : mf_scenario_source_values(source, i, &v) > 0 ? v[0] : s->free[i].start;
+	}
+	bool *solve = calloc((size_t)k_free + 1, sizeof(bool));
+	double *factor = calloc((size_t)k_free + 1, sizeof(double));
+	bool any_scale = false;
+	if (!solve || !factor) {
+		free(solve);
+		free(factor);
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (int j = 0; j < k_post; j++) {
+		const char *name = posterior->params[j].name;
+		index[j] = free_index(s, name);
+		if (index[j] < 0) {
+			mf_error_set(err, MF_ERR_INPUT, "%s: the posterior's parameter '%s' is not in "
+				     "the scenario's calibrate: block", s->path, name);
+			free(solve);
+			free(factor);
+			goto fail;
+		}
+		solve[index[j]] = s->free[index[j]].multiplier;
+		any_scale = any_scale || solve[index[j]];
+	}
+	if (any_scale && !reference) {
+		mf_error_set(err, MF_ERR_INTERNAL, "posterior: scale parameters without a reference");
+		free(solve);
+		free(factor);
+		goto fail;
+	}
+	enum mf_status rebased = any_scale ? mf_scenario_source_rebase(source, reference, solve,
+								      factor, err)
+					   : MF_OK;
+	for (int j = 0; j < k_post; j++)
+		ratio[j] = any_scale ? factor[index[j]] : 1.0;
+	free(solve);
+	free(factor);
+	if (rebased != MF_OK)
+		goto fail;
+	for (int k = 0; k < draws; k++) {
+		int i = mf_posterior_draw(posterior, seed, (uint32_t)k);
+		const double *particle = mf_posterior_particle(posterior, i);
+		memcpy(theta, base, (size_t)k_free * sizeof(double));
+		for (int j = 0; j < k_post; j++)
+			theta[index[j]] = particle[j] / ratio[j];
+		if (values)
+			memcpy(values + (size_t)k * (size_t)k_post, particle, (size_t)k_post * sizeof(double));
+		if (particles)
+			particles[k] = i;
+		scenarios[k] = mf_scenario_source_build(source, theta, err);
+		if (!scenarios[k])
+			goto fail;
+	}
+	free(index);
+	free(ratio);
+	free(base);
+	free(theta);
+	return scenarios;
+fail:
+	free(index);
+	free(ratio);
+	free(base);
+	free(theta);
+	mf_posterior_scenarios_destroy(scenarios, draws);
+	return NULL;
+}
+
+void mf_posterior_draws_destroy(struct mf_posterior_draws *d)
+{
+	if (!d)
+		return;
+	mf_posterior_scenarios_destroy(d->scenarios, d->draws);
+	mf_posterior_destroy(d->posterior);
+	free(d->values);
+	free(d->particles);
+	free(d);
+}
+
+struct mf_posterior_draws *mf_posterior_draws_create(const char *posterior_path,
+						     const char *scenario_path, uint64_t seed,
+						     int draws, int agent_scale,
+						     struct mf_error *err)
+{
+	struct mf_scenario_source *source = NULL, *reference = NULL;
+	char *text = NULL;
+	struct mf_posterior_draws *d = calloc(1, sizeof(*d));
+	if (!d) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(d->posterior_path, sizeof(d->posterior_path), "%s", posterior_path);
+	d->posterior = mf_posterior_read(posterior_path, false, &text, err);
+	if (!d->posterior)
+		goto fail;
+	source = mf_scenario_source_load_inherited(scenario_path, err);
+	if (!source)
+		goto fail;
+	if (mf_posterior_needs_reference(d->posterior, source)) {
+		reference = mf_scenario_source_load(d->posterior->scenario_path, err);
+		if (!reference) {
+			char why[sizeof(err->message)];
+			snprintf(why, sizeof(why), "%s", err->message);
+			mf_error_set(err, MF_ERR_INPUT, "%s: the scenario it was computed on is needed "
+				     "for its scale: parameters and cannot be read: %s", posterior_path, why);
+			goto fail;
+		}
+		const char *now = mf_scenario_source_scenario(reference)->resolved_text;
+		if (!now || !text || strcmp(now, text) != 0) {
+			mf_error_set(err, MF_ERR_INPUT, "%s: %s has changed since the posterior was "
+				     "computed (its scale: parameters multiply its values)",
+				     posterior_path, d->posterior->scenario_path);
+			goto fail;
+		}
+	}
+	d->draws = draws;
+	d->values = calloc((size_t)draws * (size_t)d->posterior->n_params + 1, sizeof(double));
+	d->particles = calloc((size_t)draws + 1, sizeof(int));
+	if (!d->values || !d->particles) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	d->scenarios = mf_posterior_scenarios(d->posterior, source, reference, seed, draws,
+					      d->values, d->particles, err);
+	if (!d->scenarios)
+		goto fail;
+	for (int k = 0; k < draws && agent_scale > 0; k++)
+		d->scenarios[k]->agent_scale = agent_scale;
+	goto done;
+fail:
+	mf_posterior_draws_destroy(d);
+	d = NULL;
+done:
+	free(text);
+	mf_scenario_source_destroy(reference);
+	mf_scenario_source_destroy(source);
+	return d;
+}
+
+enum mf_status mf_posterior_draws_store(const struct mf_posterior_draws *d,
+					struct mf_output *out, struct mf_error *err)
+{
+	int k = d->posterior->n_params;
+	const char **names = calloc((size_t)k + 1, sizeof(char *));
+	double *particles = calloc((size_t)d->draws + 1, sizeof(double));
+	if (!names || !particles) {
+		free(names);
+		free(particles);
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+	}
+	for (int j = 0; j < k; j++)
+		names[j] = d->posterior->params[j].name;
+	for (int r = 0; r < d->draws; r++)
+		particles[r] = d->particles[r];
+	const struct mf_table table = {
+		.dimension = "parameter", .long_name = "free parameter drawn from the posterior",
+		.n_rows = k, .labels = names,
+	};
+	const char *both[] = {"replicate", "parameter"}, *one[] = {"replicate"};
+	const struct mf_output_variable values = {
+		.name = "replicate_parameters", .long_name = "parameter values of the replicate, "
+		"drawn from the posterior by weight", .rank = 2, .dimensions = both, .values = d->values,
+	};
+	const struct mf_output_variable particle = {
+		.name = "replicate_particle", .long_name = "particle of the posterior's last "
+		"generation the replicate drew", .units = "1", .rank = 1, .dimensions = one,
+		.values = particles,
+	};
+	enum mf_status status = mf_output_add_table(out, &table, err);
+	if (status == MF_OK)
+		status = mf_output_add_variable(out, &values, err);
+	if (status == MF_OK)
+		status = mf_output_add_variable(out, &particle, err);
+	if (status == MF_OK)
+		status = mf_output_add_text_attribute(out, "posterior", d->posterior_path, err);
+	free(names);
+	free(particles);
+	return status;
 }

@@ -258,12 +258,107 @@ static void test_bad_input(void **state)
 	fit_close(&f);
 }
 
+/* Runs under a posterior of a what-if extending a calibrated file: the
+ * calibrated file carries the fitted multipliers in its values (both on
+ * the onward source, which two scale parameters multiply), and the
+ * posterior's multipliers must apply to the values they were inferred on. */
+static void test_scale_rebase(void **state)
+{
+	(void)state;
+	struct fit f;
+	fit_open(&f, TRUTH, 11);
+	scratch_write(&f.scratch, "start.yaml",
+		      "extends: scenario.yaml\n"
+		      "sources:\n"
+		      "  - {place: home, intent: circular, rate: 300, goals: {work: 2, mine: 1}}\n"
+		      "  - {place: home, intent: onward, rate: 100}\n"
+		      "  - {name: home-mine, place: home, intent: circular, rate: 50, goals: {mine: 1}}\n"
+		      "calibrate:\n"
+		      "  - {name: all, scale: 'sources[*].rate', min: 0.2, max: 5, start: 1, search: log}\n"
+		      "  - {name: onward, scale: 'sources[intent=onward].rate', min: 0.2, max: 5, start: 1}\n");
+	char path[512];
+	scratch_path(&f.scratch, "start.yaml", path, sizeof(path));
+	struct mf_error err = {0};
+	struct mf_scenario_source *start = mf_scenario_source_load(path, &err);
+	assert_non_null(start);
+	const double fitted[2] = {0.5, 2.0};
+	char *text = mf_scenario_source_text(start, fitted);
+	assert_non_null(text);
+	scratch_write(&f.scratch, "calibrated.yaml", text);
+	free(text);
+	scratch_write(&f.scratch, "whatif.yaml",
+		      "extends: calibrated.yaml\n"
+		      "events:\n"
+		      "  - {date: 2024-02-10, kind: closure, link: [work, coast]}\n");
+	scratch_path(&f.scratch, "whatif.yaml", path, sizeof(path));
+	/* A what-if inherits no free parameters unless read for posterior runs. */
+	struct mf_scenario_source *plain = mf_scenario_source_load(path, &err);
+	assert_non_null(plain);
+	assert_int_equal(mf_scenario_source_scenario(plain)->n_free, 0);
+	mf_scenario_source_destroy(plain);
+	struct mf_scenario_source *whatif = mf_scenario_source_load_inherited(path, &err);
+	assert_non_null(whatif);
+	assert_int_equal(mf_scenario_source_scenario(whatif)->n_free, 2);
+	assert_int_equal(mf_scenario_source_writable(whatif, &err), MF_ERR_INPUT);
+
+	struct mf_posterior *post = mf_posterior_create(2, 0);
+	assert_non_null(post);
+	snprintf(post->params[0].name, MF_NAME_MAX, "all");
+	snprintf(post->params[1].name, MF_NAME_MAX, "onward");
+	post->abc = mf_abc_result_create(2, 2, 1);
+	assert_non_null(post->abc);
+	const double particles[4] = {0.8, 1.5, 0.8, 1.5};
+	memcpy(post->abc->generations[0].particles, particles, sizeof(particles));
+	post->abc->generations[0].weights[0] = post->abc->generations[0].weights[1] = 0.5;
+	double values[4];
+	int picked[2];
+	struct mf_scenario **runs = mf_posterior_scenarios(post, whatif, start, 3, 2, values,
+							   picked, &err);
+	if (!runs)
+		fail_msg("%s", err.message);
+	for (int k = 0; k < 2; k++) {
+		const struct mf_scenario *run = runs[k];
+		print_message("# replicate %d: circular %.6f, onward %.6f\n", k,
+			      run->sources[0].rate, run->sources[1].rate);
+		assert_true(fabs(run->sources[0].rate - 300 * 0.8) < 1e-3);
+		assert_true(fabs(run->sources[1].rate - 100 * 0.8 * 1.5) < 1e-3);
+		assert_true(fabs(run->sources[2].rate - 50 * 0.8) < 1e-3);
+		assert_true(values[2 * k] == 0.8 && values[2 * k + 1] == 1.5);
+		assert_int_equal(run->n_events, mf_scenario_source_scenario(whatif)->n_events);
+	}
+	mf_posterior_scenarios_destroy(runs, 2);
+	/* Values that no factors of the two parameters make from the
+	 * reference's (circular 300 -> 111 but 50 -> 50) are refused. */
+	scratch_write(&f.scratch, "other.yaml",
+		      "extends: calibrated.yaml\n"
+		      "sources:\n"
+		      "  - {place: home, intent: circular, rate: 111, goals: {work: 2, mine: 1}}\n"
+		      "  - {place: home, intent: onward, rate: 100}\n"
+		      "  - {name: home-mine, place: home, intent: circular, rate: 50, goals: {mine: 1}}\n"
+		      "calibrate:\n"
+		      "  - {name: all, scale: 'sources[*].rate', min: 0.2, max: 5, start: 1, search: log}\n"
+		      "  - {name: onward, scale: 'sources[intent=onward].rate', min: 0.2, max: 5, start: 1}\n");
+	scratch_path(&f.scratch, "other.yaml", path, sizeof(path));
+	struct mf_scenario_source *other = mf_scenario_source_load_inherited(path, &err);
+	assert_non_null(other);
+	mf_error_clear(&err);
+	assert_null(mf_posterior_scenarios(post, other, start, 3, 2, NULL, NULL, &err));
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	assert_non_null(strstr(err.message, "times the scale parameters' factors"));
+	mf_scenario_source_destroy(other);
+	mf_posterior_destroy(post);
+	mf_scenario_source_destroy(whatif);
+	mf_scenario_source_destroy(start);
+	fit_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threads_and_file),
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_scale_rebase),
 	};
 	return cmocka_run_group_tests_name("posterior", tests, NULL, NULL);
 }

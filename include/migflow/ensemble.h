@@ -68,6 +68,11 @@ struct mf_ensemble_options {
 	int days;                 /* 0: the scenario's */
 	const struct mf_override *overrides; /* parameter values set in every run */
 	int n_overrides;
+	/* NULL, or one scenario per run (run r simulates run_scenarios[r]
+	 * instead of scenario): the same network, period and monitoring
+	 * points with other parameter values, e.g. drawn from a posterior. The
+	 * sinks see scenario. */
+	const struct mf_scenario *const *run_scenarios;
 	/* Replicates side by side, a thread each, when there are at least as
 	 * many as threads and every sink is concurrent (results are the same). */
 	bool side_by_side;

@@ -140,6 +140,14 @@ struct mf_output_variable {
 	const double *values;          /* row-major, the product of their sizes */
 };
 
+/* Writes a float64 variable along dimensions the open file already has
+ * (a table's dimension included) before mf_output_finish: e.g. the
+ * parameters of each replicate, replicate_parameters(replicate,
+ * parameter). A name in use must have the same shape. */
+enum mf_status mf_output_add_variable(struct mf_output *out,
+				      const struct mf_output_variable *variable,
+				      struct mf_error *err);
+
 /* A global attribute for mf_output_amend: text, or a float64 number when
  * text is NULL. */
 struct mf_output_attribute {

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include "migflow/abc.h"
 #include "migflow/error.h"
+#include "migflow/output.h"
 #include "migflow/scenario.h"
 #include "migflow/targets.h"
 
@@ -73,6 +74,7 @@ struct mf_posterior {
 	double *q05, *q50, *q95;             /* [n_targets] */
 	bool *inside;                        /* [n_targets]: observed within [q05, q95]
 					      * (at or below q95 for a lower bound) */
+	char scenario_path[4096];            /* of the scenario it was computed for */
 	/* The settings, for the file and for resuming. */
 	struct mf_posterior_options options;
 	double wall_seconds;
@@ -107,6 +109,58 @@ int mf_posterior_draw(const struct mf_posterior *posterior, uint64_t seed, uint3
 
 /* The values of particle i of the last generation (natural scale). */
 const double *mf_posterior_particle(const struct mf_posterior *posterior, int i);
+
+/* The scenarios of a run of `draws` replicates under the posterior: for
+ * replicate k, the particle mf_posterior_draw(posterior, seed, k) gives
+ * values to the free parameters of source with the same names (the
+ * others keep the file's values). A `scale:` parameter multiplies the
+ * values of the scenario the posterior was computed on (reference, needed
+ * only then): for a scenario whose values are already scaled (a calibrated
+ * file and what extends it) the multiplier is divided by the ratio of its
+ * values to the reference's. values (draws x n_params, may be NULL) gets
+ * each replicate's posterior values, particles (may be NULL) their
+ * particle. NULL and err when a parameter is missing or the ratio is not
+ * one number. Caller frees with mf_posterior_scenarios_destroy. */
+struct mf_scenario **mf_posterior_scenarios(const struct mf_posterior *posterior,
+					    struct mf_scenario_source *source,
+					    const struct mf_scenario_source *reference,
+					    uint64_t seed, int draws, double *values,
+					    int *particles, struct mf_error *err);
+void mf_posterior_scenarios_destroy(struct mf_scenario **scenarios, int draws);
+
+/* A run of `draws` replicates under a posterior file: the scenarios of
+ * the replicates (mf_posterior_scenarios), their parameter values and
+ * particles, for mf_ensemble_options.run_scenarios. */
+struct mf_posterior_draws {
+	struct mf_posterior *posterior;
+	char posterior_path[4096];
+	int draws;
+	struct mf_scenario **scenarios; /* [draws] */
+	double *values;                 /* [draws * posterior->n_params] */
+	int *particles;                 /* [draws] */
+};
+
+/* Reads the posterior file and builds the scenarios of scenario_path for
+ * draws replicates of seed (agent_scale > 0 sets theirs). The scenario the
+ * posterior was computed on is read again when a `scale:` parameter needs
+ * it, and must not have changed. NULL and err on failure. Caller frees
+ * with mf_posterior_draws_destroy. */
+struct mf_posterior_draws *mf_posterior_draws_create(const char *posterior_path,
+						     const char *scenario_path, uint64_t seed,
+						     int draws, int agent_scale,
+						     struct mf_error *err);
+void mf_posterior_draws_destroy(struct mf_posterior_draws *draws);
+
+/* Writes into an open run file (before mf_output_finish) the dimension
+ * `parameter`, replicate_parameters(replicate, parameter),
+ * replicate_particle(replicate) and the attribute `posterior`. */
+enum mf_status mf_posterior_draws_store(const struct mf_posterior_draws *draws,
+					struct mf_output *out, struct mf_error *err);
+
+/* Whether any of the posterior's parameters is a `scale:` parameter of
+ * source (then mf_posterior_scenarios needs the reference). */
+bool mf_posterior_needs_reference(const struct mf_posterior *posterior,
+				  const struct mf_scenario_source *source);
 
 /* Writes posterior to path (path.partial, renamed when complete; refused
  * if path exists unless force). complete = false marks a checkpoint of an

@@ -181,10 +181,39 @@ struct mf_scenario_source;
  * extends), so that they can be written back. Caller frees with
  * mf_scenario_source_destroy. */
 struct mf_scenario_source *mf_scenario_source_load(const char *path, struct mf_error *err);
+/* As mf_scenario_source_load, with the free parameters of a calibrate
+ * block written in a file it extends (a what-if of a calibrated scenario),
+ * for runs under a posterior. */
+struct mf_scenario_source *mf_scenario_source_load_inherited(const char *path,
+							     struct mf_error *err);
 void mf_scenario_source_destroy(struct mf_scenario_source *source);
 
 /* The scenario as loaded (owned by source). */
 const struct mf_scenario *mf_scenario_source_scenario(const struct mf_scenario_source *source);
+
+/* Whether fitted values can be written into the source's file
+ * (mf_scenario_source_text): not when a free parameter names values of a
+ * file it extends (MF_ERR_INPUT at the parameter). */
+enum mf_status mf_scenario_source_writable(const struct mf_scenario_source *source,
+					   struct mf_error *err);
+
+/* The values in the file(s) that free parameter i sets or multiplies:
+ * *values points at them (owned by source); returns how many. */
+int mf_scenario_source_values(const struct mf_scenario_source *source, int i,
+			      const double **values);
+
+/* How much source's values already carry its scale parameters compared
+ * with reference (the scenario a posterior was computed on; parameters
+ * matched by name): factor[i] for each free parameter i of source such
+ * that every value the solved (solve[i]) scale parameters multiply, and no
+ * set parameter sets, is the reference's value times the product of the
+ * factors of the parameters multiplying it; 1 for the others. A
+ * calibrated file (whose fitted multipliers were written into its values)
+ * and what extends it get the fitted multipliers back. MF_ERR_INPUT when
+ * no such factors exist. */
+enum mf_status mf_scenario_source_rebase(const struct mf_scenario_source *source,
+					 const struct mf_scenario_source *reference,
+					 const bool *solve, double *factor, struct mf_error *err);
 
 /* A new scenario with free parameter i set to values[i] (values may be
  * NULL: the file's values). Safe to call from several threads at once (the

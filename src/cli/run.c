@@ -21,7 +21,8 @@ static void on_signal(int signal_number)
 }
 
 struct run_args {
-	const char *scenario, *output, *summary_json;
+	const char *scenario, *output, *summary_json, *posterior;
+	int draws;            /* with posterior: replicates, each a particle */
 	bool force, quiet, has_seed;
 	uint64_t seed;
 	int days, threads, agent_scale;
@@ -43,6 +44,11 @@ static void run_usage(FILE *out)
 		"      --replicates N    run replicates 0..N-1 into one file (a leading\n"
 		"                        replicate dimension, and summary_* statistics)\n"
 		"      --agent-scale N   persons per agent instead of the scenario's (faster, noisier)\n"
+		"      --posterior POST.h5 --draws N\n"
+		"                        N replicates under a posterior (migflow posterior): replicate\n"
+		"                        k takes the parameters of a particle drawn by weight (the same\n"
+		"                        for every scenario run with the same seed) and its own seed;\n"
+		"                        replicate_parameters(replicate, parameter) records them\n"
 		"      --threads N       OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
 		"      --force           overwrite an existing output file\n"
 		"      --quiet           no progress line and no summary\n"
@@ -67,11 +73,13 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 		} else if (strcmp(a, "--quiet") == 0) {
 			args->quiet = true;
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-			   strcmp(a, "--summary-json") == 0) {
+			   strcmp(a, "--summary-json") == 0 || strcmp(a, "--posterior") == 0) {
 			if (!value || !*value)
 				goto missing;
 			if (strcmp(a, "--summary-json") == 0)
 				args->summary_json = value;
+			else if (strcmp(a, "--posterior") == 0)
+				args->posterior = value;
 			else
 				args->output = value;
 			i++;
@@ -92,10 +100,13 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 			args->replicate = (uint32_t)number;
 			args->has_replicate = true;
 			i++;
-		} else if (strcmp(a, "--replicates") == 0) {
+		} else if (strcmp(a, "--replicates") == 0 || strcmp(a, "--draws") == 0) {
 			if (!mf_cli_parse_count(value, REPLICATES_MAX, &number) || number < 1)
 				goto bad_number;
-			args->replicates = (int)number;
+			if (strcmp(a, "--draws") == 0)
+				args->draws = (int)number;
+			else
+				args->replicates = (int)number;
 			i++;
 		} else if (strcmp(a, "--agent-scale") == 0) {
 			if (!mf_cli_parse_count(value, 100000, &number) || number < 1)
@@ -125,7 +136,8 @@ bad_number:
 			strcmp(a, "--days") == 0 ? " in 1..60000"
 			: strcmp(a, "--threads") == 0 ? " in 1..1024"
 			: strcmp(a, "--agent-scale") == 0 ? " in 1..100000"
-			: strcmp(a, "--replicates") == 0 ? " in 1..10000" : " >= 0",
+			: strcmp(a, "--replicates") == 0 || strcmp(a, "--draws") == 0 ? " in 1..10000"
+			: " >= 0",
 			value ? value : "");
 		goto usage;
 	}
@@ -133,6 +145,16 @@ bad_number:
 		fprintf(stderr, "migflow run: error: no scenario file given\n");
 		goto usage;
 	}
+	if (!args->posterior != !args->draws) {
+		fprintf(stderr, "migflow run: error: --posterior POST.h5 and --draws N go together\n");
+		goto usage;
+	}
+	if (args->draws && (args->replicates || args->has_replicate)) {
+		fprintf(stderr, "migflow run: error: --draws N runs replicates 0..N-1 under the "
+			"posterior: not with --replicate or --replicates\n");
+		goto usage;
+	}
+	args->replicates = args->draws ? args->draws : args->replicates;
 	if (args->has_replicate && args->replicates) {
 		fprintf(stderr, "migflow run: error: give --replicate K (one replicate) or --replicates N "
 			"(replicates 0..N-1), not both\n");
@@ -229,6 +251,7 @@ struct run_front {
 	int runs, ready;
 	struct mf_sink *targets, *output;
 	const struct mf_targets *target_list;
+	const struct mf_posterior_draws *draws;
 	struct progress progress;
 	struct mf_sink sink;
 };
@@ -257,6 +280,12 @@ static enum mf_status front_finish(struct mf_sink *sink, const struct mf_ensembl
 				   struct mf_error *err)
 {
 	struct run_front *f = sink->data;
+	if (f->draws) {
+		enum mf_status status = mf_posterior_draws_store(f->draws,
+								 mf_output_sink_output(f->output), err);
+		if (status != MF_OK)
+			return status;
+	}
 	if (!f->targets)
 		return MF_OK;
 	return store_targets(mf_output_sink_output(f->output), f->target_list,
@@ -304,6 +333,7 @@ int mf_cli_run(int argc, char **argv)
 	struct mf_sink *output_sink = NULL, *targets_sink = NULL;
 	int runs = args.replicates ? args.replicates : 1;
 	struct mf_targets *targets = NULL;
+	struct mf_posterior_draws *draws = NULL;
 	struct run_front front = {.args = &args, .runs = runs};
 	front.summaries = calloc((size_t)runs, sizeof(*front.summaries));
 	enum mf_status status = MF_OK;
@@ -332,6 +362,16 @@ int mf_cli_run(int argc, char **argv)
 	if (args.agent_scale)
 		scenario->agent_scale = args.agent_scale;
 	front.scenario = scenario;
+	if (args.posterior) {
+		draws = mf_posterior_draws_create(args.posterior, args.scenario,
+						  args.has_seed ? args.seed : scenario->seed, args.draws,
+						  args.agent_scale, &err);
+		if (!draws) {
+			status = err.code;
+			goto done;
+		}
+		front.draws = draws;
+	}
 	for (; front.ready < runs; front.ready++)
 		if (summary_init(&front.summaries[front.ready], scenario) < 0) {
 			status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
@@ -362,6 +402,7 @@ int mf_cli_run(int argc, char **argv)
 		.replicate = args.replicate,
 		.threads = args.threads,
 		.days = args.days,
+		.run_scenarios = draws ? (const struct mf_scenario *const *)draws->scenarios : NULL,
 		.progress = on_progress,
 		.cancelled = on_cancel,
 		.user = &front,
@@ -416,6 +457,7 @@ done:
 		summary_free(&front.summaries[r]);
 	free(front.summaries);
 	mf_targets_destroy(targets);
+	mf_posterior_draws_destroy(draws);
 	mf_scenario_destroy(scenario);
 	return mf_cli_exit_code(status);
 }

@@ -185,3 +185,20 @@ enum mf_status mf_output_amend(const char *path, int n_variables,
 	mf_h5_quiet_end(&quiet);
 	return status;
 }
+
+static enum mf_status variable_step(struct mf_output *out, const void *arg,
+				    struct mf_error *err)
+{
+	struct amend amend = {.path = out->partial, .file = out->file};
+	enum mf_status status = write_variable(&amend, arg, err);
+	if (amend.hdf5_detail[0] && !out->hdf5_detail[0])
+		memcpy(out->hdf5_detail, amend.hdf5_detail, sizeof(amend.hdf5_detail));
+	return status;
+}
+
+enum mf_status mf_output_add_variable(struct mf_output *out,
+				      const struct mf_output_variable *variable,
+				      struct mf_error *err)
+{
+	return mf_output_guarded(out, err, variable_step, variable);
+}

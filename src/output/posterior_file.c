@@ -2,9 +2,11 @@
  * summary, the correlations and the predictive check, netCDF-style (every
  * dimension a scale) so that xarray opens them; read back for resuming
  * and for runs under the posterior. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "output_private.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +102,9 @@ static enum mf_status put_attrs(struct writer *w, const struct mf_posterior *p,
 {
 	hid_t f = w->out->file;
 	const struct mf_posterior_options *o = &p->options;
+	/* Runs under the posterior may read the scenario again from elsewhere. */
+	char resolved[PATH_MAX];
+	const char *absolute = realpath(scenario->path, resolved);
 	char created[32];
 	time_t now = time(NULL);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -111,7 +116,7 @@ static enum mf_status put_attrs(struct writer *w, const struct mf_posterior *p,
 				  "sqrt(sum of weight x (relative error / tolerance)^2)") < 0 ||
 	    mf_h5_put_string_attr(f, "engine", "migflow") < 0 ||
 	    mf_h5_put_string_attr(f, "engine_version", MF_VERSION) < 0 ||
-	    mf_h5_put_string_attr(f, "scenario_path", scenario->path) < 0 ||
+	    mf_h5_put_string_attr(f, "scenario_path", absolute ? absolute : scenario->path) < 0 ||
 	    mf_h5_put_string_attr(f, "scenario", scenario->resolved_text ? scenario->resolved_text : "") < 0 ||
 	    mf_h5_put_string_attr(f, "targets_path", targets->path) < 0 ||
 	    mf_h5_put_uint64_attr(f, "seed", o->seed) < 0 ||
@@ -555,6 +560,11 @@ struct mf_posterior *mf_posterior_read(const char *path, bool allow_checkpoint,
 			goto fail;
 		}
 	}
+	char *scenario_path = NULL;
+	if (mf_reader_text_attribute(r, NULL, "scenario_path", &scenario_path, err) != MF_OK)
+		goto fail;
+	snprintf(p->scenario_path, sizeof(p->scenario_path), "%s", scenario_path);
+	free(scenario_path);
 	if (scenario_text && mf_reader_text_attribute(r, NULL, "scenario", scenario_text, err) != MF_OK)
 		goto fail;
 	if ((size_t)p->options.particles != N) {

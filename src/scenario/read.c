@@ -268,8 +268,10 @@ static int read_top(struct reader *r, const struct yt_node *root)
 	if ((node = yt_get(root, "expulsions")) && mf_read_expulsions(r, node) < 0)
 		return -1;
 	/* A calibration belongs to the file that declares it: a scenario that
-	 * extends a calibrated one does not inherit its free parameters. */
-	if ((node = yt_get(root, "calibrate")) && strcmp(node->file, r->doc->path) == 0 &&
+	 * extends a calibrated one does not inherit its free parameters
+	 * (unless read for runs under a posterior). */
+	if ((node = yt_get(root, "calibrate")) &&
+	    (r->inherit_calibrate || strcmp(node->file, r->doc->path) == 0) &&
 	    mf_read_calibrate(r, node) < 0)
 		return -1;
 	if ((node = yt_get(root, "targets")) && read_targets(r, node) < 0)
@@ -299,7 +301,8 @@ static char *source_texts(const struct yt_doc *doc)
 	return text;
 }
 
-struct mf_scenario *mf_read_scenario(const char *path, struct yt_doc *doc, struct mf_error *err)
+struct mf_scenario *mf_read_scenario(const char *path, struct yt_doc *doc, bool inherit_calibrate,
+				     struct mf_error *err)
 {
 	struct mf_scenario *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -312,7 +315,7 @@ struct mf_scenario *mf_read_scenario(const char *path, struct yt_doc *doc, struc
 		mf_error_at(err, path, 1, 1, "", "empty scenario: expected a mapping with name, start, days, network ...");
 		goto fail;
 	}
-	struct reader r = {doc, s, err};
+	struct reader r = {doc, s, err, inherit_calibrate};
 	if (yt_expect(doc, doc->root, YT_MAPPING, "", err) < 0 || read_top(&r, doc->root) < 0)
 		goto fail;
 	s->resolved_text = yt_emit(doc);
@@ -342,7 +345,7 @@ struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
 	struct yt_doc *doc = mf_read_tree(path, err);
 	if (!doc)
 		return NULL;
-	struct mf_scenario *s = mf_read_scenario(path, doc, err);
+	struct mf_scenario *s = mf_read_scenario(path, doc, false, err);
 	yt_free(doc);
 	return s;
 }

@@ -29,6 +29,7 @@ struct reader {
 	const struct yt_doc *doc;
 	struct mf_scenario *s;
 	struct mf_error *err;
+	bool inherit_calibrate; /* read the calibrate block of a file extended */
 };
 
 #define FIELD(buffer, ...) snprintf(buffer, sizeof(buffer), __VA_ARGS__)
@@ -39,8 +40,11 @@ struct reader {
  * (`events` appended to the parent's). NULL and err on failure. */
 struct yt_doc *mf_read_tree(const char *path, struct mf_error *err);
 
-/* A scenario read from the tree of doc (which stays the caller's). */
-struct mf_scenario *mf_read_scenario(const char *path, struct yt_doc *doc, struct mf_error *err);
+/* A scenario read from the tree of doc (which stays the caller's); with
+ * inherit_calibrate, the free parameters of a calibrate block written in
+ * a file it extends too. */
+struct mf_scenario *mf_read_scenario(const char *path, struct yt_doc *doc, bool inherit_calibrate,
+				     struct mf_error *err);
 
 /* An error at node, naming field. Returns -1. */
 int mf_read_fail(struct reader *r, const struct yt_node *node, const char *field, const char *fmt, ...)

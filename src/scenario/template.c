@@ -20,6 +20,10 @@ struct mf_scenario_source {
 	/* build writes values into doc and puts the file's back: one at a time. */
 	pthread_mutex_t lock;
 	bool has_lock;
+	/* Why fitted values cannot be written back into this file (a free
+	 * parameter names values of a file it extends); code MF_OK if they can. */
+	struct mf_error unwritable;
+	bool inherit_calibrate;
 };
 
 void mf_scenario_source_destroy(struct mf_scenario_source *source)
@@ -41,18 +45,21 @@ void mf_scenario_source_destroy(struct mf_scenario_source *source)
 	free(source);
 }
 
-struct mf_scenario_source *mf_scenario_source_load(const char *path, struct mf_error *err)
+static struct mf_scenario_source *load(const char *path, bool inherit_calibrate,
+				       struct mf_error *err)
 {
 	struct mf_scenario_source *source = calloc(1, sizeof(*source));
 	if (!source)
 		goto nomem;
+	source->inherit_calibrate = inherit_calibrate;
 	if (pthread_mutex_init(&source->lock, NULL) != 0)
 		goto nomem;
 	source->has_lock = true;
+	mf_error_clear(&source->unwritable);
 	source->doc = mf_read_tree(path, err);
 	if (!source->doc)
 		goto fail;
-	source->scenario = mf_read_scenario(path, source->doc, err);
+	source->scenario = mf_read_scenario(path, source->doc, inherit_calibrate, err);
 	if (!source->scenario)
 		goto fail;
 	int n = source->scenario->n_free;
@@ -71,13 +78,13 @@ struct mf_scenario_source *mf_scenario_source_load(const char *path, struct mf_e
 		for (int k = 0; k < source->n_nodes[i]; k++) {
 			const struct yt_node *node = source->nodes[i][k];
 			mf_text_double(node->text, &source->base[i][k]);
-			/* Fitted values are written back into this file. */
-			if (strcmp(node->file, source->doc->path) != 0) {
-				mf_error_at(err, f->file, f->line, f->column, f->name,
+			/* Fitted values are written back into this file; runs
+			 * (posterior draws) may change values of files it extends. */
+			if (strcmp(node->file, source->doc->path) != 0 &&
+			    source->unwritable.code == MF_OK)
+				mf_error_at(&source->unwritable, f->file, f->line, f->column, f->name,
 					    "'%s' is written in %s (line %d), which this file extends: "
 					    "calibrate values written in this file", f->path, node->file, node->line);
-				goto fail;
-			}
 		}
 	}
 	return source;
@@ -88,9 +95,38 @@ fail:
 	return NULL;
 }
 
+struct mf_scenario_source *mf_scenario_source_load(const char *path, struct mf_error *err)
+{
+	return load(path, false, err);
+}
+
+struct mf_scenario_source *mf_scenario_source_load_inherited(const char *path,
+							     struct mf_error *err)
+{
+	return load(path, true, err);
+}
+
 const struct mf_scenario *mf_scenario_source_scenario(const struct mf_scenario_source *source)
 {
 	return source->scenario;
+}
+
+enum mf_status mf_scenario_source_writable(const struct mf_scenario_source *source,
+					   struct mf_error *err)
+{
+	if (source->unwritable.code == MF_OK)
+		return MF_OK;
+	*err = source->unwritable;
+	return err->code;
+}
+
+int mf_scenario_source_values(const struct mf_scenario_source *source, int i,
+			      const double **values)
+{
+	if (i < 0 || i >= source->scenario->n_free)
+		return 0;
+	*values = source->base[i];
+	return source->n_nodes[i];
 }
 
 /* A number as people write it: no exponent for ordinary magnitudes. */
@@ -168,7 +204,8 @@ struct mf_scenario *mf_scenario_source_build(struct mf_scenario_source *source,
 			nodes[j]->text = copy;
 		}
 	}
-	struct mf_scenario *s = mf_read_scenario(original->path, source->doc, err);
+	struct mf_scenario *s = mf_read_scenario(original->path, source->doc,
+						 source->inherit_calibrate, err);
 	for (int j = 0; j < n; j++)
 		if (saved[j]) {
 			free(nodes[j]->text);
@@ -249,4 +286,157 @@ char *mf_scenario_source_text(const struct mf_scenario_source *source, const dou
 	out[used] = '\0';
 	free(edits);
 	return out;
+}
+
+/* Free parameter of source named name, or -1. */
+static int named(const struct mf_scenario_source *source, const char *name)
+{
+	for (int i = 0; i < source->scenario->n_free; i++)
+		if (strcmp(source->scenario->free[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Solves the k x k system a x = b in place (partial pivoting); false when
+ * singular. */
+static bool solve_linear(int k, double *a, double *b)
+{
+	for (int c = 0; c < k; c++) {
+		int pivot = c;
+		for (int r = c + 1; r < k; r++)
+			if (fabs(a[r * k + c]) > fabs(a[pivot * k + c]))
+				pivot = r;
+		if (fabs(a[pivot * k + c]) < 1e-12)
+			return false;
+		for (int j = 0; j < k; j++) {
+			double t = a[c * k + j];
+			a[c * k + j] = a[pivot * k + j];
+			a[pivot * k + j] = t;
+		}
+		double t = b[c];
+		b[c] = b[pivot];
+		b[pivot] = t;
+		for (int r = 0; r < k; r++) {
+			if (r == c)
+				continue;
+			double f = a[r * k + c] / a[c * k + c];
+			for (int j = c; j < k; j++)
+				a[r * k + j] -= f * a[c * k + j];
+			b[r] -= f * b[c];
+		}
+	}
+	for (int c = 0; c < k; c++)
+		b[c] /= a[c * k + c];
+	return true;
+}
+
+enum mf_status mf_scenario_source_rebase(const struct mf_scenario_source *source,
+					 const struct mf_scenario_source *reference,
+					 const bool *solve, double *factor, struct mf_error *err)
+{
+	const struct mf_scenario *s = source->scenario;
+	int k = s->n_free;
+	for (int i = 0; i < k; i++)
+		factor[i] = 1.0;
+	/* One equation per value the scale parameters multiply and no set
+	 * parameter sets: sum over the solved parameters touching it of
+	 * log factor = log(source value / reference value). */
+	enum { MAX_EQUATIONS = 2048 };
+	struct equation {
+		const struct yt_node *node;
+		unsigned touch;          /* bit i: solved parameter i multiplies it */
+		double rhs;
+		int param;               /* a parameter naming it, for messages */
+	} *eq = calloc(MAX_EQUATIONS, sizeof(*eq));
+	double *a = calloc((size_t)k * (size_t)k + 1, sizeof(double));
+	double *b = calloc((size_t)k + 1, sizeof(double));
+	enum mf_status status = MF_OK;
+	int n = 0;
+	if (!eq || !a || !b) {
+		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (k > 31) {
+		status = mf_error_set(err, MF_ERR_INPUT, "%s: more than 31 free parameters", s->path);
+		goto done;
+	}
+	for (int i = 0; i < k; i++) {
+		if (!s->free[i].multiplier || !solve[i])
+			continue;
+		int r = named(reference, s->free[i].name);
+		if (r < 0 || !reference->scenario->free[r].multiplier ||
+		    reference->n_nodes[r] != source->n_nodes[i]) {
+			status = mf_error_at(err, s->free[i].file, s->free[i].line, s->free[i].column,
+					     s->free[i].name, "'%s' does not scale the same values in %s",
+					     s->free[i].path, reference->scenario->path);
+			goto done;
+		}
+		for (int m = 0; m < source->n_nodes[i]; m++) {
+			const struct yt_node *node = source->nodes[i][m];
+			int e = 0;
+			while (e < n && eq[e].node != node)
+				e++;
+			if (e == n) {
+				if (n == MAX_EQUATIONS)
+					continue;
+				double mine = source->base[i][m], theirs = reference->base[r][m];
+				if ((mine == 0) != (theirs == 0)) {
+					status = mf_error_at(err, s->free[i].file, s->free[i].line,
+							     s->free[i].column, s->free[i].name,
+							     "a value '%s' scales is 0 here or in %s, not in both",
+							     s->free[i].path, reference->scenario->path);
+					goto done;
+				}
+				if (mine == 0)
+					continue;
+				eq[n++] = (struct equation){node, 0, log(mine / theirs), i};
+			}
+			eq[e].touch |= 1u << i;
+		}
+	}
+	/* Values a set parameter gives are not the scale parameters' doing. */
+	for (int i = 0; i < k; i++)
+		for (int m = 0; !s->free[i].multiplier && m < source->n_nodes[i]; m++)
+			for (int e = 0; e < n; e++)
+				if (eq[e].node == source->nodes[i][m])
+					eq[e].touch = 0, eq[e].rhs = 0;
+	/* Least squares: the normal equations; an unknown no equation holds
+	 * stays 0 (factor 1). */
+	for (int e = 0; e < n; e++)
+		for (int i = 0; i < k; i++) {
+			if (!(eq[e].touch >> i & 1))
+				continue;
+			b[i] += eq[e].rhs;
+			for (int j = 0; j < k; j++)
+				a[i * k + j] += eq[e].touch >> j & 1;
+		}
+	for (int i = 0; i < k; i++)
+		if (a[i * k + i] == 0)
+			a[i * k + i] = 1;
+	if (!solve_linear(k, a, b)) {
+		status = mf_error_set(err, MF_ERR_INPUT, "%s: the scale parameters cannot be told apart "
+				      "by the values they multiply", s->path);
+		goto done;
+	}
+	for (int e = 0; e < n; e++) {
+		double sum = 0;
+		for (int i = 0; i < k; i++)
+			if (eq[e].touch >> i & 1)
+				sum += b[i];
+		if (eq[e].touch && fabs(sum - eq[e].rhs) > 1e-6) {
+			const struct mf_free_parameter *f = &s->free[eq[e].param];
+			status = mf_error_at(err, f->file, f->line, f->column, f->name,
+					     "the values '%s' scales (line %d) are not the values of %s "
+					     "times the scale parameters' factors", f->path,
+					     eq[e].node->line, reference->scenario->path);
+			goto done;
+		}
+	}
+	for (int i = 0; i < k; i++)
+		factor[i] = exp(b[i]);
+done:
+	free(eq);
+	free(a);
+	free(b);
+	return status;
 }
