@@ -19,5 +19,6 @@
 #include "migflow/indicators.h"
 #include "migflow/targets.h"
 #include "migflow/calibrate.h"
+#include "migflow/sensitivity.h"
 
 #endif
