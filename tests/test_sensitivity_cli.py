@@ -24,7 +24,9 @@ replicates each) with 1 and with 2 threads, and checks:
 - bad input: an unknown indicator (exit 1, the name and those available in
   the message), base samples not a power of two (exit 2), a scenario with no
   calibrate block (exit 1, the message names its file), an output directory
-  that does not exist (exit 3, one line); no file left behind.
+  that does not exist (exit 3, one line); no file left behind;
+- scripts/migflow.py's open_sensitivity reads the file and
+  scripts/plot_sensitivity.py draws it.
 """
 import os
 import sys
@@ -273,6 +275,21 @@ def main(argv):
         checks.check(sorted(os.listdir(workdir)) == ["printed.h5", "sa1.h5", "sa2.h5",
                                                     "scenario.yaml", "targets.yaml"],
                      "nothing else in the directory", f"{sorted(os.listdir(workdir))}")
+
+        # The Python side: migflow.open_sensitivity and the plot script.
+        scripts = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               "scripts")
+        sys.path.insert(0, scripts)
+        import migflow
+        ds = migflow.open_sensitivity(two)
+        checks.check(list(ds["parameter"].values) == PARAMETERS
+                     and ds["first_order"].shape == (3, 3), "migflow.open_sensitivity")
+        png = os.path.join(workdir, "sa.png")
+        plot = runs.capture("/usr/bin/python3", os.path.join(scripts, "plot_sensitivity.py"),
+                            two, "-o", png)
+        checks.check(plot.returncode == 0 and os.path.getsize(png) > 10000
+                     and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n",
+                     "plot_sensitivity.py draws a PNG", plot.stderr)
     return checks.finish()
 
 
