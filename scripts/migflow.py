@@ -6,6 +6,7 @@
     migflow.passes(ds, year=2024)                    # passes by direction in 2024
     migflow.libya_stock(ds)                          # persons present in Libya, by day
     migflow.indicator(ds, "deaths", mode="sea")      # any indicator of INDICATORS, by day
+    sa = migflow.open_sensitivity("sa.h5")           # `migflow sensitivity`: Sobol indices
     ds.migflow.by_country()                          # the same functions as an accessor
 
 Three layouts are read (README.md, "Output layout"):
@@ -185,6 +186,20 @@ def open(path, load=True):  # noqa: A001 - the module's entry point
         ds.attrs["member"] = member
         return ds
     return open_batch(path, load) if is_batch(path) else open_run(path, load=load)
+
+
+def open_sensitivity(path, load=True):
+    """Opens the file of `migflow sensitivity` as a Dataset: dimensions
+    ``indicator`` (target names), ``parameter`` (free parameter names) and
+    ``point``; first_order, total and their _low/_high interval bounds
+    (indicator, parameter), sum_first_order and variance (indicator),
+    design (point, parameter), outputs (point, indicator), parameter_min,
+    parameter_max, parameter_log_scale (parameter)."""
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    if "first_order" not in ds.variables or "indicator" not in ds.dims:
+        ds.close()
+        raise ValueError(f"{path} is not a file of migflow sensitivity")
+    return _finish(ds, path, load)
 
 
 def parameters(ds):

@@ -189,4 +189,24 @@ void mf_output_program_init(void);
  * as numpy.percentile / numpy.quantile do by default (method "linear"). */
 double mf_output_percentile(const double *sorted, int n, double q);
 
+/* A sensitivity analysis (migflow/sensitivity.h) of scenario's free
+ * parameters on targets, written to path (as path.partial, renamed when
+ * complete; an existing file is refused, MF_ERR_EXISTS, unless force).
+ * Dimensions indicator (coordinate: target names), parameter (coordinate:
+ * free parameter names) and point (0 .. n_points-1); variables
+ * first_order, first_order_low, first_order_high, total, total_low,
+ * total_high (indicator, parameter), sum_first_order and variance
+ * (indicator), design (point, parameter: natural-scale values), outputs
+ * (point, indicator), parameter_min, parameter_max, parameter_log_scale
+ * (parameter); global attributes record the scenario, the targets, the
+ * run's settings and complete = 1. MF_ERR_IO (one line, the path and the
+ * reason) when it cannot be written; nothing is then left behind. */
+struct mf_sensitivity_result;
+struct mf_targets;
+enum mf_status mf_output_write_sensitivity(const char *path, bool force,
+					   const struct mf_scenario *scenario,
+					   const struct mf_targets *targets,
+					   const struct mf_sensitivity_result *result,
+					   struct mf_error *err);
+
 #endif

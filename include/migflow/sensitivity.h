@@ -90,4 +90,70 @@ struct mf_sobol_indices *mf_sobol_analyse(const struct mf_sobol_design *design,
 /* Frees indices. Accepts NULL. */
 void mf_sobol_indices_destroy(struct mf_sobol_indices *indices);
 
+/* --- Sensitivity of a scenario ------------------------------------------
+ *
+ * The uncertain parameters are a scenario's free parameters (its
+ * `calibrate:` block), sampled on [min, max], on a log scale where
+ * `search: log`; the indicators are targets of a targets file
+ * (migflow/targets.h). At each point of the design the scenario is built
+ * with the point's values (mf_scenario_source_build) and the targets are
+ * simulated (mf_targets_simulate, one thread) for replicates 0 .. R-1 of
+ * one seed at every point (common random numbers); the replicate mean is
+ * the output. Points are evaluated in parallel, one simulation per thread;
+ * the results do not depend on the number of threads. */
+
+struct mf_scenario_source;
+struct mf_targets;
+
+/* The headline indicators taken by default, those a targets file has. */
+extern const char *const mf_sensitivity_headline[4];
+
+struct mf_sensitivity_options {
+	size_t base_samples;     /* N: >= 2, a power of two */
+	int replicates;          /* R >= 1 per point */
+	uint64_t seed;           /* of every point's replicates and of the bootstrap */
+	int threads;             /* 0: OpenMP's default */
+	int agent_scale;         /* 0: the scenario's */
+	/* Targets by name; NULL (n_indicators 0): the headline ones the file
+	 * has, or all its targets when it has none of them. */
+	const char *const *indicators;
+	size_t n_indicators;
+	size_t resamples;        /* bootstrap resamples (0 or >= 10) */
+	double level;            /* interval coverage, e.g. 0.90 */
+	/* Called after each point (may be NULL), from the worker threads but
+	 * one call at a time; done counts the points finished. */
+	void (*progress)(void *context, size_t done, size_t total);
+	void *context;
+};
+
+struct mf_sensitivity_result {
+	struct mf_sobol_design *design;    /* natural-scale parameter values */
+	size_t n_indicators;
+	int *indicators;                   /* their indices in the targets */
+	double *outputs;                   /* [point * n_indicators + m] */
+	struct mf_sobol_indices *indices;
+	uint64_t seed;                     /* as run */
+	int replicates;
+	int agent_scale;                   /* persons per agent as run */
+	size_t resamples;                  /* of the bootstrap */
+	double level;                      /* interval coverage */
+	uint64_t simulations;              /* points x replicates */
+	double wall_seconds;               /* design, simulations and analysis */
+};
+
+/* Runs the analysis of source's free parameters on targets (loaded for
+ * source's scenario). MF_ERR_INPUT when the scenario has no free
+ * parameters (naming its file), an indicator name is not a target of the
+ * file (the message lists those available), or an option is out of
+ * range; a simulation's own error otherwise. Fills result (caller frees
+ * with mf_sensitivity_result_free, also after a failure). */
+enum mf_status mf_sensitivity_run(struct mf_scenario_source *source,
+				  const struct mf_targets *targets,
+				  const struct mf_sensitivity_options *options,
+				  struct mf_sensitivity_result *result,
+				  struct mf_error *err);
+
+/* Frees what a result holds and zeroes it. Accepts NULL. */
+void mf_sensitivity_result_free(struct mf_sensitivity_result *result);
+
 #endif

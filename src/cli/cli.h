@@ -27,6 +27,7 @@ int mf_cli_indicators(int argc, char **argv);
 int mf_cli_exit_code(enum mf_status status);
 int mf_cli_calibrate(int argc, char **argv);
 int mf_cli_posterior(int argc, char **argv);
+int mf_cli_sensitivity(int argc, char **argv);
 
 /* Parses a whole non-negative decimal number up to max (no sign, no junk). */
 bool mf_cli_parse_count(const char *text, long long max, long long *value);

@@ -23,6 +23,9 @@ static void usage(FILE *out)
 		"  migflow posterior SCENARIO [--targets FILE] [-o POST.h5] [--budget N] [--particles N]\n"
 		"              [--agent-scale N] [--seed N] [--threads N] [--force] [--quiet]\n"
 		"  migflow posterior --summary POST.h5\n"
+		"  migflow sensitivity SCENARIO -o SA.h5 [--targets FILE] [--indicators NAME,...]\n"
+		"              [--base-samples N] [--replicates R] [--agent-scale N] [--seed N]\n"
+		"              [--threads N] [--resamples N] [--force] [--quiet]\n"
 		"  migflow batch BATCH.yaml [-o OUT.h5] [--force] [--quiet] [--threads N]\n"
 		"  migflow compare BASE.h5 ALT.h5 [--from DATE] [--to DATE] [--json FILE] [--png FILE]\n"
 		"  migflow indicators [--json]\n"
@@ -39,6 +42,7 @@ static void usage(FILE *out)
 		"  indicators the indicators runs are reported in: names, units, definitions\n"
 		"  calibrate fit a scenario's free parameters to observed targets\n"
 		"  posterior the posterior of a scenario's free parameters (ABC-SMC), resumable\n"
+		"  sensitivity Sobol indices of a scenario's free parameters on targets\n"
 		"  flee      run a FLEE instance (input_csv/, source_data/, simsetting.yml)\n"
 		"  validate  FLEE's averaged relative difference of a run against UNHCR data\n\n"
 		"Run 'migflow COMMAND --help' for the options of a command.\n",
@@ -75,6 +79,8 @@ int main(int argc, char **argv)
 		return mf_cli_calibrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "posterior") == 0)
 		return mf_cli_posterior(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sensitivity") == 0)
+		return mf_cli_sensitivity(argc - 1, argv + 1);
 	if (strcmp(argv[1], "flee") == 0)
 		return mf_cli_flee(argc - 1, argv + 1);
 	if (strcmp(argv[1], "validate") == 0)

@@ -1,0 +1,316 @@
+/* migflow sensitivity: Sobol indices of a scenario's free parameters on
+ * the targets of a targets file; prints the table, writes SA.h5. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <omp.h>
+
+#include "cli.h"
+
+#define MAX_INDICATORS 256
+
+static void sensitivity_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migflow sensitivity SCENARIO -o SA.h5 [--targets FILE] [--indicators NAME,...]\n"
+		"                           [--base-samples N] [--replicates R] [--agent-scale N] [--seed N]\n"
+		"                           [--threads N] [--resamples N] [--force] [--quiet]\n\n"
+		"Variance-based (Sobol) sensitivity of targets to SCENARIO's free parameters (its\n"
+		"`calibrate:` block, sampled uniformly within min..max, in the logarithm where\n"
+		"`search: log`). A Saltelli design of N (k + 2) points for k parameters; at each\n"
+		"point the targets are simulated for R replicates of one seed (common random\n"
+		"numbers) and their mean is the output. Prints first-order (Saltelli 2010) and\n"
+		"total (Jansen 1999) indices with 90 %% bootstrap intervals and writes them, the\n"
+		"design and the outputs to SA.h5.\n\n"
+		"  -o FILE           the output file (required); refused if it exists unless --force\n"
+		"  --targets FILE    targets file (default: the scenario's `targets:`)\n"
+		"  --indicators L    targets by name, comma-separated (default: the headline ones\n"
+		"                    the file has - niger_fmp_movements, niger_fmp_outbound,\n"
+		"                    italy_arrivals_from_libya, libya_stock_end_2024 - else all)\n"
+		"  --base-samples N  base samples, a power of two >= 2 (default 256)\n"
+		"  --replicates R    replicates per point (default 1)\n"
+		"  --agent-scale N   persons per agent (default: the scenario's)\n"
+		"  --seed N          random seed of every point (default: the scenario's)\n"
+		"  --threads N       points evaluated at once (default: OpenMP's)\n"
+		"  --resamples N     bootstrap resamples, 0 or >= 10 (default 1000)\n");
+}
+
+struct sensitivity_args {
+	const char *scenario, *targets, *output, *indicators;
+	long long base_samples, replicates, agent_scale, threads, resamples;
+	bool has_seed, force, quiet;
+	uint64_t seed;
+};
+
+static int parse(int argc, char **argv, struct sensitivity_args *a)
+{
+	*a = (struct sensitivity_args){.base_samples = 256, .replicates = 1, .resamples = 1000};
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+		long long number;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			sensitivity_usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(arg, "--force")) {
+			a->force = true;
+		} else if (!strcmp(arg, "--quiet")) {
+			a->quiet = true;
+		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output") ||
+			   !strcmp(arg, "--indicators")) {
+			if (!value || !*value) {
+				fprintf(stderr, "migflow sensitivity: error: option '%s' needs a value\n", arg);
+				return EXIT_USAGE;
+			}
+			if (!strcmp(arg, "--targets"))
+				a->targets = value;
+			else if (!strcmp(arg, "--indicators"))
+				a->indicators = value;
+			else
+				a->output = value;
+			i++;
+		} else if (!strcmp(arg, "--base-samples") || !strcmp(arg, "--replicates") ||
+			   !strcmp(arg, "--seed") || !strcmp(arg, "--threads") ||
+			   !strcmp(arg, "--agent-scale") || !strcmp(arg, "--resamples")) {
+			bool seed = !strcmp(arg, "--seed"), resamples = !strcmp(arg, "--resamples");
+			bool base = !strcmp(arg, "--base-samples");
+			long long max = seed ? INT64_MAX : base ? (1LL << 30) : resamples ? 1000000 : 100000;
+			long long min = seed || resamples ? 0 : base ? 2 : 1;
+			if (!mf_cli_parse_count(value, max, &number) || number < min ||
+			    (base && (number & (number - 1)) != 0) ||
+			    (resamples && number > 0 && number < 10)) {
+				fprintf(stderr, "migflow sensitivity: error: option '%s' expects %s, got '%s'\n",
+					arg,
+					seed ? "a whole number >= 0"
+					: base ? "a power of two >= 2 (2, 4, 8, ... 2^30)"
+					: resamples ? "0 or a whole number in 10..1000000"
+					: "a whole number in 1..100000",
+					value ? value : "");
+				return EXIT_USAGE;
+			}
+			if (seed) {
+				a->seed = (uint64_t)number;
+				a->has_seed = true;
+			} else if (base) {
+				a->base_samples = number;
+			} else if (resamples) {
+				a->resamples = number;
+			} else if (!strcmp(arg, "--replicates")) {
+				a->replicates = number;
+			} else if (!strcmp(arg, "--threads")) {
+				a->threads = number;
+			} else {
+				a->agent_scale = number;
+			}
+			i++;
+		} else if (arg[0] == '-') {
+			fprintf(stderr, "migflow sensitivity: error: unknown option '%s'\n", arg);
+			return EXIT_USAGE;
+		} else if (!a->scenario) {
+			a->scenario = arg;
+		} else {
+			fprintf(stderr, "migflow sensitivity: error: unexpected argument '%s'\n", arg);
+			return EXIT_USAGE;
+		}
+	}
+	if (!a->scenario) {
+		fprintf(stderr, "migflow sensitivity: error: no scenario file given\n");
+		return EXIT_USAGE;
+	}
+	if (!a->output) {
+		fprintf(stderr, "migflow sensitivity: error: no output file given (-o SA.h5)\n");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Splits a comma-separated list in place into names (empty items are
+ * refused); returns their count or -1. */
+static int split_names(char *list, char **names, int max)
+{
+	int n = 0;
+	for (char *item = list;; item++) {
+		char *comma = strchr(item, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*item || n == max)
+			return -1;
+		names[n++] = item;
+		if (!comma)
+			return n;
+		item = comma;
+	}
+}
+
+/* Whether the output may be written, checked before the simulations. */
+static enum mf_status check_output(const char *path, bool force, struct mf_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return mf_error_set(err, MF_ERR_IO, "cannot write %s: %s", path, strerror(EISDIR));
+		if (!force)
+			return mf_error_set(err, MF_ERR_EXISTS, "%s: file exists; use --force to overwrite it",
+					    path);
+	}
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	if (access(slash ? dir : ".", W_OK) < 0)
+		return mf_error_set(err, MF_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	return MF_OK;
+}
+
+struct progress_context {
+	bool enabled;
+	double started, last_drawn;
+};
+
+static void on_point(void *data, size_t done, size_t total)
+{
+	struct progress_context *p = data;
+	if (!p->enabled)
+		return;
+	double now = progress_now();
+	if (now - p->last_drawn < 0.2 && done < total)
+		return;
+	p->last_drawn = now;
+	double elapsed = now - p->started;
+	double eta = done > 0 ? elapsed * (double)(total - done) / (double)done : 0;
+	fprintf(stderr, "\r\033[Kpoint %zu/%zu  elapsed %d:%02d  ETA %d:%02d", done, total,
+		(int)elapsed / 60, (int)elapsed % 60, (int)eta / 60, (int)eta % 60);
+	fflush(stderr);
+}
+
+static void print_table(FILE *out, const struct mf_scenario *s, const struct mf_targets *targets,
+			const struct mf_sensitivity_result *r)
+{
+	const struct mf_sobol_indices *ind = r->indices;
+	const size_t k = r->design->n_params;
+	double tail = 100 * (1 - r->level) / 2;
+	char bounds[64];
+	snprintf(bounds, sizeof(bounds), "[%g %%, %g %%]", tail, 100 - tail);
+	for (size_t m = 0; m < r->n_indicators; m++) {
+		double sum = 0;
+		for (size_t i = 0; i < k; i++)
+			sum += ind->s1[m * k + i];
+		fprintf(out, "\n%s  (sd %.4g, sum of S1 %.3f)\n", targets->targets[r->indicators[m]].name,
+			sqrt(ind->variance[m]), sum);
+		fprintf(out, "  %-24s %7s %-16s   %7s %s\n", "parameter", "S1", bounds, "ST", bounds);
+		for (size_t i = 0; i < k; i++) {
+			size_t j = m * k + i;
+			fprintf(out, "  %-24s %7.3f [%6.3f, %6.3f]   %7.3f [%6.3f, %6.3f]\n", s->free[i].name,
+				ind->s1[j], ind->s1_low[j], ind->s1_high[j], ind->st[j], ind->st_low[j],
+				ind->st_high[j]);
+		}
+	}
+}
+
+int mf_cli_sensitivity(int argc, char **argv)
+{
+	struct sensitivity_args a;
+	int code = parse(argc, argv, &a);
+	if (code >= 0) {
+		if (code == EXIT_USAGE)
+			sensitivity_usage(stderr);
+		return code;
+	}
+	struct mf_error err = {0};
+	struct mf_scenario_source *source = NULL;
+	struct mf_targets *targets = NULL;
+	struct mf_sensitivity_result result = {0};
+	char *list = NULL;
+	char *names[MAX_INDICATORS];
+	int n_names = 0;
+	enum mf_status status = check_output(a.output, a.force, &err);
+	if (status != MF_OK) {
+		mf_cli_print_error(&err);
+		return mf_cli_exit_code(status);
+	}
+	if (a.indicators) {
+		list = strdup(a.indicators);
+		if (!list) {
+			status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		n_names = split_names(list, names, MAX_INDICATORS);
+		if (n_names < 0) {
+			fprintf(stderr, "migflow sensitivity: error: --indicators expects names separated by "
+				"commas, got '%s'\n", a.indicators);
+			free(list);
+			return EXIT_USAGE;
+		}
+	}
+	source = mf_scenario_source_load(a.scenario, &err);
+	if (!source) {
+		status = err.code;
+		goto done;
+	}
+	const struct mf_scenario *s = mf_scenario_source_scenario(source);
+	if (s->n_free == 0) {
+		status = mf_error_at(&err, s->path, 1, 1, "calibrate",
+				     "no free parameters to vary: add a `calibrate:` block");
+		goto done;
+	}
+	const char *targets_path = a.targets ? a.targets : s->targets_path;
+	if (!targets_path[0]) {
+		status = mf_error_set(&err, MF_ERR_INPUT,
+				      "no targets: give --targets FILE or a `targets:` key in %s", a.scenario);
+		goto done;
+	}
+	targets = mf_targets_load(targets_path, s, &err);
+	if (!targets) {
+		status = err.code;
+		goto done;
+	}
+	struct progress_context progress = {
+		.enabled = !a.quiet && isatty(STDERR_FILENO),
+		.started = progress_now(),
+	};
+	struct mf_sensitivity_options options = {
+		.base_samples = (size_t)a.base_samples,
+		.replicates = (int)a.replicates,
+		.seed = a.has_seed ? a.seed : s->seed,
+		.threads = (int)a.threads,
+		.agent_scale = (int)a.agent_scale,
+		.indicators = (const char *const *)names,
+		.n_indicators = (size_t)n_names,
+		.resamples = (size_t)a.resamples,
+		.level = 0.90,
+		.progress = on_point,
+		.context = &progress,
+	};
+	status = mf_sensitivity_run(source, targets, &options, &result, &err);
+	if (progress.enabled)
+		fprintf(stderr, "\r\033[K");
+	if (status != MF_OK)
+		goto done;
+	status = mf_output_write_sensitivity(a.output, a.force, s, targets, &result, &err);
+	if (status != MF_OK)
+		goto done;
+	if (!a.quiet) {
+		printf("migflow sensitivity: %s, %zu parameters, %zu base samples: %zu points x %d "
+		       "replicates = %llu simulations in %.1f s (%.3g s per simulation on %d threads)\n",
+		       a.scenario, result.design->n_params, result.design->n_base,
+		       result.design->n_points, result.replicates,
+		       (unsigned long long)result.simulations, result.wall_seconds,
+		       result.wall_seconds / (double)result.simulations,
+		       a.threads ? (int)a.threads : omp_get_max_threads());
+		printf("agent scale %d, seed %llu, targets %s, %zu bootstrap resamples\n",
+		       result.agent_scale, (unsigned long long)result.seed, targets->path, result.resamples);
+		print_table(stdout, s, targets, &result);
+		printf("\nwrote %s\n", a.output);
+	}
+done:
+	if (status != MF_OK)
+		mf_cli_print_error(&err);
+	mf_sensitivity_result_free(&result);
+	mf_targets_destroy(targets);
+	mf_scenario_source_destroy(source);
+	free(list);
+	return mf_cli_exit_code(status);
+}
