@@ -202,6 +202,61 @@ def open_sensitivity(path, load=True):
     return _finish(ds, path, load)
 
 
+def open_posterior(path, load=True):
+    """Opens the file of `migflow posterior` as a Dataset: dimensions
+    ``generation``, ``particle``, ``parameter`` (free parameter names),
+    ``parameter_b`` (the same, second axis of ``correlation``), ``target``
+    and ``draw``; particles (generation, particle, parameter), weights and
+    distances (generation, particle), tolerance, ess, acceptance_rate and
+    simulations (generation); posterior_mean, posterior_sd, posterior_q05 /
+    q50 / q95 (parameter), correlation; prior_min, prior_max, prior_family;
+    target_observed and the predictive check predictive (draw, target),
+    predictive_q05 / q50 / q95 and predictive_inside (target)."""
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    if int(ds.attrs.get("migflow_posterior", 0)) != 1 or "particles" not in ds.variables:
+        ds.close()
+        raise ValueError(f"{path} is not a file of migflow posterior")
+    if int(ds.attrs.get("complete", 0)) != 1:
+        ds.close()
+        raise ValueError(f"{path} is an unfinished posterior (a checkpoint): run migflow "
+                         "posterior again to finish it")
+    return _finish(ds, path, load)
+
+
+def posterior_particles(ds, generation=-1):
+    """The particles of one generation (the last by default) as a pandas
+    DataFrame, one column per parameter plus ``weight``."""
+    g = ds.isel(generation=generation)
+    frame = g["particles"].to_pandas()
+    frame.columns = [str(c) for c in frame.columns]
+    frame["weight"] = g["weights"].values
+    return frame
+
+
+def posterior_summary(ds):
+    """Per parameter: prior family and bounds, posterior mean, sd and the
+    5 / 50 / 95 % quantiles (a pandas DataFrame)."""
+    import pandas as pd
+    names = [str(p) for p in ds["parameter"].values]
+    return pd.DataFrame({
+        "prior": [str(f) for f in ds["prior_family"].values],
+        "min": ds["prior_min"].values, "max": ds["prior_max"].values,
+        "mean": ds["posterior_mean"].values, "sd": ds["posterior_sd"].values,
+        "q05": ds["posterior_q05"].values, "q50": ds["posterior_q50"].values,
+        "q95": ds["posterior_q95"].values}, index=names)
+
+
+def predictive_check(ds):
+    """Per target: observed, predictive 5 / 50 / 95 % and whether the
+    observation is inside (a pandas DataFrame)."""
+    import pandas as pd
+    names = [str(t) for t in ds["target"].values]
+    return pd.DataFrame({
+        "observed": ds["target_observed"].values, "q05": ds["predictive_q05"].values,
+        "q50": ds["predictive_q50"].values, "q95": ds["predictive_q95"].values,
+        "inside": ds["predictive_inside"].values.astype(bool)}, index=names)
+
+
 def parameters(ds):
     """The parameters set for a batch member (its JSON text) as a dict; for a
     combined batch, a dict member name -> dict."""
@@ -1203,3 +1258,69 @@ class MigflowAccessor:
 
     def report_from(self):
         return report_from(self._ds)
+
+
+def draw_pairs(ds, parameters=None, generation=-1, fig=None, bins=30):
+    """Pair plot of a posterior's particles (weighted): histograms on the
+    diagonal, scatter below it (point size by weight), the weighted
+    correlation above it; axes span the prior's bounds, on a log scale for
+    log-scale priors. Returns the figure."""
+    plt = _plt()
+    import numpy as np
+    names = [str(p) for p in ds["parameter"].values]
+    chosen = parameters or names
+    idx = [names.index(p) for p in chosen]
+    g = ds.isel(generation=generation)
+    x = g["particles"].values[:, idx]
+    w = g["weights"].values
+    logs = [str(ds["prior_family"].values[i]).startswith("log") for i in idx]
+    lo, hi = ds["prior_min"].values[idx], ds["prior_max"].values[idx]
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    k = len(idx)
+    fig = fig or plt.figure(figsize=(1.9 * k + 1, 1.9 * k + 1))
+    axes = fig.subplots(k, k, squeeze=False)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.07, top=0.95, wspace=0.08, hspace=0.08)
+
+    def log_axis(axis):
+        axis.set_major_locator(LogLocator(numticks=3))
+        axis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
+    for r in range(k):
+        for c in range(k):
+            ax = axes[r][c]
+            if c > r:
+                corr = ds["correlation"].values[idx[r], idx[c]]
+                ax.text(0.5, 0.5, f"{corr:+.2f}", ha="center", va="center",
+                        fontsize=12, color="tab:red" if abs(corr) > 0.5 else "black",
+                        transform=ax.transAxes)
+                ax.set_axis_off()
+                continue
+            if c == r:
+                edges = (np.geomspace(lo[c], hi[c], bins + 1) if logs[c]
+                         else np.linspace(lo[c], hi[c], bins + 1))
+                ax.hist(x[:, c], bins=edges, weights=w, color="tab:blue", alpha=0.8)
+                ax.set_yticks([])
+            else:
+                ax.scatter(x[:, c], x[:, r], s=4 + 400 * w, alpha=0.4, color="tab:blue",
+                           linewidths=0)
+                if logs[r]:
+                    ax.set_yscale("log")
+                    log_axis(ax.yaxis)
+                ax.set_ylim(lo[r], hi[r])
+            if logs[c]:
+                ax.set_xscale("log")
+                log_axis(ax.xaxis)
+            ax.set_xlim(lo[c], hi[c])
+            if r == k - 1:
+                ax.set_xlabel(chosen[c], fontsize=8)
+            else:
+                ax.set_xticklabels([])
+            if c == 0 and r > 0:
+                ax.set_ylabel(chosen[r], fontsize=8)
+            elif c > 0:
+                ax.set_yticklabels([])
+            ax.tick_params(labelsize=6)
+    fig.suptitle(f"posterior, generation {int(g['generation'])}: "
+                 f"{int(ds.attrs.get('particles', len(w)))} particles, "
+                 f"tolerance {float(g['tolerance']):.3g}", fontsize=10)
+    return fig

@@ -17,6 +17,7 @@
 #include <gsl/gsl_qrng.h>
 
 #include "migflow/flee.h"
+#include "migflow/posterior.h"
 #include "migflow/sim.h"
 #include "migflow/version.h"
 #include "parameters.h"
@@ -71,6 +72,10 @@ struct mf_batch {
 	bool has_seed;
 	uint64_t seed;
 	int replicates;
+	/* `posterior:` (relative to the batch file), "" if none: replicates
+	 * are then draws from it (migflow run --posterior). */
+	char posterior[PATH_SIZE];
+	uint64_t posterior_hash;  /* of the file's bytes, for member keys */
 	int n_scenarios;
 	struct batch_scenario *scenarios;
 	int n_fixed;             /* `parameters:`, the same for every member */
@@ -599,6 +604,9 @@ static int make_members(struct loader *l)
 				 (unsigned long long)scenario->text_hash,
 				 m->parameters ? m->parameters : "", (unsigned long long)scenario->seed,
 				 b->replicates, b->days, b->agent_scale);
+			if (b->posterior[0])
+				text_add(&key, "; posterior %s (bytes %016llx)", b->posterior,
+					 (unsigned long long)b->posterior_hash);
 			m->key = key.data;
 			if (!m->parameters || key.failed || !m->key)
 				return mf_error_set(l->err, MF_ERR_NOMEM, "out of memory"), -1;
@@ -612,6 +620,40 @@ static int make_members(struct loader *l)
 	return 0;
 }
 
+/* posterior: FILE, relative to the batch file: a posterior file whose
+ * draws the replicates take. */
+static int read_posterior(struct loader *l, const struct yt_node *node)
+{
+	struct mf_batch *b = l->batch;
+	char given[PATH_SIZE];
+	if (yt_string(l->doc, node, "posterior", given, sizeof(given), l->err) < 0)
+		return -1;
+	const char *slash = strrchr(b->path, '/');
+	int dir = given[0] != '/' && slash ? (int)(slash - b->path + 1) : 0;
+	int n = snprintf(b->posterior, sizeof(b->posterior), "%.*s%s", dir, b->path, given);
+	if (n < 0 || (size_t)n >= sizeof(b->posterior))
+		return fail(l, node, "posterior", "path too long");
+	struct mf_error why = {0};
+	struct mf_posterior *post = mf_posterior_read(b->posterior, false, NULL, &why);
+	if (!post)
+		return fail(l, node, "posterior", "%s", why.message);
+	mf_posterior_destroy(post);
+	FILE *f = fopen(b->posterior, "rb");
+	if (!f)
+		return fail(l, node, "posterior", "cannot read %s: %s", b->posterior, strerror(errno));
+	uint64_t hash = UINT64_C(0xcbf29ce484222325);
+	char buffer[65536];
+	size_t got;
+	while ((got = fread(buffer, 1, sizeof(buffer), f)) > 0)
+		for (size_t i = 0; i < got; i++) {
+			hash ^= (unsigned char)buffer[i];
+			hash *= UINT64_C(0x100000001b3);
+		}
+	fclose(f);
+	b->posterior_hash = hash;
+	return 0;
+}
+
 static int read_batch(struct loader *l)
 {
 	struct mf_batch *b = l->batch;
@@ -619,7 +661,7 @@ static int read_batch(struct loader *l)
 	if (!root)
 		return mf_error_at(l->err, b->path, 1, 1, "", "empty batch file"), -1;
 	static const char *const keys[] = {"name", "description", "scenarios", "days", "agent_scale",
-					   "seed", "replicates", "parameters", "sweep"};
+					   "seed", "replicates", "parameters", "sweep", "posterior"};
 	if (yt_expect(l->doc, root, YT_MAPPING, "", l->err) < 0 ||
 	    yt_check_keys(l->doc, root, keys, sizeof(keys) / sizeof(*keys), "", l->err) < 0)
 		return -1;
@@ -658,6 +700,8 @@ static int read_batch(struct loader *l)
 			return -1;
 		b->replicates = (int)value;
 	}
+	if ((node = yt_get(root, "posterior")) && read_posterior(l, node) < 0)
+		return -1;
 	if (!(node = yt_get(root, "scenarios")))
 		return fail(l, root, "scenarios", "required key missing: the scenario files to run");
 	if (read_scenarios(l, node) < 0)
@@ -777,6 +821,17 @@ static void apply_parameter(struct mf_scenario *s, const struct parameter *p, do
 	}
 }
 
+/* The batch's fixed parameters and the member's sweep point. */
+static void apply_member_parameters(const struct mf_batch *batch, const struct member *m,
+				    struct mf_scenario *s)
+{
+	for (int f = 0; f < batch->n_fixed; f++)
+		apply_parameter(s, &batch->fixed[f], batch->fixed_values[f]);
+	for (int j = 0; m->point >= 0 && j < batch->n_swept; j++)
+		apply_parameter(s, &batch->swept[j],
+				batch->points[(size_t)m->point * (size_t)batch->n_swept + (size_t)j]);
+}
+
 struct mf_scenario *mf_batch_member_scenario(const struct mf_batch *batch, int i,
 					     struct mf_error *err)
 {
@@ -804,13 +859,29 @@ struct mf_scenario *mf_batch_member_scenario(const struct mf_batch *batch, int i
 	}
 	if (batch->agent_scale)
 		s->agent_scale = batch->agent_scale;
-	for (int f = 0; f < batch->n_fixed; f++)
-		apply_parameter(s, &batch->fixed[f], batch->fixed_values[f]);
-	for (int j = 0; m->point >= 0 && j < batch->n_swept; j++)
-		apply_parameter(s, &batch->swept[j],
-				batch->points[(size_t)m->point * (size_t)batch->n_swept + (size_t)j]);
+	apply_member_parameters(batch, m, s);
 	return s;
 }
+
+/* Keeps a member's posterior draws and writes them into its file before
+ * the output sink finishes it. */
+struct draws_sink {
+	struct mf_posterior_draws *draws;
+	struct mf_sink *output;
+};
+
+static enum mf_status draws_finish(struct mf_sink *sink, const struct mf_ensemble_result *result,
+				   struct mf_error *err)
+{
+	(void)result;
+	struct draws_sink *d = sink->data;
+	return mf_posterior_draws_store(d->draws, mf_output_sink_output(d->output), err);
+}
+
+static const struct mf_sink_impl draws_impl = {
+	.finish = draws_finish,
+	.concurrent = true,
+};
 
 char *mf_batch_work_dir(const char *out_path)
 {
@@ -858,6 +929,7 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 	const struct member *m = &batch->members[i];
 	enum mf_status status = MF_OK;
 	struct mf_sink *sink = NULL;
+	struct draws_sink keep = {0};
 	char *path = mf_batch_member_path(batch, i, work_dir);
 	const char *attributes[] = {"member", m->name, "parameters", m->parameters,
 				    "batch_key", m->key};
@@ -873,8 +945,26 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 		.cancelled = options ? options->cancelled : NULL,
 		.user = options ? options->user : NULL,
 	};
+	/* Under a posterior: replicate k draws its parameters, then the
+	 * member's own parameters apply on top. */
+	keep.output = sink;
+	struct mf_sink keep_sink = {.impl = &draws_impl, .data = &keep};
+	struct mf_sink *sinks[2] = {&keep_sink, sink};
+	if (batch->posterior[0]) {
+		keep.draws = mf_posterior_draws_create(batch->posterior,
+						       batch->scenarios[m->scenario].path, run.seed,
+						       batch->replicates, batch->agent_scale, err);
+		if (!keep.draws) {
+			status = err->code;
+			goto done;
+		}
+		for (int k = 0; k < batch->replicates; k++)
+			apply_member_parameters(batch, m, keep.draws->scenarios[k]);
+		run.run_scenarios = (const struct mf_scenario *const *)keep.draws->scenarios;
+	}
 	struct mf_ensemble_result result;
-	status = mf_ensemble_run(scenario, &run, &sink, 1, &result, err);
+	status = mf_ensemble_run(scenario, &run, batch->posterior[0] ? sinks : sinks + 1,
+				 batch->posterior[0] ? 2 : 1, &result, err);
 	if (status == MF_ERR_CANCELLED) {
 		char why[sizeof(err->message)];
 		snprintf(why, sizeof(why), "%s", err->message);
@@ -884,6 +974,7 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 		*stats = (struct mf_run_stats){.agent_steps = result.agent_steps,
 					       .wall_seconds = result.wall_seconds};
 done:
+	mf_posterior_draws_destroy(keep.draws);
 	mf_output_sink_destroy(sink);
 	mf_scenario_destroy(scenario);
 	free(path);

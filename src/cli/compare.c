@@ -62,6 +62,8 @@ struct run {
 	int direction[3];     /* indices of inbound, outbound, internal */
 	char scenario_name[128];
 	double *values;       /* [replicate * IND_COUNT + indicator] */
+	double *drawn;        /* replicate_parameters (run --posterior), or NULL */
+	uint64_t n_drawn;     /* values in drawn */
 };
 
 static void compare_usage(FILE *out)
@@ -225,6 +227,7 @@ static void close_run(struct run *run)
 	free_strings(run->place_country, run->n_places);
 	run->place_country = NULL;
 	free(run->values);
+	free(run->drawn);
 	run->values = NULL;
 	mf_reader_close(run->reader);
 	run->reader = NULL;
@@ -279,6 +282,13 @@ static enum mf_status open_run(struct run *run, const char *given, struct mf_err
 		if (dataset_dims(run->reader, "replicate", dims) != 1 || dims[0] < 1)
 			return fail_read(err, run, "bad replicate dimension");
 		run->replicates = (int)dims[0];
+	}
+	if (mf_reader_has(run->reader, "replicate_parameters")) {
+		struct mf_shape shape;
+		if (mf_reader_read_doubles(run->reader, "replicate_parameters", &shape, &run->drawn,
+					   err) != MF_OK)
+			return err->code;
+		run->n_drawn = shape.dims[0] * (shape.rank > 1 ? shape.dims[1] : 1);
 	}
 	run->place_country = read_strings(run->reader, "place_country", &run->n_places);
 	int n_kinds = 0, n_names = 0, n_intents = 0, n_directions = 0;
@@ -473,6 +483,19 @@ static void make_rows(const struct run *base, const struct run *alt, const char 
 	}
 }
 
+/* Whether the first `paired` replicates of both runs drew the same
+ * parameters from a posterior. */
+static bool under_posterior(const struct run *base, const struct run *alt, int paired)
+{
+	if (!base->drawn || !alt->drawn || base->n_drawn == 0 || alt->n_drawn == 0 ||
+	    !base->replicates || !alt->replicates)
+		return false;
+	uint64_t k = base->n_drawn / (uint64_t)base->replicates;
+	if (k != alt->n_drawn / (uint64_t)alt->replicates)
+		return false;
+	return memcmp(base->drawn, alt->drawn, (size_t)paired * k * sizeof(double)) == 0;
+}
+
 static void describe(FILE *out, const char *role, const struct run *run)
 {
 	fprintf(out, "  %-5s %s: scenario '%s', ", role, run->given, run->scenario_name);
@@ -508,6 +531,12 @@ static void print_table(FILE *out, const struct run *base, const struct run *alt
 	}
 	if (base->n_destinations > 1)
 		fprintf(out, "\n  destinations (places of kind destination): %s\n", base->destination);
+	if (paired > 0 && under_posterior(base, alt, paired))
+		fprintf(out, "\n  replicate k of both runs has the same parameters, drawn from a posterior, and the\n"
+			"  same seed: the intervals hold parameter and stochastic uncertainty together\n");
+	else if (paired > 0 && (base->drawn || alt->drawn))
+		fprintf(out, "\n  note: the runs' replicates do not share their parameters (only one ran under a\n"
+			"  posterior, or under another posterior or seed): the pairs are not like for like\n");
 	if (paired > 0 && (base->replicates != paired || alt->replicates != paired))
 		fprintf(out, "\n  intervals pair the first %d replicates of each run\n", paired);
 	else if (paired == 0)
@@ -546,8 +575,9 @@ static int write_json(const char *path, const struct run *base, const struct run
 		first, last, to - from + 1);
 	json_string(out, country);
 	fprintf(out, ",\n  \"base_replicates\": %d,\n  \"alt_replicates\": %d,\n"
-		"  \"paired_replicates\": %d,\n  \"indicators\": [\n",
-		base->replicates, alt->replicates, paired);
+		"  \"paired_replicates\": %d,\n  \"under_posterior\": %s,\n  \"indicators\": [\n",
+		base->replicates, alt->replicates, paired,
+		paired > 0 && under_posterior(base, alt, paired) ? "true" : "false");
 	for (int k = 0; k < IND_COUNT; k++) {
 		const struct row *row = &rows[k];
 		fprintf(out, "    {\"name\": \"%s\", \"label\": ", indicator_keys[k]);
