@@ -230,12 +230,14 @@ enum mf_status mf_sensitivity_run(struct mf_scenario_source *source,
 		return status;
 
 	struct mf_sobol_parameter params[MF_SOBOL_MAX_PARAMETERS];
-	for (size_t i = 0; i < k; i++)
-		params[i] = (struct mf_sobol_parameter){
+	for (size_t i = 0; i < k; i++) {
+		params[i] = options->ranges ? options->ranges[i] : (struct mf_sobol_parameter){
 			.low = scenario->free[i].min,
 			.high = scenario->free[i].max,
 			.log_scale = scenario->free[i].log_scale,
 		};
+		result->ranges[i] = params[i];
+	}
 	result->design = mf_sobol_design_create(params, k, options->base_samples, err);
 	if (!result->design)
 		return err->code;

@@ -25,6 +25,7 @@ values, and checks:
   equal to the particles replicate_particle names, the same for a what-if
   with the same seed; `migflow compare` says the replicates share their
   parameters; bad command lines exit 2;
+- `migflow sensitivity --posterior` samples the posterior 5-95 % intervals;
 - scripts/plot_posterior.py draws the pair plot and the predictive check.
 """
 import os
@@ -249,6 +250,20 @@ def main(argv):
         small_budget = posterior(binary, "fit.yaml", "--particles", "50", "--budget", "10",
                                  expect=2)
         checks.check("below the 50 particles" in small_budget.stderr, "budget below particles")
+
+        # Sensitivity over the posterior: its 5-95 % intervals as ranges.
+        runs.run([binary, "sensitivity", "fit.yaml", "--posterior", "whole.h5", "--base-samples",
+                  "8", "--resamples", "0", "-o", "sa.h5", "--quiet"])
+        post = xr.open_dataset("whole.h5", engine="h5netcdf")
+        sa = xr.open_dataset("sa.h5", engine="h5netcdf")
+        design = sa["design"].values
+        checks.check(np.array_equal(sa["parameter_min"].values, post["posterior_q05"].values)
+                     and np.array_equal(sa["parameter_max"].values, post["posterior_q95"].values)
+                     and (design >= post["posterior_q05"].values).all()
+                     and (design <= post["posterior_q95"].values).all(),
+                     "sensitivity --posterior samples the posterior 5-95 % intervals")
+        post.close()
+        sa.close()
 
         # The Python side.
         scripts = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),

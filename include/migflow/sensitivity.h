@@ -120,6 +120,9 @@ struct mf_sensitivity_options {
 	size_t n_indicators;
 	size_t resamples;        /* bootstrap resamples (0 or >= 10) */
 	double level;            /* interval coverage, e.g. 0.90 */
+	/* The range of each free parameter; NULL: the calibrate block's bounds
+	 * and search scale (e.g. a posterior's 5-95 % intervals instead). */
+	const struct mf_sobol_parameter *ranges;
 	/* Called after each point (may be NULL), from the worker threads but
 	 * one call at a time; done counts the points finished. */
 	void (*progress)(void *context, size_t done, size_t total);
@@ -139,6 +142,7 @@ struct mf_sensitivity_result {
 	double level;                      /* interval coverage */
 	uint64_t simulations;              /* points x replicates */
 	double wall_seconds;               /* design, simulations and analysis */
+	struct mf_sobol_parameter ranges[MF_SOBOL_MAX_PARAMETERS]; /* as sampled */
 };
 
 /* Runs the analysis of source's free parameters on targets (loaded for

@@ -17,7 +17,8 @@ static void sensitivity_usage(FILE *out)
 	fprintf(out,
 		"usage: migflow sensitivity SCENARIO -o SA.h5 [--targets FILE] [--indicators NAME,...]\n"
 		"                           [--base-samples N] [--replicates R] [--agent-scale N] [--seed N]\n"
-		"                           [--threads N] [--resamples N] [--force] [--quiet]\n\n"
+		"                           [--threads N] [--resamples N] [--posterior POST.h5]\n"
+		"                           [--force] [--quiet]\n\n"
 		"Variance-based (Sobol) sensitivity of targets to SCENARIO's free parameters (its\n"
 		"`calibrate:` block, sampled uniformly within min..max, in the logarithm where\n"
 		"`search: log`). A Saltelli design of N (k + 2) points for k parameters; at each\n"
@@ -35,11 +36,14 @@ static void sensitivity_usage(FILE *out)
 		"  --agent-scale N   persons per agent (default: the scenario's)\n"
 		"  --seed N          random seed of every point (default: the scenario's)\n"
 		"  --threads N       points evaluated at once (default: OpenMP's)\n"
-		"  --resamples N     bootstrap resamples, 0 or >= 10 (default 1000)\n");
+		"  --resamples N     bootstrap resamples, 0 or >= 10 (default 1000)\n"
+		"  --posterior F     sample each parameter the posterior F (migflow posterior) has\n"
+		"                    over its posterior 5-95 %% interval instead of min..max (on\n"
+		"                    the prior's scale); the others keep their calibrate range\n");
 }
 
 struct sensitivity_args {
-	const char *scenario, *targets, *output, *indicators;
+	const char *scenario, *targets, *output, *indicators, *posterior;
 	long long base_samples, replicates, agent_scale, threads, resamples;
 	bool has_seed, force, quiet;
 	uint64_t seed;
@@ -59,7 +63,7 @@ static int parse(int argc, char **argv, struct sensitivity_args *a)
 		} else if (!strcmp(arg, "--quiet")) {
 			a->quiet = true;
 		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output") ||
-			   !strcmp(arg, "--indicators")) {
+			   !strcmp(arg, "--indicators") || !strcmp(arg, "--posterior")) {
 			if (!value || !*value) {
 				fprintf(stderr, "migflow sensitivity: error: option '%s' needs a value\n", arg);
 				return EXIT_USAGE;
@@ -68,6 +72,8 @@ static int parse(int argc, char **argv, struct sensitivity_args *a)
 				a->targets = value;
 			else if (!strcmp(arg, "--indicators"))
 				a->indicators = value;
+			else if (!strcmp(arg, "--posterior"))
+				a->posterior = value;
 			else
 				a->output = value;
 			i++;
@@ -222,6 +228,7 @@ int mf_cli_sensitivity(int argc, char **argv)
 	struct mf_error err = {0};
 	struct mf_scenario_source *source = NULL;
 	struct mf_targets *targets = NULL;
+	struct mf_posterior *post = NULL;
 	struct mf_sensitivity_result result = {0};
 	char *list = NULL;
 	char *names[MAX_INDICATORS];
@@ -267,6 +274,30 @@ int mf_cli_sensitivity(int argc, char **argv)
 		status = err.code;
 		goto done;
 	}
+	/* Over a posterior: its 5-95 % intervals. */
+	struct mf_sobol_parameter ranges[MF_SOBOL_MAX_PARAMETERS];
+	if (a.posterior) {
+		post = mf_posterior_read(a.posterior, false, NULL, &err);
+		if (!post) {
+			status = err.code;
+			goto done;
+		}
+		for (int i = 0; i < s->n_free && i < MF_SOBOL_MAX_PARAMETERS; i++) {
+			const struct mf_free_parameter *f = &s->free[i];
+			ranges[i] = (struct mf_sobol_parameter){f->min, f->max, f->log_scale};
+			for (int j = 0; j < post->n_params; j++)
+				if (strcmp(post->params[j].name, f->name) == 0) {
+					const struct mf_abc_summary *m = &post->abc->summary[j];
+					ranges[i] = (struct mf_sobol_parameter){
+						m->q05, m->q95, post->priors[j].log_scale};
+				}
+			if (!(ranges[i].high > ranges[i].low)) {
+				status = mf_error_set(&err, MF_ERR_INPUT, "%s: the posterior interval of '%s' "
+						      "is a point (%g)", a.posterior, f->name, ranges[i].low);
+				goto done;
+			}
+		}
+	}
 	struct progress_context progress = {
 		.enabled = !a.quiet && isatty(STDERR_FILENO),
 		.started = progress_now(),
@@ -281,6 +312,7 @@ int mf_cli_sensitivity(int argc, char **argv)
 		.n_indicators = (size_t)n_names,
 		.resamples = (size_t)a.resamples,
 		.level = 0.90,
+		.ranges = a.posterior ? ranges : NULL,
 		.progress = on_point,
 		.context = &progress,
 	};
@@ -310,6 +342,7 @@ done:
 		mf_cli_print_error(&err);
 	mf_sensitivity_result_free(&result);
 	mf_targets_destroy(targets);
+	mf_posterior_destroy(post);
 	mf_scenario_source_destroy(source);
 	free(list);
 	return mf_cli_exit_code(status);

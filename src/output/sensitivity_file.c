@@ -155,9 +155,9 @@ static enum mf_status write_contents(struct mf_output *out, const void *arg,
 	for (size_t i = 0; i < k; i++) {
 		const struct mf_free_parameter *f = &sa->scenario->free[i];
 		parameter_names[i] = f->name;
-		low[i] = f->min;
-		high[i] = f->max;
-		log_scale[i] = f->log_scale;
+		low[i] = r->ranges[i].low;
+		high[i] = r->ranges[i].high;
+		log_scale[i] = r->ranges[i].log_scale;
 	}
 
 	if ((status = write_global_attrs(out, sa, err)) != MF_OK ||
