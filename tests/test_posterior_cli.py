@@ -73,7 +73,7 @@ targets:
   - {{name: in_beta, quantity: present, country: Beta, at: 2024-03-30, observed: {2}, source: synthetic, tolerance: 0.05}}
 """
 
-OPTIONS = ["--particles", "60", "--budget", "600", "--predictive", "30", "--seed", "3"]
+OPTIONS = ["--particles", "40", "--budget", "400", "--predictive", "20", "--seed", "3"]
 
 
 def same(a, b):
@@ -106,9 +106,9 @@ def check_file(checks, path):
     ds = xr.open_dataset(path, engine="h5netcdf")
     try:
         g = ds.sizes["generation"]
-        checks.check(ds.sizes["particle"] == 60 and ds.sizes["parameter"] == 3
-                     and ds.sizes["target"] == 3 and ds.sizes["draw"] == 30 and g >= 2,
-                     "dimensions particle 60, parameter 3, target 3, draw 30, generations >= 2",
+        checks.check(ds.sizes["particle"] == 40 and ds.sizes["parameter"] == 3
+                     and ds.sizes["target"] == 3 and ds.sizes["draw"] == 20 and g >= 2,
+                     "dimensions particle 40, parameter 3, target 3, draw 20, generations >= 2",
                      f"{dict(ds.sizes)}")
         checks.check(list(ds["parameter"].values) == ["stay", "expel", "retry"],
                      "parameter coordinate")
@@ -138,7 +138,7 @@ def check_file(checks, path):
         checks.check((inside == ds["predictive_inside"].values.astype(bool)).all(),
                      "predictive_inside", f"{inside} vs {ds['predictive_inside'].values}")
         checks.check(int(ds.attrs["complete"]) == 1 and int(ds.attrs["migflow_posterior"]) == 1
-                     and int(ds.attrs["simulations"]) <= 600, "attributes complete, simulations")
+                     and int(ds.attrs["simulations"]) <= 400, "attributes complete, simulations")
     finally:
         ds.close()
 
