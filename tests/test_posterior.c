@@ -273,23 +273,29 @@ static void test_scale_rebase(void **state)
 		      "  - {place: home, intent: circular, rate: 300, goals: {work: 2, mine: 1}}\n"
 		      "  - {place: home, intent: onward, rate: 100}\n"
 		      "  - {name: home-mine, place: home, intent: circular, rate: 50, goals: {mine: 1}}\n"
+		      "events:\n"
+		      "  - {date: 2024-02-05, kind: interception, link: [coast, island], probability: 0.3}\n"
 		      "calibrate:\n"
 		      "  - {name: all, scale: 'sources[*].rate', min: 0.2, max: 5, start: 1, search: log}\n"
-		      "  - {name: onward, scale: 'sources[intent=onward].rate', min: 0.2, max: 5, start: 1}\n");
+		      "  - {name: onward, scale: 'sources[intent=onward].rate', min: 0.2, max: 5, start: 1}\n"
+		      "  - {name: intercept, set: 'events[kind=interception].probability', min: 0.1, max: 0.7,\n"
+		      "     start: 0.3}\n");
 	char path[512];
 	scratch_path(&f.scratch, "start.yaml", path, sizeof(path));
 	struct mf_error err = {0};
 	struct mf_scenario_source *start = mf_scenario_source_load(path, &err);
 	assert_non_null(start);
-	const double fitted[2] = {0.5, 2.0};
+	const double fitted[3] = {0.5, 2.0, 0.35};
 	char *text = mf_scenario_source_text(start, fitted);
 	assert_non_null(text);
 	scratch_write(&f.scratch, "calibrated.yaml", text);
 	free(text);
+	/* The what-if adds an interception event: not the calibration's. */
 	scratch_write(&f.scratch, "whatif.yaml",
 		      "extends: calibrated.yaml\n"
 		      "events:\n"
-		      "  - {date: 2024-02-10, kind: closure, link: [work, coast]}\n");
+		      "  - {date: 2024-02-10, kind: closure, link: [work, coast]}\n"
+		      "  - {date: 2024-03-01, kind: interception, link: [coast, island], probability: 0.6}\n");
 	scratch_path(&f.scratch, "whatif.yaml", path, sizeof(path));
 	/* A what-if inherits no free parameters unless read for posterior runs. */
 	struct mf_scenario_source *plain = mf_scenario_source_load(path, &err);
@@ -298,19 +304,20 @@ static void test_scale_rebase(void **state)
 	mf_scenario_source_destroy(plain);
 	struct mf_scenario_source *whatif = mf_scenario_source_load_inherited(path, &err);
 	assert_non_null(whatif);
-	assert_int_equal(mf_scenario_source_scenario(whatif)->n_free, 2);
+	assert_int_equal(mf_scenario_source_scenario(whatif)->n_free, 3);
 	assert_int_equal(mf_scenario_source_writable(whatif, &err), MF_ERR_INPUT);
 
-	struct mf_posterior *post = mf_posterior_create(2, 0);
+	struct mf_posterior *post = mf_posterior_create(3, 0);
 	assert_non_null(post);
 	snprintf(post->params[0].name, MF_NAME_MAX, "all");
 	snprintf(post->params[1].name, MF_NAME_MAX, "onward");
-	post->abc = mf_abc_result_create(2, 2, 1);
+	snprintf(post->params[2].name, MF_NAME_MAX, "intercept");
+	post->abc = mf_abc_result_create(3, 2, 1);
 	assert_non_null(post->abc);
-	const double particles[4] = {0.8, 1.5, 0.8, 1.5};
+	const double particles[6] = {0.8, 1.5, 0.45, 0.8, 1.5, 0.45};
 	memcpy(post->abc->generations[0].particles, particles, sizeof(particles));
 	post->abc->generations[0].weights[0] = post->abc->generations[0].weights[1] = 0.5;
-	double values[4];
+	double values[6];
 	int picked[2];
 	struct mf_scenario **runs = mf_posterior_scenarios(post, whatif, start, 3, 2, values,
 							   picked, &err);
@@ -323,8 +330,13 @@ static void test_scale_rebase(void **state)
 		assert_true(fabs(run->sources[0].rate - 300 * 0.8) < 1e-3);
 		assert_true(fabs(run->sources[1].rate - 100 * 0.8 * 1.5) < 1e-3);
 		assert_true(fabs(run->sources[2].rate - 50 * 0.8) < 1e-3);
-		assert_true(values[2 * k] == 0.8 && values[2 * k + 1] == 1.5);
+		assert_true(values[3 * k] == 0.8 && values[3 * k + 1] == 1.5 && values[3 * k + 2] == 0.45);
 		assert_int_equal(run->n_events, mf_scenario_source_scenario(whatif)->n_events);
+		int seen = 0;
+		for (int e = 0; e < run->n_events; e++)
+			if (run->events[e].kind == MF_EVENT_INTERCEPTION)
+				assert_true(run->events[e].value == (seen++ == 0 ? 0.45 : 0.6));
+		assert_int_equal(seen, 2);
 	}
 	mf_posterior_scenarios_destroy(runs, 2);
 	/* Values that no factors of the two parameters make from the
@@ -337,7 +349,9 @@ static void test_scale_rebase(void **state)
 		      "  - {name: home-mine, place: home, intent: circular, rate: 50, goals: {mine: 1}}\n"
 		      "calibrate:\n"
 		      "  - {name: all, scale: 'sources[*].rate', min: 0.2, max: 5, start: 1, search: log}\n"
-		      "  - {name: onward, scale: 'sources[intent=onward].rate', min: 0.2, max: 5, start: 1}\n");
+		      "  - {name: onward, scale: 'sources[intent=onward].rate', min: 0.2, max: 5, start: 1}\n"
+		      "  - {name: intercept, set: 'events[kind=interception].probability', min: 0.1, max: 0.7,\n"
+		      "     start: 0.3}\n");
 	scratch_path(&f.scratch, "other.yaml", path, sizeof(path));
 	struct mf_scenario_source *other = mf_scenario_source_load_inherited(path, &err);
 	assert_non_null(other);

@@ -6,10 +6,34 @@
  * reads the scenario again with them. */
 #include "scenario_private.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
+
+int mf_calibrate_select(const struct yt_doc *doc, const char *declared_in, const char *path,
+			struct yt_node **found, int max)
+{
+	int n = yt_select(doc->root, path, found, max);
+	if (n <= 0)
+		return n;
+	/* The files from the one that declares the block up its extends chain. */
+	const struct yt_doc *from = doc;
+	while (from && strcmp(from->path, declared_in) != 0)
+		from = from->parent;
+	if (!from || from == doc)
+		return n;
+	int kept = 0;
+	for (int k = 0; k < n && k < max; k++) {
+		bool ours = false;
+		for (const struct yt_doc *d = from; d && !ours; d = d->parent)
+			ours = strcmp(found[k]->file, d->path) == 0;
+		if (ours)
+			found[kept++] = found[k];
+	}
+	return n > max ? n : kept;
+}
 
 /* The path of `set` or `scale`: it must name numbers of this scenario,
  * exactly one for `set`. */
@@ -26,7 +50,7 @@ static int read_path(struct reader *r, const struct yt_node *m, const char *wher
 	if (yt_string(r->doc, path, field, f->path, sizeof(f->path), r->err) < 0)
 		return -1;
 	struct yt_node *found[256];
-	int n = yt_select(r->doc->root, f->path, found, 256);
+	int n = mf_calibrate_select(r->doc, m->file, f->path, found, 256);
 	if (n < 0)
 		return mf_read_fail(r, path, field, "malformed path '%s' (keys joined by '.', lists as key[2], key[*] or key[field=value])", f->path);
 	if (n == 0)

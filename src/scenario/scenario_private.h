@@ -34,6 +34,13 @@ struct reader {
 
 #define FIELD(buffer, ...) snprintf(buffer, sizeof(buffer), __VA_ARGS__)
 
+/* calibrate_block.c: the nodes a free parameter's path names (yt_select),
+ * among the values of the file that declares its calibrate block
+ * (declared_in) and the files it extends: a scenario extending a calibrated
+ * one adds values (events, sources) that are not the calibration's. */
+int mf_calibrate_select(const struct yt_doc *doc, const char *declared_in, const char *path,
+			struct yt_node **found, int max);
+
 /* read.c */
 
 /* The file at path and the chain of files it extends, as one tree

@@ -74,7 +74,8 @@ static struct mf_scenario_source *load(const char *path, bool inherit_calibrate,
 		source->base[i] = calloc(256, sizeof(double));
 		if (!source->nodes[i] || !source->base[i])
 			goto nomem;
-		source->n_nodes[i] = yt_select(source->doc->root, f->path, source->nodes[i], 256);
+		source->n_nodes[i] = mf_calibrate_select(source->doc, f->file, f->path,
+							 source->nodes[i], 256);
 		for (int k = 0; k < source->n_nodes[i]; k++) {
 			const struct yt_node *node = source->nodes[i][k];
 			mf_text_double(node->text, &source->base[i][k]);
