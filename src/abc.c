@@ -160,38 +160,94 @@ static void try_particle(const struct abc *abc, const struct proposal *prop,
 	slot->exhausted = true;
 }
 
+/* The values a round shares per particle: its working-scale values, then
+ * distance, simulations, attempt, accepted and exhausted. */
+#define SHARED_EXTRA 5
+
+/* Makes every process's results of a round every process's: each packs
+ * its own pending particles (the others 0) and share() sums them. */
+static enum mf_status share_round(const struct abc *abc, const struct mf_abc_options *options,
+				  const bool *pending, double *u, struct slot *slots,
+				  double *buffer, bool *cancelled, struct mf_error *err)
+{
+	const size_t n = abc->n, k = abc->k, width = k + SHARED_EXTRA;
+	memset(buffer, 0, (n * width + 1) * sizeof(double));
+	for (size_t i = 0; i < n; i++) {
+		if (!pending[i] || i % (size_t)options->processes != (size_t)options->rank)
+			continue;
+		double *b = buffer + i * width;
+		memcpy(b, u + i * k, k * sizeof(double));
+		b[k] = slots[i].accepted ? slots[i].distance : 0.0;
+		b[k + 1] = (double)slots[i].simulations;
+		b[k + 2] = (double)slots[i].attempt;
+		b[k + 3] = slots[i].accepted;
+		b[k + 4] = slots[i].exhausted;
+	}
+	buffer[n * width] = *cancelled;
+	enum mf_status status = options->share(options->user, buffer, n * width + 1, err);
+	if (status != MF_OK)
+		return status;
+	for (size_t i = 0; i < n; i++) {
+		if (!pending[i])
+			continue;
+		const double *b = buffer + i * width;
+		memcpy(u + i * k, b, k * sizeof(double));
+		slots[i].accepted = b[k + 3] != 0.0;
+		slots[i].distance = slots[i].accepted ? b[k] : NAN;
+		slots[i].simulations = (uint64_t)b[k + 1];
+		slots[i].attempt = (uint64_t)b[k + 2];
+		slots[i].exhausted = b[k + 4] != 0.0;
+	}
+	*cancelled = buffer[n * width] != 0.0;
+	return MF_OK;
+}
+
 /* Fills a generation in rounds: in each round every particle not yet
- * accepted simulates one proposal (in parallel), so which proposals are
- * simulated does not depend on the number of threads. A round that would
- * take the run past the budget is not started. Returns whether every
- * particle was accepted; adds the simulations to *used. */
+ * accepted simulates one proposal (in parallel, over threads and
+ * processes), so which proposals are simulated does not depend on the
+ * number of threads or processes. A round that would take the run past
+ * the budget is not started. Returns whether every particle was accepted;
+ * adds the simulations to *used. */
 static bool fill_generation(const struct abc *abc, const struct proposal *prop,
 			    uint64_t generation_key, double tolerance, uint64_t budget,
 			    double *u, struct slot *slots, uint64_t *used, int threads,
-			    const struct mf_abc_options *options, bool *cancelled)
+			    const struct mf_abc_options *options, bool *cancelled,
+			    bool *pending, double *buffer, enum mf_status *status,
+			    struct mf_error *err)
 {
 	const size_t n = abc->n, k = abc->k;
+	const bool spread = options->processes > 1 && options->share;
+	const size_t processes = spread ? (size_t)options->processes : 1;
+	const size_t rank = spread ? (size_t)options->rank : 0;
 	for (size_t i = 0; i < n; i++)
 		slots[i] = (struct slot){ .distance = NAN };
-	size_t pending = n;
-	while (pending > 0) {
-		if (budget && *used + pending > budget)
+	size_t count = n;
+	while (count > 0) {
+		if (budget && *used + count > budget)
 			return false;
-		if (options->cancelled && options->cancelled(options->user)) {
-			*cancelled = true;
+		*cancelled = options->cancelled && options->cancelled(options->user);
+		if (*cancelled && !spread)
 			return false;
-		}
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
 		for (size_t i = 0; i < n; i++)
-			if (!slots[i].accepted)
-				try_particle(abc, prop, mf_rng_bits(generation_key, i),
-					     tolerance, u + i * k, &slots[i]);
-		*used += pending;
-		pending = 0;
+			pending[i] = !slots[i].accepted;
+		if (!*cancelled) {
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
+			for (size_t i = rank; i < n; i += processes)
+				if (pending[i])
+					try_particle(abc, prop, mf_rng_bits(generation_key, i),
+						     tolerance, u + i * k, &slots[i]);
+		}
+		if (spread && (*status = share_round(abc, options, pending, u, slots, buffer,
+						     cancelled, err)) != MF_OK)
+			return false;
+		if (*cancelled)
+			return false;
+		*used += count;
+		count = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (slots[i].exhausted)
 				return false;
-			pending += !slots[i].accepted;
+			count += !slots[i].accepted;
 		}
 	}
 	return true;
@@ -427,6 +483,9 @@ static enum mf_status check_options(const struct mf_abc_prior *priors, size_t k,
 		if (p->family != MF_ABC_UNIFORM && p->family != MF_ABC_NORMAL)
 			return mf_error_set(err, MF_ERR_INPUT, "abc: prior %zu has no family", j);
 	}
+	if (o->processes > 1 && (o->rank < 0 || o->rank >= o->processes))
+		return mf_error_set(err, MF_ERR_INPUT, "abc: rank %d of %d processes", o->rank,
+				    o->processes);
 	const struct mf_abc_result *r = o->resume;
 	if (r) {
 		if (r->n_params != k || r->n_particles != o->n_particles || r->n_generations < 1)
@@ -563,7 +622,11 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 	double *scratch = malloc(n * sizeof(double));
 	struct slot *slots = malloc(n * sizeof(*slots));
 	struct proposal *prop = malloc(sizeof(*prop));
-	if (!result || !prev_u || !cur_u || !cumulative || !scratch || !slots || !prop)
+	bool *pending = malloc(n * sizeof(bool));
+	double *buffer = options->processes > 1 && options->share
+		? malloc((n * (k + SHARED_EXTRA) + 1) * sizeof(double)) : NULL;
+	if (!result || !prev_u || !cur_u || !cumulative || !scratch || !slots || !prop ||
+	    !pending || (options->processes > 1 && options->share && !buffer))
 		goto nomem;
 
 	/* A resumed run: its generations, and where it would have gone on. */
@@ -598,10 +661,14 @@ struct mf_abc_result *mf_abc_run(const struct mf_abc_prior *priors,
 
 		uint64_t used_before = result->simulations;
 		bool cancelled = false;
+		enum mf_status shared = MF_OK;
 		bool complete = fill_generation(&abc, from, mf_rng_key(options->seed, t),
 						tolerance, budget, cur_u, slots,
-						&result->simulations, threads, options, &cancelled);
+						&result->simulations, threads, options, &cancelled,
+						pending, buffer, &shared, err);
 		uint64_t simulations = result->simulations - used_before;
+		if (shared != MF_OK)
+			goto fail;
 		if (cancelled) {
 			mf_error_set(err, MF_ERR_CANCELLED,
 				     "interrupted in generation %u", (unsigned)t);
@@ -667,5 +734,7 @@ done:
 	free(scratch);
 	free(slots);
 	free(prop);
+	free(pending);
+	free(buffer);
 	return result;
 }

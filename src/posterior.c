@@ -208,6 +208,12 @@ static enum mf_status generation_done(void *user, const struct mf_abc_result *so
 	return o->generation_done ? o->generation_done(o->user, so_far, err) : MF_OK;
 }
 
+static enum mf_status share(void *user, double *values, size_t n, struct mf_error *err)
+{
+	const struct mf_posterior_options *o = ((struct context *)user)->options;
+	return o->share(o->user, values, n, err);
+}
+
 static bool abc_cancelled(void *user)
 {
 	struct context *ctx = user;
@@ -313,8 +319,11 @@ static enum mf_status predictive_check(struct context *ctx, struct mf_posterior 
 	uint64_t key = mf_rng_key(ctx->options->seed, PREDICTIVE_KEY);
 	const struct mf_abc_generation *last = last_generation(post);
 	int particles = (int)post->abc->n_particles;
+	const struct mf_posterior_options *o = ctx->options;
+	const bool spread = o->processes > 1 && o->share;
+	const int processes = spread ? o->processes : 1, rank = spread ? o->rank : 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-	for (int d = 0; d < m; d++) {
+	for (int d = rank; d < m; d += processes) {
 		if (ctx->failed)
 			continue;
 		int i = pick(last->weights, particles,
@@ -327,6 +336,36 @@ static enum mf_status predictive_check(struct context *ctx, struct mf_posterior 
 						 mf_rng_bits(key, 2 * (uint64_t)d + 1), INFINITY,
 						 post->predictive + (size_t)d * (size_t)n, &stopped, &e);
 		simulated(ctx, status, false, &e);
+	}
+	if (spread) {
+		/* Every rank's draws on every rank (the others' entries are 0). */
+		size_t values = (size_t)m * (size_t)n, total = values + (size_t)m + 1;
+		double *buffer = calloc(total, sizeof(double));
+		if (!buffer) {
+			free(sorted);
+			return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		}
+		for (int d = rank; d < m; d += processes) {
+			memcpy(buffer + (size_t)d * (size_t)n, post->predictive + (size_t)d * (size_t)n,
+			       (size_t)n * sizeof(double));
+			buffer[values + (size_t)d] = post->draw_particle[d];
+		}
+		bool stop = ctx->failed || (o->cancelled && o->cancelled(o->user));
+		buffer[total - 1] = stop;
+		enum mf_status status = o->share(o->user, buffer, total, err);
+		if (status == MF_OK) {
+			memcpy(post->predictive, buffer, values * sizeof(double));
+			for (int d = 0; d < m; d++)
+				post->draw_particle[d] = (int)buffer[values + (size_t)d];
+			if (buffer[total - 1] != 0 && !stop)
+				status = mf_error_set(err, MF_ERR_CANCELLED,
+						      "another rank stopped in the predictive check");
+		}
+		free(buffer);
+		if (status != MF_OK) {
+			free(sorted);
+			return status;
+		}
 	}
 	if (ctx->failed) {
 		free(sorted);
@@ -418,6 +457,9 @@ struct mf_posterior *mf_posterior_run(struct mf_scenario_source *source,
 		.resume = options->resume,
 		.generation_done = generation_done,
 		.cancelled = abc_cancelled,
+		.processes = options->processes,
+		.rank = options->rank,
+		.share = options->share ? share : NULL,
 		.user = &ctx,
 	};
 	post->abc = mf_abc_run(post->priors, (size_t)base->n_free, distance, &ctx, &abc, err);
@@ -429,6 +471,13 @@ struct mf_posterior *mf_posterior_run(struct mf_scenario_source *source,
 	if (predictive_check(&ctx, post, threads, err) != MF_OK)
 		goto fail;
 	post->early_stops = ctx.early_stops;
+	if (options->processes > 1 && options->share) {
+		/* Each rank counted its own early stops (the resumed run's once). */
+		double mine = (double)(ctx.early_stops - options->early_stops_before);
+		if (options->share(options->user, &mine, 1, err) != MF_OK)
+			goto fail;
+		post->early_stops = options->early_stops_before + (uint64_t)mine;
+	}
 	post->wall_seconds = omp_get_wtime() - started;
 	return post;
 fail:

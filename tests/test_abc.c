@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,6 +322,107 @@ static void test_resume(void **state)
 	mf_abc_result_destroy(saved.copy);
 }
 
+/* Two processes as MPI would run them, here two threads whose share() sums
+ * their buffers: each must end with the result of one process. */
+struct world {
+	pthread_barrier_t barrier;
+	pthread_mutex_t lock;
+	double *sum;
+};
+
+struct rank_run {
+	struct world *world;
+	int rank;
+	struct two_model *model;
+	struct mf_abc_result *result;
+	int shares;
+};
+
+static enum mf_status sum_over_ranks(void *user, double *values, size_t n, struct mf_error *err)
+{
+	(void)err;
+	struct rank_run *r = user;
+	struct world *w = r->world;
+	r->shares++;
+	if (r->rank == 0)
+		memset(w->sum, 0, n * sizeof(double));
+	pthread_barrier_wait(&w->barrier);
+	pthread_mutex_lock(&w->lock);
+	for (size_t j = 0; j < n; j++)
+		w->sum[j] += values[j];
+	pthread_mutex_unlock(&w->lock);
+	pthread_barrier_wait(&w->barrier);
+	memcpy(values, w->sum, n * sizeof(double));
+	pthread_barrier_wait(&w->barrier);
+	return MF_OK;
+}
+
+static const struct mf_abc_prior two_priors[2] = {
+	{ .min = -5.0, .max = 5.0 }, { .min = 0.1, .max = 10.0, .log_scale = true } };
+
+static struct mf_abc_options spread_options(void)
+{
+	return (struct mf_abc_options){
+		.n_particles = 101, .quantile = 0.5, .max_generations = 6,
+		.max_simulations = 3000, .seed = 31, .threads = 1,
+	};
+}
+
+static void *run_rank(void *data)
+{
+	struct rank_run *r = data;
+	struct mf_abc_options options = spread_options();
+	options.processes = 2;
+	options.rank = r->rank;
+	options.share = sum_over_ranks;
+	options.user = r;
+	struct mf_error err;
+	mf_error_clear(&err);
+	r->result = mf_abc_run(two_priors, 2, two_distance, r->model, &options, &err);
+	return NULL;
+}
+
+static void test_processes(void **state)
+{
+	(void)state;
+	struct two_model model = { 1.0, 2.0 };
+	struct mf_abc_options options = spread_options();
+	struct mf_error err;
+	mf_error_clear(&err);
+	struct mf_abc_result *one = mf_abc_run(two_priors, 2, two_distance, &model, &options, &err);
+	assert_non_null(one);
+	struct world w;
+	w.sum = calloc(101 * (2 + 5) + 1, sizeof(double));
+	assert_non_null(w.sum);
+	pthread_barrier_init(&w.barrier, NULL, 2);
+	pthread_mutex_init(&w.lock, NULL);
+	struct rank_run ranks[2] = { { &w, 0, &model, NULL, 0 }, { &w, 1, &model, NULL, 0 } };
+	pthread_t threads[2];
+	for (int r = 0; r < 2; r++)
+		assert_int_equal(pthread_create(&threads[r], NULL, run_rank, &ranks[r]), 0);
+	for (int r = 0; r < 2; r++)
+		pthread_join(threads[r], NULL);
+	print_message("# 2 processes: %d rounds shared, %zu generations, %llu simulations\n",
+		      ranks[0].shares, one->n_generations, (unsigned long long)one->simulations);
+	for (int r = 0; r < 2; r++) {
+		assert_non_null(ranks[r].result);
+		assert_same(one, ranks[r].result);
+		mf_abc_result_destroy(ranks[r].result);
+	}
+	assert_true(ranks[0].shares > (int)one->n_generations);
+	pthread_barrier_destroy(&w.barrier);
+	pthread_mutex_destroy(&w.lock);
+	free(w.sum);
+	mf_abc_result_destroy(one);
+	/* A rank outside the processes is refused. */
+	options.processes = 2;
+	options.rank = 2;
+	options.share = sum_over_ranks;
+	mf_error_clear(&err);
+	assert_null(mf_abc_run(two_priors, 2, two_distance, &model, &options, &err));
+	assert_int_equal(err.code, MF_ERR_INPUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_normal_prior),
 		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_processes),
 	};
 	return cmocka_run_group_tests_name("abc", tests, NULL, NULL);
 }

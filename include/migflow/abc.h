@@ -88,7 +88,17 @@ struct mf_abc_options {
 	/* Before each round of proposals; true stops the run with
 	 * MF_ERR_CANCELLED. May be NULL. */
 	bool (*cancelled)(void *user);
-	void *user;               /* of generation_done and cancelled */
+	/* Spreading simulations over processes (MPI ranks): process `rank` of
+	 * `processes` simulates the particles i with i % processes == rank,
+	 * and after each round share() must replace the n values of its
+	 * buffer by their element-wise sum over the processes (an
+	 * MPI_Allreduce with MPI_SUM): each process fills its own particles'
+	 * entries and leaves the others 0, so every process ends the round
+	 * with every result, and the run is the same as in one process.
+	 * processes <= 1 or share NULL: one process. */
+	int processes, rank;
+	enum mf_status (*share)(void *user, double *values, size_t n, struct mf_error *err);
+	void *user;               /* of generation_done, cancelled and share */
 };
 
 enum mf_abc_stop {

@@ -54,6 +54,11 @@ struct mf_posterior_options {
 	/* Polled between rounds and each simulated day; true stops the run
 	 * with MF_ERR_CANCELLED. May be NULL. */
 	bool (*cancelled)(void *user);
+	/* Over MPI ranks (see mf_abc_options): rank of processes; share sums
+	 * a buffer over them. Every rank gets the whole result; only one
+	 * should write files (checkpoint NULL on the others). */
+	int processes, rank;
+	enum mf_status (*share)(void *user, double *values, size_t n, struct mf_error *err);
 	void *user;
 };
 

@@ -16,9 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if MF_HAVE_MPI
-#include <mpi.h>
-#endif
 
 #include "cli.h"
 
@@ -112,63 +109,6 @@ usage:
 	batch_usage(stderr);
 	*exit_code = EXIT_USAGE;
 	return -1;
-}
-
-/* The ranks of an MPI run, or one rank. */
-struct ranks {
-	int rank, size;
-	bool mpi;
-};
-
-static void ranks_start(struct ranks *r)
-{
-	r->rank = 0;
-	r->size = 1;
-	r->mpi = false;
-#if MF_HAVE_MPI
-	int provided;
-	if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) == MPI_SUCCESS) {
-		r->mpi = true;
-		MPI_Comm_rank(MPI_COMM_WORLD, &r->rank);
-		MPI_Comm_size(MPI_COMM_WORLD, &r->size);
-	}
-#endif
-}
-
-static void ranks_end(struct ranks *r)
-{
-#if MF_HAVE_MPI
-	if (r->mpi)
-		MPI_Finalize();
-#endif
-	r->mpi = false;
-}
-
-/* Rank 0's values, on every rank. */
-static void ranks_broadcast(const struct ranks *r, int *values, int n)
-{
-#if MF_HAVE_MPI
-	if (r->mpi && n > 0)
-		MPI_Bcast(values, n, MPI_INT, 0, MPI_COMM_WORLD);
-#else
-	(void)r;
-	(void)values;
-	(void)n;
-#endif
-}
-
-/* The largest value over the ranks. */
-static int ranks_max(const struct ranks *r, int value)
-{
-#if MF_HAVE_MPI
-	int result = value;
-	if (r->mpi)
-		MPI_Allreduce(&value, &result, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-	return result;
-#else
-	(void)r;
-	return value;
-#endif
 }
 
 /* How the members went on one rank, ordered so that the worst wins. */

@@ -23,6 +23,23 @@ int mf_cli_batch(int argc, char **argv);
 int mf_cli_compare(int argc, char **argv);
 int mf_cli_indicators(int argc, char **argv);
 
+/* The ranks of an MPI run (src/cli/ranks.c), or one rank (rank 0 of 1)
+ * in a build without MPI or outside mpirun. */
+struct ranks {
+	int rank, size;
+	bool mpi;
+};
+
+void ranks_start(struct ranks *r);
+void ranks_end(struct ranks *r);
+/* Rank 0's values, on every rank. */
+void ranks_broadcast(const struct ranks *r, int *values, int n);
+/* The largest value over the ranks. */
+int ranks_max(const struct ranks *r, int value);
+/* values becomes their element-wise sum over the ranks; false when MPI
+ * fails. */
+bool ranks_sum(const struct ranks *r, double *values, size_t n);
+
 /* Exit code for a library status (shared by run, batch and compare). */
 int mf_cli_exit_code(enum mf_status status);
 int mf_cli_calibrate(int argc, char **argv);

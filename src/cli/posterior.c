@@ -247,6 +247,7 @@ struct front {
 	bool terminal, quiet;
 	double started, last_drawn;
 	uint64_t budget;
+	const struct ranks *ranks;
 };
 
 static void on_progress(void *user, int generation, uint64_t simulations)
@@ -289,6 +290,14 @@ static bool on_cancel(void *user)
 	return interrupted != 0;
 }
 
+static enum mf_status on_share(void *user, double *values, size_t n, struct mf_error *err)
+{
+	const struct front *f = user;
+	if (!ranks_sum(f->ranks, values, n))
+		return mf_error_set(err, MF_ERR_IO, "MPI: the ranks could not share a round's results");
+	return MF_OK;
+}
+
 static bool same_number(double a, double b)
 {
 	return a == b || fabs(a - b) <= 1e-12 * fabs(a);
@@ -325,6 +334,16 @@ int mf_cli_posterior(int argc, char **argv)
 		return rc;
 	if (a.summary)
 		return summary_command(a.summary);
+	/* Under mpirun (a -Dmpi=enabled build) the particles of each round are
+	 * spread over the ranks; rank 0 writes the checkpoint and the file. */
+	struct ranks ranks;
+	ranks_start(&ranks);
+	bool lead = ranks.rank == 0;
+	/* The ranks meet once before the run: a rank that fails before it
+	 * (bad input, an output that exists) stops them all. */
+	bool agreed = false;
+	if (!lead)
+		a.quiet = true;
 
 	char default_output[4096], checkpoint[4200];
 	if (!a.output) {
@@ -354,13 +373,14 @@ int mf_cli_posterior(int argc, char **argv)
 	}
 	if (!(targets = mf_targets_load(targets_path, s, &err)))
 		goto error;
-	if (access(a.output, F_OK) == 0 && !a.force) {
+	if (access(a.output, F_OK) == 0 && !a.force && lead) {
 		mf_error_set(&err, MF_ERR_EXISTS, "%s: file exists; use --force to overwrite it", a.output);
 		goto error;
 	}
 	if (access(checkpoint, F_OK) == 0) {
 		if (a.force) {
-			unlink(checkpoint);
+			if (lead)
+				unlink(checkpoint);
 		} else {
 			saved = mf_posterior_read(checkpoint, true, &saved_text, &err);
 			if (!saved)
@@ -384,8 +404,14 @@ int mf_cli_posterior(int argc, char **argv)
 		.quiet = a.quiet,
 		.started = progress_now(),
 		.budget = a.options.budget,
+		.ranks = &ranks,
 	};
-	a.options.checkpoint = checkpoint;
+	a.options.checkpoint = lead ? checkpoint : NULL;
+	if (ranks.size > 1) {
+		a.options.processes = ranks.size;
+		a.options.rank = ranks.rank;
+		a.options.share = on_share;
+	}
 	a.options.progress = on_progress;
 	a.options.generation_done = on_generation;
 	a.options.cancelled = on_cancel;
@@ -396,9 +422,14 @@ int mf_cli_posterior(int argc, char **argv)
 	sigaction(SIGTERM, &action, NULL);
 	if (!a.quiet)
 		fprintf(stderr, "posterior of %d parameters of %s against %d targets of %s: %d particles, "
-			"budget %llu simulations, seed %llu\n", s->n_free, s->path, targets->n,
+			"budget %llu simulations, seed %llu%s\n", s->n_free, s->path, targets->n,
 			targets->path, a.options.particles, (unsigned long long)a.options.budget,
-			(unsigned long long)a.options.seed);
+			(unsigned long long)a.options.seed, ranks.size > 1 ? ", over MPI ranks" : "");
+	agreed = true;
+	if (ranks_max(&ranks, 0) != 0) {
+		exit_code = EXIT_INPUT;
+		goto done;
+	}
 	post = mf_posterior_run(source, targets, &a.options, &err);
 	if (front.terminal)
 		fprintf(stderr, "\r\033[K");
@@ -411,6 +442,8 @@ int mf_cli_posterior(int argc, char **argv)
 		}
 		goto error;
 	}
+	if (!lead)
+		goto done;
 	if (mf_posterior_write(a.output, post, s, targets, true, a.force, &err) != MF_OK)
 		goto error;
 	unlink(checkpoint);
@@ -422,11 +455,14 @@ int mf_cli_posterior(int argc, char **argv)
 error:
 	mf_cli_print_error(&err);
 	exit_code = mf_cli_exit_code(err.code);
+	if (!agreed)
+		(void)ranks_max(&ranks, 1);
 done:
 	mf_posterior_destroy(post);
 	mf_posterior_destroy(saved);
 	free(saved_text);
 	mf_targets_destroy(targets);
 	mf_scenario_source_destroy(source);
+	ranks_end(&ranks);
 	return exit_code;
 }
