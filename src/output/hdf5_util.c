@@ -128,13 +128,23 @@ close_space:
 	return status;
 }
 
+/* A text attribute as netCDF-C reads it as NC_CHAR (what CF tools expect:
+ * with variable-length NC_STRING attributes `ncdump -t` decodes no dates
+ * and `ncks` drops `coordinates`): a scalar fixed-length UTF-8 string of
+ * strlen(value) bytes, null-terminated when read into a longer buffer; ""
+ * is one NUL byte, as an HDF5 string cannot be empty. */
 herr_t mf_h5_put_string_attr(hid_t object, const char *name,
 			     const char *value)
 {
-	hid_t type = mf_h5_string_type();
+	size_t length = value ? strlen(value) : 0;
+	hid_t type = H5Tcopy(H5T_C_S1);
 	if (type < 0)
 		return -1;
-	herr_t status = put_attr(object, name, type, type, &value);
+	herr_t status = -1;
+	if (H5Tset_size(type, length ? length : 1) >= 0 &&
+	    H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 &&
+	    H5Tset_cset(type, H5T_CSET_UTF8) >= 0)
+		status = put_attr(object, name, type, type, length ? value : "");
 	if (H5Tclose(type) < 0)
 		status = -1;
 	return status;
