@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "migflow/version.h"
 
 #include <stdio.h>
 
@@ -300,4 +303,34 @@ hid_t mf_h5_create_group(hid_t parent, const char *name)
 		group = -1;
 	}
 	return group;
+}
+
+/* The CF global attributes saying where a file comes from: history (the
+ * library does not know the command line: "<UTC time> migflow <version>
+ * <what> of <subject>"), source and references. */
+herr_t mf_h5_put_provenance(hid_t file, const char *what, const char *subject)
+{
+	char created[32] = "";
+	time_t now = time(NULL);
+	struct tm utc;
+	if (now == (time_t)-1 || !gmtime_r(&now, &utc) ||
+	    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+		snprintf(created, sizeof(created), "unknown time");
+	size_t size = strlen(created) + strlen(MF_VERSION) + strlen(what) +
+		      (subject ? strlen(subject) : 0) + 32;
+	char *history = malloc(size);
+	if (!history)
+		return -1;
+	snprintf(history, size, "%s migflow %s %s%s%s", created, MF_VERSION, what,
+		 subject ? " of " : "", subject ? subject : "");
+	herr_t status = mf_h5_put_string_attr(file, "history", history);
+	free(history);
+	if (status < 0 ||
+	    mf_h5_put_string_attr(file, "source", "migflow " MF_VERSION
+				  ", agent-based migration-flow simulation") < 0 ||
+	    mf_h5_put_string_attr(file, "references",
+				  "migflow README.md (output layout) and MODEL.md "
+				  "(the model simulated)") < 0)
+		return -1;
+	return 0;
 }

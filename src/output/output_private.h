@@ -131,6 +131,10 @@ herr_t mf_h5_put_uint32_attr(hid_t object, const char *name, uint32_t value);
 herr_t mf_h5_put_uint64_attr(hid_t object, const char *name, uint64_t value);
 herr_t mf_h5_put_double_attr(hid_t object, const char *name, double value);
 
+/* CF global attributes history ("<UTC time> migflow <version> <what> of
+ * <subject>", subject may be NULL), source and references. */
+herr_t mf_h5_put_provenance(hid_t file, const char *what, const char *subject);
+
 /* units (when not NULL), then long_name. */
 herr_t mf_h5_put_names(hid_t dataset, const char *long_name, const char *units);
 
