@@ -177,9 +177,9 @@ herr_t mf_h5_put_double_attr(hid_t object, const char *name, double value)
  * needs this). chunk == NULL gives a contiguous layout. Numeric datasets are
  * never prefilled, which also keeps _FillValue away; variable-length ones
  * cannot skip the fill. */
-hid_t mf_h5_create_dataset(hid_t file, const char *name, hid_t type, int rank,
-			   const hsize_t *dims, const hsize_t *chunk,
-			   bool prefill)
+static hid_t create_dataset(hid_t file, const char *name, hid_t type, int rank,
+			    const hsize_t *dims, const hsize_t *chunk,
+			    bool prefill, int deflate)
 {
 	hid_t dataset = -1;
 	hid_t dcpl = -1;
@@ -193,7 +193,9 @@ hid_t mf_h5_create_dataset(hid_t file, const char *name, hid_t type, int rank,
 					     H5P_CRT_ORDER_INDEXED) < 0 ||
 	    H5Pset_obj_track_times(dcpl, false) < 0 ||
 	    (!prefill && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0) ||
-	    (chunk && H5Pset_chunk(dcpl, rank, chunk) < 0))
+	    (chunk && H5Pset_chunk(dcpl, rank, chunk) < 0) ||
+	    (chunk && deflate > 0 && (H5Pset_shuffle(dcpl) < 0 ||
+				      H5Pset_deflate(dcpl, (unsigned)deflate) < 0)))
 		goto close_dcpl;
 	dataset = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl,
 			     H5P_DEFAULT);
@@ -208,6 +210,22 @@ close_space:
 		dataset = -1;
 	}
 	return dataset;
+}
+
+hid_t mf_h5_create_dataset(hid_t file, const char *name, hid_t type, int rank,
+			   const hsize_t *dims, const hsize_t *chunk,
+			   bool prefill)
+{
+	return create_dataset(file, name, type, rank, dims, chunk, prefill, 0);
+}
+
+/* Numeric series only: netCDF-C 4.9 cannot read filtered variable-length
+ * strings. */
+hid_t mf_h5_create_compressed(hid_t file, const char *name, hid_t type, int rank,
+			      const hsize_t *dims, const hsize_t *chunk)
+{
+	return create_dataset(file, name, type, rank, dims, chunk, false,
+			      MF_H5_DEFLATE_LEVEL);
 }
 
 herr_t mf_h5_put_names(hid_t dataset, const char *long_name,
