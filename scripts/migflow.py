@@ -854,9 +854,20 @@ def _date_axis(ax):
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+def per_day(units):
+    """True for the units of a daily flow: the indicators' "persons per day"
+    or the files' CF units "day-1" (a count of persons per day)."""
+    return "per day" in units or units.strip() in ("day-1", "d-1", "1/day", "day^-1")
+
+
+def unit_label(units):
+    """The units of an axis label: "day-1" (CF) reads "persons per day"."""
+    return "persons per day" if per_day(units) and "per day" not in units else units
+
+
 def _unit_label(da, rolling):
-    units = da.attrs.get("units", "")
-    if rolling and rolling > 1 and "per day" in units:
+    units = unit_label(da.attrs.get("units", ""))
+    if rolling and rolling > 1 and per_day(units):
         return f"{units}, {rolling}-day mean"
     return units
 

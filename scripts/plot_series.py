@@ -75,16 +75,17 @@ def main(argv=None):
             except (KeyError, ValueError) as error:
                 ap.error(str(error).strip("'\""))
             da = migflow.window(da, None, args.start, args.end)
-            long_name, units = da.attrs.get("long_name", spec), da.attrs.get("units", "")
+            long_name = da.attrs.get("long_name", spec)
+            units = migflow.unit_label(da.attrs.get("units", ""))
             selection = da.attrs.get("selection")
-            rolling = args.rolling if "per day" in units else None
+            rolling = args.rolling if migflow.per_day(units) else None
             for label, one in migflow.split_series(da):
                 parts = [p for p in (member, label) if p]
                 migflow.draw_series(ax, one, label=": ".join(parts) or None,
                                     color=palette[k % len(palette)], rolling=rolling,
                                     linestyle=styles[m % len(styles)] if label and member else "-")
                 k += 1
-        smooth = f", {args.rolling}-day mean" if "per day" in units and args.rolling > 1 else ""
+        smooth = f", {args.rolling}-day mean" if migflow.per_day(units) and args.rolling > 1 else ""
         title = long_name + (f" [{selection}]" if selection else "")
         migflow.style_axis(ax, title, f"{units}{smooth}")
         if ax.get_legend_handles_labels()[0]:

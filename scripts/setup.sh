@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 packages=(gcc meson ninja-build pkg-config libgsl-dev libhdf5-dev libyaml-dev)
 if [[ "${1:-}" == "--tests" ]]; then
 	packages+=(libcmocka-dev python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf)
+	# tests/test_netcdf_tools.py: the files as ncdump, ncks, udunits2 and
+	# xarray's netcdf4 engine read them.
+	packages+=(netcdf-bin nco udunits-bin python3-netcdf4)
 	# The MPI build of `migflow batch` (scripts/test.sh builds build-mpi) and
 	# the plots that `migflow compare --png` draws.
 	packages+=(openmpi-bin libopenmpi-dev python3-matplotlib)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 # Root attributes that differ between two runs of the same thing.
-TIMING_ATTRS = {"wall_seconds", "created", "threads"}
+TIMING_ATTRS = {"wall_seconds", "created", "history", "threads"}
 # HDF5 dimension-scale bookkeeping: object references, not comparable values.
 REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 

@@ -28,7 +28,7 @@ DAYS = 60
 SEED = 7
 OTHER_SEED = 8
 THREADS = [1, 2, 4]
-RUN_DEPENDENT_ATTRS = {"threads", "wall_seconds", "created"}
+RUN_DEPENDENT_ATTRS = {"threads", "wall_seconds", "created", "history"}
 # Dimension-scale bookkeeping: object references, not data.
 MAIN_VARIABLES = ["occupancy", "link_flow"]
 SUMMARY_KEYS = ["spawned", "present", "on_links", "arrived", "dead", "left",

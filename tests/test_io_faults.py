@@ -3,7 +3,7 @@
 system's reason, exit 3, no crash, no file left behind (neither FILE nor
 FILE.partial).
 
-Cases: the disk full (a 1 MiB tmpfs when this test may mount one; always,
+Cases: the disk full (a 128 KiB tmpfs when this test may mount one; always,
 a file-size limit, RLIMIT_FSIZE, which makes writes fail the same way with
 EFBIG), a read-only directory, a missing directory, an output path that is
 a directory, and the output's directory removed during the run.
@@ -69,16 +69,17 @@ def main():
         result = run([migflow, "run", *quick, "-o", path], limit_bytes=256 * 1024)
         expect_failure(c, result, path, "File too large", "a full disk (file-size limit)")
 
-        # The disk full, on a 1 MiB tmpfs, where the test may mount one.
+        # The disk full, on a 128 KiB tmpfs (the compressed file of the quick
+        # run is about 380 KB), where the test may mount one.
         tiny = os.path.join(workdir, "tiny")
         os.mkdir(tiny)
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny],
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", tiny],
                                  capture_output=True).returncode == 0
         if mounted:
             try:
                 path = os.path.join(tiny, "x.h5")
                 result = run([migflow, "run", *quick, "-o", path])
-                expect_failure(c, result, path, "No space left on device", "a full disk (1 MiB tmpfs)")
+                expect_failure(c, result, path, "No space left on device", "a full disk (128 KiB tmpfs)")
             finally:
                 subprocess.run(["umount", tiny])
         else:

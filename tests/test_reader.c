@@ -371,7 +371,7 @@ static void check_attributes(struct mf_reader *reader, int64_t agent_steps)
 	assert_true(days == DAYS);
 	assert_int_equal(mf_reader_text_attribute(reader, "occupancy", "units", &text, &err),
 			 MF_OK);
-	assert_string_equal(text, "persons");
+	assert_string_equal(text, "1");
 	free(text);
 	assert_true(mf_reader_has_attribute(reader, NULL, "complete"));
 	assert_true(mf_reader_has_attribute(reader, "occupancy", "long_name"));

@@ -34,7 +34,7 @@ REPLICATES = 3
 SUMMARISED = ["occupancy", "deaths", "monitor_passes", "interceptions", "expulsions",
               "returns", "destination_arrivals"]
 # Root attributes that differ between an ensemble and one of its replicates.
-RUN_DEPENDENT_ATTRS = {"threads", "wall_seconds", "created", "agent_steps", "replicate",
+RUN_DEPENDENT_ATTRS = {"threads", "wall_seconds", "created", "history", "agent_steps", "replicate",
                        "replicates"}
 
 

@@ -218,9 +218,9 @@ static enum mf_status store_targets(struct mf_output *out, const struct mf_targe
 		within[i] = fabs(error[i]) <= t->tolerance;
 	}
 	const struct mf_table_column columns[] = {
-		{"target_observed", "observed value", "persons", MF_COLUMN_NUMBER, observed, NULL},
-		{"target_simulated", "simulated value, mean over replicates", "persons", MF_COLUMN_NUMBER, mean, NULL},
-		{"target_simulated_sd", "simulated value, standard deviation over replicates", "persons", MF_COLUMN_NUMBER, sd, NULL},
+		{"target_observed", "observed value (persons, or persons per day for a daily target)", "1", MF_COLUMN_NUMBER, observed, NULL},
+		{"target_simulated", "simulated value, mean over replicates", "1", MF_COLUMN_NUMBER, mean, NULL},
+		{"target_simulated_sd", "simulated value, standard deviation over replicates", "1", MF_COLUMN_NUMBER, sd, NULL},
 		{"target_error", "relative error of the simulated mean (0 above an at-least bound)", "1", MF_COLUMN_NUMBER, error, NULL},
 		{"target_tolerance", "relative tolerance", "1", MF_COLUMN_NUMBER, tolerance, NULL},
 		{"target_within", "1 when the error is within the tolerance", "1", MF_COLUMN_NUMBER, within, NULL},

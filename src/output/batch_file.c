@@ -27,6 +27,7 @@ struct mf_output *mf_output_create_batch(const char *path, bool force,
 		status = mf_output_fail(err, out, "create the file", NULL);
 	else if (mf_h5_put_string_attr(out->file, "title", "migflow batch") < 0 ||
 		 mf_h5_put_string_attr(out->file, "Conventions", "CF-1.8") < 0 ||
+		 mf_h5_put_provenance(out->file, "batch", NULL) < 0 ||
 		 mf_h5_put_string_attr(out->file, "engine", "migflow") < 0 ||
 		 mf_h5_put_string_attr(out->file, "engine_version", MF_VERSION) < 0 ||
 		 mf_h5_put_int32_attr(out->file, "migflow_batch", 1) < 0)

@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "migflow/version.h"
 
 #include <stdio.h>
 
@@ -128,13 +131,23 @@ close_space:
 	return status;
 }
 
+/* A text attribute as netCDF-C reads it as NC_CHAR (what CF tools expect:
+ * with variable-length NC_STRING attributes `ncdump -t` decodes no dates
+ * and `ncks` drops `coordinates`): a scalar fixed-length UTF-8 string of
+ * strlen(value) bytes, null-terminated when read into a longer buffer; ""
+ * is one NUL byte, as an HDF5 string cannot be empty. */
 herr_t mf_h5_put_string_attr(hid_t object, const char *name,
 			     const char *value)
 {
-	hid_t type = mf_h5_string_type();
+	size_t length = value ? strlen(value) : 0;
+	hid_t type = H5Tcopy(H5T_C_S1);
 	if (type < 0)
 		return -1;
-	herr_t status = put_attr(object, name, type, type, &value);
+	herr_t status = -1;
+	if (H5Tset_size(type, length ? length : 1) >= 0 &&
+	    H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 &&
+	    H5Tset_cset(type, H5T_CSET_UTF8) >= 0)
+		status = put_attr(object, name, type, type, length ? value : "");
 	if (H5Tclose(type) < 0)
 		status = -1;
 	return status;
@@ -164,9 +177,9 @@ herr_t mf_h5_put_double_attr(hid_t object, const char *name, double value)
  * needs this). chunk == NULL gives a contiguous layout. Numeric datasets are
  * never prefilled, which also keeps _FillValue away; variable-length ones
  * cannot skip the fill. */
-hid_t mf_h5_create_dataset(hid_t file, const char *name, hid_t type, int rank,
-			   const hsize_t *dims, const hsize_t *chunk,
-			   bool prefill)
+static hid_t create_dataset(hid_t file, const char *name, hid_t type, int rank,
+			    const hsize_t *dims, const hsize_t *chunk,
+			    bool prefill, int deflate)
 {
 	hid_t dataset = -1;
 	hid_t dcpl = -1;
@@ -180,7 +193,9 @@ hid_t mf_h5_create_dataset(hid_t file, const char *name, hid_t type, int rank,
 					     H5P_CRT_ORDER_INDEXED) < 0 ||
 	    H5Pset_obj_track_times(dcpl, false) < 0 ||
 	    (!prefill && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0) ||
-	    (chunk && H5Pset_chunk(dcpl, rank, chunk) < 0))
+	    (chunk && H5Pset_chunk(dcpl, rank, chunk) < 0) ||
+	    (chunk && deflate > 0 && (H5Pset_shuffle(dcpl) < 0 ||
+				      H5Pset_deflate(dcpl, (unsigned)deflate) < 0)))
 		goto close_dcpl;
 	dataset = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl,
 			     H5P_DEFAULT);
@@ -195,6 +210,22 @@ close_space:
 		dataset = -1;
 	}
 	return dataset;
+}
+
+hid_t mf_h5_create_dataset(hid_t file, const char *name, hid_t type, int rank,
+			   const hsize_t *dims, const hsize_t *chunk,
+			   bool prefill)
+{
+	return create_dataset(file, name, type, rank, dims, chunk, prefill, 0);
+}
+
+/* Numeric series only: netCDF-C 4.9 cannot read filtered variable-length
+ * strings. */
+hid_t mf_h5_create_compressed(hid_t file, const char *name, hid_t type, int rank,
+			      const hsize_t *dims, const hsize_t *chunk)
+{
+	return create_dataset(file, name, type, rank, dims, chunk, false,
+			      MF_H5_DEFLATE_LEVEL);
 }
 
 herr_t mf_h5_put_names(hid_t dataset, const char *long_name,
@@ -290,4 +321,34 @@ hid_t mf_h5_create_group(hid_t parent, const char *name)
 		group = -1;
 	}
 	return group;
+}
+
+/* The CF global attributes saying where a file comes from: history (the
+ * library does not know the command line: "<UTC time> migflow <version>
+ * <what> of <subject>"), source and references. */
+herr_t mf_h5_put_provenance(hid_t file, const char *what, const char *subject)
+{
+	char created[32] = "";
+	time_t now = time(NULL);
+	struct tm utc;
+	if (now == (time_t)-1 || !gmtime_r(&now, &utc) ||
+	    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+		snprintf(created, sizeof(created), "unknown time");
+	size_t size = strlen(created) + strlen(MF_VERSION) + strlen(what) +
+		      (subject ? strlen(subject) : 0) + 32;
+	char *history = malloc(size);
+	if (!history)
+		return -1;
+	snprintf(history, size, "%s migflow %s %s%s%s", created, MF_VERSION, what,
+		 subject ? " of " : "", subject ? subject : "");
+	herr_t status = mf_h5_put_string_attr(file, "history", history);
+	free(history);
+	if (status < 0 ||
+	    mf_h5_put_string_attr(file, "source", "migflow " MF_VERSION
+				  ", agent-based migration-flow simulation") < 0 ||
+	    mf_h5_put_string_attr(file, "references",
+				  "migflow README.md (output layout) and MODEL.md "
+				  "(the model simulated)") < 0)
+		return -1;
+	return 0;
 }

@@ -114,6 +114,8 @@ static enum mf_status put_attrs(struct writer *w, const struct mf_posterior *p,
 				  "& Robert 2009, Biometrika 96:983) with adaptive tolerances (the "
 				  "quantile of the last generation's distances); distance = "
 				  "sqrt(sum of weight x (relative error / tolerance)^2)") < 0 ||
+	    mf_h5_put_string_attr(f, "Conventions", "CF-1.8") < 0 ||
+	    mf_h5_put_provenance(f, "posterior (ABC-SMC)", scenario->path) < 0 ||
 	    mf_h5_put_string_attr(f, "engine", "migflow") < 0 ||
 	    mf_h5_put_string_attr(f, "engine_version", MF_VERSION) < 0 ||
 	    mf_h5_put_string_attr(f, "scenario_path", absolute ? absolute : scenario->path) < 0 ||

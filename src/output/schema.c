@@ -43,37 +43,37 @@ static const char *const statistic_names[STAT_COUNT] = {
 const struct series_spec mf_output_series_specs[SERIES_COUNT] = {
 	[SERIES_OCCUPANCY] = {"occupancy",
 		"persons at the place at the end of the day, by intent",
-		"persons", 3, {DIM_TIME, DIM_PLACE, DIM_INTENT}, true},
+		"1", 3, {DIM_TIME, DIM_PLACE, DIM_INTENT}, true},
 	[SERIES_IN_TRANSIT] = {"in_transit",
 		"persons on the link at the end of the day",
-		"persons", 2, {DIM_TIME, DIM_LINK}},
+		"1", 2, {DIM_TIME, DIM_LINK}},
 	[SERIES_LINK_FLOW] = {"link_flow",
-		"departures onto the link during the day",
-		"persons per day", 2, {DIM_TIME, DIM_LINK}},
+		"departures onto the link during the day (persons per day)",
+		"day-1", 2, {DIM_TIME, DIM_LINK}},
 	[SERIES_SPAWNED] = {"spawned",
-		"new persons entering the model during the day, by place of origin",
-		"persons per day", 2, {DIM_TIME, DIM_PLACE}},
+		"new persons entering the model during the day, by place of origin (persons per day)",
+		"day-1", 2, {DIM_TIME, DIM_PLACE}},
 	[SERIES_ARRIVALS] = {"arrivals",
-		"arrivals at the place over a link during the day",
-		"persons per day", 2, {DIM_TIME, DIM_PLACE}},
+		"arrivals at the place over a link during the day (persons per day)",
+		"day-1", 2, {DIM_TIME, DIM_PLACE}},
 	[SERIES_DEATHS] = {"deaths",
-		"deaths on the link (desert or sea) during the day",
-		"persons per day", 2, {DIM_TIME, DIM_LINK}, true},
+		"deaths on the link (desert or sea) during the day (persons per day)",
+		"day-1", 2, {DIM_TIME, DIM_LINK}, true},
 	[SERIES_MONITOR_PASSES] = {"monitor_passes",
-		"passes counted at the flow monitoring point during the day, by direction",
-		"persons per day", 3, {DIM_TIME, DIM_MONITOR, DIM_DIRECTION}, true},
+		"passes counted at the flow monitoring point during the day, by direction (persons per day)",
+		"day-1", 3, {DIM_TIME, DIM_MONITOR, DIM_DIRECTION}, true},
 	[SERIES_INTERCEPTIONS] = {"interceptions",
-		"persons intercepted at sea and returned to the coast during the day",
-		"persons per day", 1, {DIM_TIME}, true},
+		"persons intercepted at sea and returned to the coast during the day (persons per day)",
+		"day-1", 1, {DIM_TIME}, true},
 	[SERIES_EXPULSIONS] = {"expulsions",
-		"persons moved by expulsion during the day",
-		"persons per day", 1, {DIM_TIME}, true},
+		"persons moved by expulsion during the day (persons per day)",
+		"day-1", 1, {DIM_TIME}, true},
 	[SERIES_RETURNS] = {"returns",
-		"persons who reached home and left the model during the day",
-		"persons per day", 1, {DIM_TIME}, true},
+		"persons who reached home and left the model during the day (persons per day)",
+		"day-1", 1, {DIM_TIME}, true},
 	[SERIES_DESTINATION_ARRIVALS] = {"destination_arrivals",
-		"persons who reached the destination and left the model during the day",
-		"persons per day", 1, {DIM_TIME}, true},
+		"persons who reached the destination and left the model during the day (persons per day)",
+		"day-1", 1, {DIM_TIME}, true},
 };
 
 /* The place, link and monitoring point tables, stored as auxiliary
@@ -119,7 +119,7 @@ static const struct table_spec table_specs[TABLE_COUNT] = {
 	[TABLE_PLACE_LON] = {"place_lon", "longitude of the place (WGS84)",
 		"degrees_east", DIM_PLACE, VALUE_DOUBLE},
 	[TABLE_PLACE_POPULATION] = {"place_population",
-		"persons living at the place", "persons", DIM_PLACE, VALUE_DOUBLE},
+		"persons living at the place", "1", DIM_PLACE, VALUE_DOUBLE},
 	[TABLE_LINK_FROM] = {"link_from", "place id the link starts at", NULL,
 		DIM_LINK, VALUE_STRING},
 	[TABLE_LINK_TO] = {"link_to", "place id the link ends at", NULL, DIM_LINK,
@@ -133,7 +133,8 @@ static const struct table_spec table_specs[TABLE_COUNT] = {
 		"(0 = derived from distance and mode speed)",
 		/* "day", not "days": xarray would decode "days" to timedelta. */
 		"day", DIM_LINK, VALUE_INT32},
-	[TABLE_LINK_FARE] = {"link_fare_usd", "fare per person on the link", "USD",
+	/* No UDUNITS unit for a currency: the long name says it. */
+	[TABLE_LINK_FARE] = {"link_fare_usd", "fare per person on the link in US dollars", NULL,
 		DIM_LINK, VALUE_DOUBLE},
 	[TABLE_MONITOR_COUNTRY] = {"monitor_country",
 		"country the monitoring point's directions refer to", NULL,
@@ -469,7 +470,11 @@ static enum mf_status write_table(struct mf_output *out,
 	}
 	if (mf_h5_write_all(dataset, memory_type, n, values) < 0 ||
 	    H5DSattach_scale(dataset, scales[spec->dim], 0) < 0 ||
-	    mf_h5_put_names(dataset, spec->long_name, spec->units) < 0)
+	    mf_h5_put_names(dataset, spec->long_name, spec->units) < 0 ||
+	    (table == TABLE_PLACE_LAT &&
+	     mf_h5_put_string_attr(dataset, "standard_name", "latitude") < 0) ||
+	    (table == TABLE_PLACE_LON &&
+	     mf_h5_put_string_attr(dataset, "standard_name", "longitude") < 0))
 		status = mf_output_fail(err, out, "write", spec->name);
 	if (H5Dclose(dataset) < 0 && status == MF_OK)
 		status = mf_output_fail(err, out, "close", spec->name);
@@ -533,6 +538,8 @@ enum mf_status mf_output_write_global_attrs(struct mf_output *out,
 	hid_t root = out->file;
 	if (mf_h5_put_string_attr(root, "title", "migflow run") < 0 ||
 	    mf_h5_put_string_attr(root, "Conventions", "CF-1.8") < 0 ||
+	    mf_h5_put_provenance(root, info->replicates > 0 ? "ensemble run" : "run",
+				 scenario->path) < 0 ||
 	    mf_h5_put_string_attr(root, "engine", "migflow") < 0 ||
 	    mf_h5_put_string_attr(root, "engine_version", MF_VERSION) < 0 ||
 	    mf_h5_put_string_attr(root, "scenario_name", scenario->name) < 0 ||

@@ -104,6 +104,7 @@ static enum mf_status write_global_attrs(struct mf_output *out, const struct sa_
 	snprintf(level, sizeof(level), "%g", r->level);
 	if (mf_h5_put_string_attr(out->file, "title", "migflow sensitivity analysis") < 0 ||
 	    mf_h5_put_string_attr(out->file, "Conventions", "CF-1.8") < 0 ||
+	    mf_h5_put_provenance(out->file, "sensitivity analysis", s->path) < 0 ||
 	    mf_h5_put_string_attr(out->file, "engine", "migflow") < 0 ||
 	    mf_h5_put_string_attr(out->file, "engine_version", MF_VERSION) < 0 ||
 	    mf_h5_put_string_attr(out->file, "scenario_path", s->path) < 0 ||
@@ -192,15 +193,15 @@ static enum mf_status write_contents(struct mf_output *out, const void *arg,
 		 "1", 2, ip, ind->st_high, NULL},
 		{"sum_first_order", "sum of the first-order indices over the parameters", "1", 1, i1,
 		 sum, NULL},
-		{"variance", "variance of the indicator over design matrices A and B", "persons^2", 1,
+		{"variance", "variance of the indicator over design matrices A and B (persons squared)", "1", 1,
 		 i1, ind->variance, NULL},
-		{"design", "parameter values at the design points (natural scale)",
-		 "the parameter's own", 2, pp, r->design->points, NULL},
-		{"outputs", "indicator at the design points (mean over the replicates)", "persons", 2,
+		{"design", "parameter values at the design points (natural scale, in each "
+		 "parameter's own unit)", NULL, 2, pp, r->design->points, NULL},
+		{"outputs", "indicator at the design points (mean over the replicates; persons)", "1", 2,
 		 pi, r->outputs, NULL},
-		{"parameter_min", "lower bound of the parameter's range", "the parameter's own", 1, p1,
+		{"parameter_min", "lower bound of the parameter's range (in its own unit)", NULL, 1, p1,
 		 low, NULL},
-		{"parameter_max", "upper bound of the parameter's range", "the parameter's own", 1, p1,
+		{"parameter_max", "upper bound of the parameter's range (in its own unit)", NULL, 1, p1,
 		 high, NULL},
 		{"parameter_log_scale", "1: sampled uniformly in the logarithm, 0: in the value", "1", 1,
 		 p1, NULL, log_scale},

@@ -1,9 +1,9 @@
 /* The run file writer: creates a run file, buffers each time-major
- * variable in memory for a block of days (at most 64, fewer when a day's
- * row is large, so that a block stays within 1 MiB) and writes it a block
- * at a time with one hyperslab; its chunks are the same blocks (one
- * replicate deep in an ensemble). The file is written as path.partial and
- * renamed over path only once it is complete and closed. */
+ * variable in memory for a block of days (as many as fit in 1 MiB, at
+ * least one, at most the run) and writes it a block at a time with one
+ * hyperslab; its chunks are the same blocks (one replicate deep in an
+ * ensemble), compressed (shuffle and deflate). The file is written as
+ * path.partial and renamed over path only once it is complete and closed. */
 #include "output_private.h"
 
 #include <errno.h>
@@ -15,16 +15,14 @@
 #include <unistd.h>
 
 #define BLOCK_BYTES ((size_t)1 << 20)
-#define BLOCK_DAYS_MAX 64
 #define PARTIAL_SUFFIX ".partial"
 
-/* Days per block of a series: at most BLOCK_DAYS_MAX and the block at most
- * BLOCK_BYTES, but at least one day. */
+/* Days per block (and chunk) of a series: a block of at most BLOCK_BYTES
+ * (chunks of ~1 MiB compress well and read fast; a larger row gets fewer
+ * days), at most the run, at least one day. */
 static int block_days_for(size_t row, int days)
 {
 	size_t block = BLOCK_BYTES / ((row ? row : 1) * sizeof(int64_t));
-	if (block > BLOCK_DAYS_MAX)
-		block = BLOCK_DAYS_MAX;
 	if (block > (size_t)days)
 		block = (size_t)days;
 	return block < 1 ? 1 : (int)block;
@@ -51,8 +49,8 @@ static enum mf_status create_summary(struct mf_output *out,
 	chunk[1] = (hsize_t)block_days_for(series->row * STAT_COUNT, (int)dims[1]);
 	for (int a = 2; a < rank; a++)
 		chunk[a] = dims[a];
-	series->summary = mf_h5_create_dataset(out->file, name, H5T_IEEE_F64LE, rank,
-					       dims, series->row ? chunk : NULL, false);
+	series->summary = mf_h5_create_compressed(out->file, name, H5T_IEEE_F64LE, rank,
+						  dims, series->row ? chunk : NULL);
 	if (series->summary < 0)
 		return mf_output_fail(err, out, "create", name);
 	if (H5DSattach_scale(series->summary, scales[DIM_STATISTIC], 0) < 0)
@@ -101,9 +99,9 @@ static enum mf_status create_series(struct mf_output *out,
 		if (ensemble)
 			chunk[0] = 1;
 		chunk[series->time_axis] = (hsize_t)series->block_days;
-		series->dataset = mf_h5_create_dataset(out->file, spec->name, H5T_STD_I64LE,
-						       series->rank, series->dims,
-						       empty ? NULL : chunk, false);
+		series->dataset = mf_h5_create_compressed(out->file, spec->name, H5T_STD_I64LE,
+							  series->rank, series->dims,
+							  empty ? NULL : chunk);
 		if (series->dataset < 0)
 			return mf_output_fail(err, out, "create", spec->name);
 		for (int a = 0; a < series->rank; a++)
