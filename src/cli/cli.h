@@ -46,6 +46,9 @@ int mf_cli_calibrate(int argc, char **argv);
 int mf_cli_posterior(int argc, char **argv);
 int mf_cli_sensitivity(int argc, char **argv);
 
+/* Parses a number in [min, max] (no junk after it). */
+bool mf_cli_parse_number(const char *text, double min, double max, double *value);
+
 /* Parses a whole non-negative decimal number up to max (no sign, no junk). */
 bool mf_cli_parse_count(const char *text, long long max, long long *value);
 

@@ -110,6 +110,19 @@ void mf_cli_json_string(FILE *out, const char *text)
 	fputc('"', out);
 }
 
+bool mf_cli_parse_number(const char *text, double min, double max, double *value)
+{
+	if (!text || !*text)
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (*end || errno || !(v >= min && v <= max))
+		return false;
+	*value = v;
+	return true;
+}
+
 bool mf_cli_parse_count(const char *text, long long max, long long *value)
 {
 	if (!text || !*text || *text == '-' || *text == '+')

@@ -55,19 +55,6 @@ struct posterior_args {
 	bool has_seed, force, quiet;
 };
 
-static bool number_in(const char *text, double min, double max, double *value)
-{
-	if (!text || !*text)
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (*end || errno || !(v >= min && v <= max))
-		return false;
-	*value = v;
-	return true;
-}
-
 static int option_value(const char *arg, const char *value)
 {
 	if (!value || !*value) {
@@ -108,7 +95,7 @@ static int parse(int argc, char **argv, struct posterior_args *a)
 			i++;
 		} else if (!strcmp(arg, "--quantile") || !strcmp(arg, "--min-acceptance")) {
 			bool quantile = !strcmp(arg, "--quantile");
-			if (!number_in(value, quantile ? 0.01 : 0.0, quantile ? 0.99 : 0.99, &number)) {
+			if (!mf_cli_parse_number(value, quantile ? 0.01 : 0.0, 0.99, &number)) {
 				fprintf(stderr, "migflow posterior: error: option '%s' expects a number in %s, got '%s'\n",
 					arg, quantile ? "0.01..0.99" : "0..0.99", value ? value : "");
 				return EXIT_USAGE;
