@@ -20,6 +20,7 @@ exactly:
 Needs Debian's python3-xarray, python3-h5netcdf and python3-h5py.
 """
 import json
+import math
 import os
 import re
 import sys
@@ -204,12 +205,12 @@ def check_summary(checks, mf, printed, summary_json, path):
     lines = summary_lines(mf, ds)
     seen = set()
     for line in printed.splitlines():
-        match = re.match(r"^ {2,4}(\S.*?)\s+(-?\d+)(?:\s+(-?\d+))?$", line)
+        match = re.match(r"^ {2,4}(\S.*?)\s+(-?[\d,]+)(?:\s+(-?[\d,]+))?$", line)
         if not match or match.group(1) not in lines:
             continue
         label = match.group(1)
         quantity, filters = lines[label]
-        numbers = [int(n) for n in match.groups()[1:] if n is not None]
+        numbers = [int(n.replace(",", "")) for n in match.groups()[1:] if n is not None]
         whole = int(mf.indicator_total(ds, quantity, **filters))
         from_start = int(mf.indicator_total(ds, quantity, start, **filters))
         if label == "spawned from sources":  # the reporting window only
@@ -239,13 +240,20 @@ def check_summary(checks, mf, printed, summary_json, path):
                      f"summary JSON: monitor_passes {direction} (C) = Python")
 
 
+def persons(x):
+    """A count as the summary prints it: rounded half away from zero (C's
+    round), with thousands separators."""
+    whole = math.floor(abs(x) + 0.5)
+    return f"{'-' if x < 0 and whole else ''}{whole:,}"
+
+
 def check_ensemble_summary(checks, mf, printed, path):
     ds = mf.open_run(path)
     start = str(np.datetime_as_string(mf.report_from(ds), "D"))
     lines = summary_lines(mf, ds)
     seen = set()
     for line in printed.splitlines():
-        match = re.match(r"^ {2,4}(\S.*?)\s+(-?\d+\.\d)\s+(-?\d+\.\d)\s+(-?\d+\.\d)$", line)
+        match = re.match(r"^ {2,4}(\S.*?)\s+(-?[\d,]+)\s+(-?[\d,]+)\s+(-?[\d,]+)$", line)
         if not match or match.group(1) not in lines:
             continue
         label = match.group(1)
@@ -254,7 +262,7 @@ def check_ensemble_summary(checks, mf, printed, path):
         values = per_replicate(mf.indicator_total(ds, quantity, None if whole_run else start,
                                                   **filters))
         p05, p95 = np.percentile(values, [5, 95])
-        expected = [f"{values.sum() / len(values):.1f}", f"{p05:.1f}", f"{p95:.1f}"]
+        expected = [persons(values.sum() / len(values)), persons(p05), persons(p95)]
         checks.check(list(match.groups()[1:]) == expected,
                      f"ensemble summary: {label} (C) = Python",
                      f"{match.groups()[1:]} vs {expected}")

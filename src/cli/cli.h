@@ -46,6 +46,11 @@ int mf_cli_calibrate(int argc, char **argv);
 int mf_cli_posterior(int argc, char **argv);
 int mf_cli_sensitivity(int argc, char **argv);
 
+/* A count of persons as people read it: rounded to a whole number, with
+ * thousands separators ("4,443,590", "-1,552"; with sign, "+1,552").
+ * Returns out. */
+const char *mf_cli_persons(double value, bool sign, char *out, size_t size);
+
 /* Parses a number in [min, max] (no junk after it). */
 bool mf_cli_parse_number(const char *text, double min, double max, double *value);
 

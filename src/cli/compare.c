@@ -519,13 +519,16 @@ static void print_table(FILE *out, const struct run *base, const struct run *alt
 		? "; values are means over replicates" : "");
 	fprintf(out, "  %-34s %14s %14s %14s   %s\n", "indicator", "base", "alt", "alt - base",
 		"90 % interval of alt - base");
-	bool whole = !base->replicates && !alt->replicates;
 	for (int k = 0; k < IND_COUNT; k++) {
 		const struct row *row = &rows[k];
-		fprintf(out, whole ? "  %-34s %14.0f %14.0f %+14.0f   " : "  %-34s %14.1f %14.1f %+14.1f   ",
-			row->label, row->base, row->alt, row->difference);
+		char a[32], b[32], d[32], lo[32], hi[32];
+		fprintf(out, "  %-34s %14s %14s %14s   ", row->label,
+			mf_cli_persons(row->base, false, a, sizeof(a)),
+			mf_cli_persons(row->alt, false, b, sizeof(b)),
+			mf_cli_persons(row->difference, true, d, sizeof(d)));
 		if (row->has_interval)
-			fprintf(out, "[%.1f, %.1f]\n", row->p05, row->p95);
+			fprintf(out, "[%s, %s]\n", mf_cli_persons(row->p05, true, lo, sizeof(lo)),
+				mf_cli_persons(row->p95, true, hi, sizeof(hi)));
 		else
 			fprintf(out, "n/a\n");
 	}

@@ -1,5 +1,6 @@
 /* migflow: the command-line program. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,31 @@ void mf_cli_json_string(FILE *out, const char *text)
 			fputc(*p, out);
 	}
 	fputc('"', out);
+}
+
+const char *mf_cli_persons(double value, bool sign, char *out, size_t size)
+{
+	if (!isfinite(value)) {
+		snprintf(out, size, "%s", isnan(value) ? "n/a" : value > 0 ? "inf" : "-inf");
+		return out;
+	}
+	double rounded = round(value);
+	char digits[32];
+	snprintf(digits, sizeof(digits), "%.0f", fabs(rounded));
+	char text[48];
+	size_t n = strlen(digits), k = 0;
+	if (rounded < 0)
+		text[k++] = '-';
+	else if (sign)
+		text[k++] = '+';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			text[k++] = ',';
+		text[k++] = digits[i];
+	}
+	text[k] = '\0';
+	snprintf(out, size, "%s", text);
+	return out;
 }
 
 bool mf_cli_parse_number(const char *text, double min, double max, double *value)

@@ -80,10 +80,13 @@ void summary_add_day(struct run_summary *s, const struct mf_day_counts *day)
 
 static void row(FILE *out, const char *label, int64_t whole, int64_t window, bool has_window)
 {
+	char a[32], b[32];
+	mf_cli_persons((double)whole, false, a, sizeof(a));
 	if (has_window)
-		fprintf(out, "  %-34s %14lld %14lld\n", label, (long long)whole, (long long)window);
+		fprintf(out, "  %-34s %14s %14s\n", label, a,
+			mf_cli_persons((double)window, false, b, sizeof(b)));
 	else
-		fprintf(out, "  %-34s %14lld\n", label, (long long)whole);
+		fprintf(out, "  %-34s %14s\n", label, a);
 }
 
 static void line_row(FILE *out, const char *label, const struct summary_line *line,
@@ -109,10 +112,10 @@ void summary_print(FILE *out, const struct run_summary *s, const struct mf_scena
 	if (has_window)
 		fprintf(out, "  %-34s %14s %14s\n", "", "", from);
 	row(out, "spawned (incl. initial population)", s->totals.spawned, 0, false);
-	if (has_window)
-		fprintf(out, "  %-34s %14s %14lld\n", "spawned from sources", "",
-			(long long)lines[LINE_SPAWNED].window);
 	char label[64];
+	if (has_window)
+		fprintf(out, "  %-34s %14s %14s\n", "spawned from sources", "",
+			mf_cli_persons((double)lines[LINE_SPAWNED].window, false, label, sizeof(label)));
 	snprintf(label, sizeof(label), "arrived in %s", g->places[scenario->destination].name);
 	line_row(out, label, &lines[LINE_ARRIVED], has_window);
 	for (int m = 0; m < MF_MODE_COUNT; m++) {
@@ -199,8 +202,10 @@ static void ensemble_row(FILE *out, const char *label, int64_t *values, double *
 	qsort(values, (size_t)n, sizeof(*values), compare_int64);
 	for (int r = 0; r < n; r++)
 		sorted[r] = (double)values[r];
-	fprintf(out, "  %-34s %14.1f %14.1f %14.1f\n", label, sum / n,
-		mf_output_percentile(sorted, n, 0.05), mf_output_percentile(sorted, n, 0.95));
+	char mean[32], low[32], high[32];
+	fprintf(out, "  %-34s %14s %14s %14s\n", label, mf_cli_persons(sum / n, false, mean, sizeof(mean)),
+		mf_cli_persons(mf_output_percentile(sorted, n, 0.05), false, low, sizeof(low)),
+		mf_cli_persons(mf_output_percentile(sorted, n, 0.95), false, high, sizeof(high)));
 }
 
 /* A line for the ensemble table: a flow over the reporting window (the whole
