@@ -61,6 +61,13 @@ const char *mf_abc_stop_name(enum mf_abc_stop stop)
 	return "unknown";
 }
 
+const char *mf_abc_prior_name(const struct mf_abc_prior *prior)
+{
+	if (prior->family == MF_ABC_NORMAL)
+		return prior->log_scale ? "log-normal" : "normal";
+	return prior->log_scale ? "log-uniform" : "uniform";
+}
+
 static double draw_uniform(uint64_t key, uint64_t attempt, unsigned draw)
 {
 	return mf_rng_uniform(mf_rng_bits(key, attempt * DRAWS_PER_ATTEMPT + draw));

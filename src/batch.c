@@ -100,13 +100,19 @@ static char *copy_text(const char *text)
 	return copy;
 }
 
-static uint64_t fnv1a(uint64_t hash, const char *text)
+static uint64_t fnv1a_bytes(uint64_t hash, const void *data, size_t n)
 {
-	for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; c++) {
-		hash ^= *c;
+	const unsigned char *c = data;
+	for (size_t i = 0; i < n; i++) {
+		hash ^= c[i];
 		hash *= UINT64_C(0x100000001b3);
 	}
 	return hash;
+}
+
+static uint64_t fnv1a(uint64_t hash, const char *text)
+{
+	return fnv1a_bytes(hash, text ? text : "", text ? strlen(text) : 0);
 }
 
 /* Letters, digits, '_', '-' and '.' (not first): safe as an HDF5 group and
@@ -645,10 +651,7 @@ static int read_posterior(struct loader *l, const struct yt_node *node)
 	char buffer[65536];
 	size_t got;
 	while ((got = fread(buffer, 1, sizeof(buffer), f)) > 0)
-		for (size_t i = 0; i < got; i++) {
-			hash ^= (unsigned char)buffer[i];
-			hash *= UINT64_C(0x100000001b3);
-		}
+		hash = fnv1a_bytes(hash, buffer, got);
 	fclose(f);
 	b->posterior_hash = hash;
 	return 0;

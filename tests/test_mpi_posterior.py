@@ -47,13 +47,6 @@ targets:
 OPTIONS = ["--particles", "30", "--budget", "300", "--predictive", "12", "--seed", "2", "--quiet"]
 
 
-def same(a, b):
-    import numpy as np
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype.kind == "f":
-        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-    return runs.same(a, b)
-
-
 def main(argv):
     if len(argv) != 3:
         sys.exit(__doc__)
@@ -77,8 +70,8 @@ def main(argv):
         for name in sorted(set(a) & set(b)):
             (va, aa), (vb, ab) = a[name], b[name]
             if va is not None:
-                checks.check(same(va, vb), f"{name} identical")
-            checks.check(sorted(aa) == sorted(ab) and all(same(aa[k], ab[k]) for k in aa),
+                checks.check(runs.same_nan(va, vb), f"{name} identical")
+            checks.check(sorted(aa) == sorted(ab) and all(runs.same_nan(aa[k], ab[k]) for k in aa),
                          f"attributes of {name} identical")
         checks.check(not os.path.exists("mpi.h5.resume"), "no checkpoint left")
         again = runs.run([*MPIRUN, binary, "posterior", "fit.yaml", "-o", "mpi.h5", *OPTIONS],

@@ -76,13 +76,6 @@ targets:
 OPTIONS = ["--particles", "40", "--budget", "400", "--predictive", "20", "--seed", "3"]
 
 
-def same(a, b):
-    """runs.same, with NaN equal to NaN (the priors' NaN means and sds)."""
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype.kind == "f":
-        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-    return runs.same(a, b)
-
-
 def posterior(binary, *args, expect=0, threads=2):
     return runs.run([binary, "posterior", *args], expect=expect,
                     env={"OMP_NUM_THREADS": str(threads)})
@@ -192,9 +185,9 @@ def main(argv):
         again = posterior(binary, "fit.yaml", "-o", "resumed.h5", *OPTIONS)
         checks.check("resuming from resumed.h5.resume" in again.stderr, "resumes", again.stderr)
         a, b = runs.read_all("whole.h5"), runs.read_all("resumed.h5")
-        differ = [k for k in a if k not in b or not same(a[k][0], b[k][0])
+        differ = [k for k in a if k not in b or not runs.same_nan(a[k][0], b[k][0])
                   or set(a[k][1]) != set(b[k][1])
-                  or any(not same(a[k][1][n], b[k][1][n]) for n in a[k][1])]
+                  or any(not runs.same_nan(a[k][1][n], b[k][1][n]) for n in a[k][1])]
         checks.check(not differ and set(a) == set(b),
                      "resumed file identical to the uninterrupted one", f"{differ}")
         checks.check(not os.path.exists("resumed.h5.resume"), "checkpoint removed when done")

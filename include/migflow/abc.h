@@ -164,6 +164,10 @@ bool mf_abc_summarise(struct mf_abc_result *result);
 /* Frees a result. Accepts NULL. */
 void mf_abc_result_destroy(struct mf_abc_result *result);
 
+/* Name of a prior's family on the natural scale: "uniform", "log-uniform",
+ * "normal" or "log-normal". */
+const char *mf_abc_prior_name(const struct mf_abc_prior *prior);
+
 /* Name of a stop reason ("generations", "budget", ...). */
 const char *mf_abc_stop_name(enum mf_abc_stop stop);
 

@@ -184,10 +184,8 @@ static void print_summary(FILE *out, const struct mf_posterior *p)
 	for (int j = 0; j < k; j++) {
 		const struct mf_abc_prior *pr = &p->priors[j];
 		const struct mf_abc_summary *s = &abc->summary[j];
-		const char *family = pr->family == MF_ABC_NORMAL ? (pr->log_scale ? "log-normal" : "normal")
-								 : (pr->log_scale ? "log-uniform" : "uniform");
 		fprintf(out, "%-22s %-12s %12.4g %12.4g %12.4g %12.4g %12.4g %12.4g %12.4g\n",
-			p->params[j].name, family, pr->min, pr->max, s->mean, s->sd, s->q05, s->q50, s->q95);
+			p->params[j].name, mf_abc_prior_name(pr), pr->min, pr->max, s->mean, s->sd, s->q05, s->q50, s->q95);
 	}
 	fprintf(out, "\ncorrelation\n%-22s", "");
 	for (int j = 0; j < k; j++)

@@ -29,13 +29,6 @@ struct writer {
 	hsize_t sizes[P_COUNT];
 };
 
-static const char *prior_family_name(const struct mf_abc_prior *p)
-{
-	if (p->family == MF_ABC_NORMAL)
-		return p->log_scale ? "log-normal" : "normal";
-	return p->log_scale ? "log-uniform" : "uniform";
-}
-
 /* A dimension: string labels, or the index 0 .. n-1 when labels is NULL. */
 static enum mf_status put_dim(struct writer *w, enum pdim d, const char *long_name,
 			      const char *const *labels, struct mf_error *err)
@@ -169,7 +162,7 @@ static enum mf_status write_all(struct writer *w, const struct mf_posterior *p,
 	}
 	for (size_t j = 0; j < K; j++) {
 		names[j] = p->params[j].name;
-		families[j] = prior_family_name(&p->priors[j]);
+		families[j] = mf_abc_prior_name(&p->priors[j]);
 	}
 	for (size_t t = 0; t < T; t++)
 		names[K + t] = p->target_names[t];
@@ -496,9 +489,8 @@ struct mf_posterior *mf_posterior_read(const char *path, bool allow_checkpoint,
 		p->predictive = malloc((M * T + 1) * sizeof(double));
 		p->draw_particle = calloc(M, sizeof(int));
 		double *draws = malloc(M * sizeof(double));
-		double *q = malloc((3 * T + 1) * sizeof(double));
-		int8_t *in = calloc(T + 1, 1);
-		enum mf_status s = p->predictive && p->draw_particle && draws && q && in ? MF_OK
+		double *q = malloc((4 * T + 1) * sizeof(double));
+		enum mf_status s = p->predictive && p->draw_particle && draws && q ? MF_OK
 				   : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 		if (s == MF_OK)
 			s = read_exact(r, "predictive", p->predictive, M * T, err);
@@ -510,18 +502,18 @@ struct mf_posterior *mf_posterior_read(const char *path, bool allow_checkpoint,
 			s = read_exact(r, "predictive_q50", q + T, T, err);
 		if (s == MF_OK)
 			s = read_exact(r, "predictive_q95", q + 2 * T, T, err);
+		if (s == MF_OK)
+			s = read_exact(r, "predictive_inside", q + 3 * T, T, err);
 		for (size_t m = 0; s == MF_OK && m < M; m++)
 			p->draw_particle[m] = (int)draws[m];
 		for (size_t t = 0; s == MF_OK && t < T; t++) {
 			p->q05[t] = q[t];
 			p->q50[t] = q[T + t];
 			p->q95[t] = q[2 * T + t];
-			p->inside[t] = p->observed[t] <= p->q95[t] &&
-				       (p->at_least[t] || p->observed[t] >= p->q05[t]);
+			p->inside[t] = q[3 * T + t] != 0;
 		}
 		free(draws);
 		free(q);
-		free(in);
 		if (s != MF_OK)
 			goto fail;
 	}
