@@ -100,21 +100,6 @@ static char *copy_text(const char *text)
 	return copy;
 }
 
-static uint64_t fnv1a_bytes(uint64_t hash, const void *data, size_t n)
-{
-	const unsigned char *c = data;
-	for (size_t i = 0; i < n; i++) {
-		hash ^= c[i];
-		hash *= UINT64_C(0x100000001b3);
-	}
-	return hash;
-}
-
-static uint64_t fnv1a(uint64_t hash, const char *text)
-{
-	return fnv1a_bytes(hash, text ? text : "", text ? strlen(text) : 0);
-}
-
 /* Letters, digits, '_', '-' and '.' (not first): safe as an HDF5 group and
  * file name. */
 static bool valid_member_name(const char *name)
@@ -297,7 +282,7 @@ static int read_scenarios(struct loader *l, const struct yt_node *list)
 			return -1;
 		}
 		s->seed = b->has_seed ? b->seed : l->loaded[i]->seed;
-		s->text_hash = fnv1a(fnv1a(UINT64_C(0xcbf29ce484222325), l->loaded[i]->resolved_text),
+		s->text_hash = mf_text_hash(mf_text_hash(MF_TEXT_HASH_START, l->loaded[i]->resolved_text),
 				     l->loaded[i]->source_text);
 	}
 	return 0;
@@ -647,11 +632,11 @@ static int read_posterior(struct loader *l, const struct yt_node *node)
 	FILE *f = fopen(b->posterior, "rb");
 	if (!f)
 		return fail(l, node, "posterior", "cannot read %s: %s", b->posterior, strerror(errno));
-	uint64_t hash = UINT64_C(0xcbf29ce484222325);
+	uint64_t hash = MF_TEXT_HASH_START;
 	char buffer[65536];
 	size_t got;
 	while ((got = fread(buffer, 1, sizeof(buffer), f)) > 0)
-		hash = fnv1a_bytes(hash, buffer, got);
+		hash = mf_text_hash_bytes(hash, buffer, got);
 	fclose(f);
 	b->posterior_hash = hash;
 	return 0;
@@ -847,7 +832,7 @@ struct mf_scenario *mf_batch_member_scenario(const struct mf_batch *batch, int i
 	struct mf_scenario *s = mf_scenario_load(bs->path, err);
 	if (!s)
 		return NULL;
-	uint64_t hash = fnv1a(fnv1a(UINT64_C(0xcbf29ce484222325), s->resolved_text), s->source_text);
+	uint64_t hash = mf_text_hash(mf_text_hash(MF_TEXT_HASH_START, s->resolved_text), s->source_text);
 	if (hash != bs->text_hash) {
 		mf_error_set(err, MF_ERR_INPUT, "%s: the scenario (or a file it reads) changed since "
 			     "the batch was loaded", bs->path);

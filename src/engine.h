@@ -26,6 +26,7 @@
 
 #include "migflow/scenario.h"
 #include "migflow/sim.h"
+#include "state_file.h"
 
 /* Where an agent is, by its state column (every rule set keeps one). The
  * values from AGENT_ARRIVED on mean out of the model: the engine reclaims
@@ -145,6 +146,12 @@ struct mf_rules_impl {
 	/* The rule set's own parameters (NULL: none): whether name is one and
 	 * its range; create applies sim->overrides that are. */
 	bool (*has_parameter)(const char *name, double *min, double *max);
+	/* Checkpoints (NULL: the rule set cannot be checkpointed). The arrays
+	 * of its own that the days change, beyond the agent columns (at most
+	 * max; returns how many), and, once they and the world are restored,
+	 * the rebuilding of what derive keeps as if no day had changed it. */
+	int (*state_arrays)(struct mf_sim *sim, struct mf_state_array *arrays, int max);
+	void (*restored)(struct mf_sim *sim);
 };
 
 extern const struct mf_rules_impl mf_rules_sahel; /* src/sahel/rules.c */

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <omp.h>
 
+#include "migflow/checkpoint.h"
+#include "checkpoint.h"
+
 static void discard_all(struct mf_sink *const *sinks, int n)
 {
 	for (int k = 0; k < n; k++)
@@ -16,22 +19,74 @@ static void discard_all(struct mf_sink *const *sinks, int n)
 		if (sinks[k]->impl->call)                                                \
 			status = sinks[k]->impl->call
 
-/* Simulates run r from day 0 to its end, feeding the sinks. */
+/* The run is cancelled before day `day`: with a checkpoint first when one
+ * is asked for. */
+static enum mf_status cancel(struct mf_sim *sim, int r, int day, struct mf_checkpointing *cp,
+			     struct mf_error *err)
+{
+	if (cp && cp->options->path && cp->options->on_cancel) {
+		if (mf_checkpointing_write(cp, r, sim, err) != MF_OK)
+			return err->code;
+		return mf_error_set(err, MF_ERR_CANCELLED, "interrupted on day %d; checkpoint written to %s",
+				    day, cp->options->path);
+	}
+	return mf_error_set(err, MF_ERR_CANCELLED, "interrupted on day %d", day);
+}
+
+/* Simulates run r from the day sim is at to its end, feeding the sinks
+ * (and the checkpoints, cp not NULL). */
 static enum mf_status simulate(struct mf_sim *sim, int r, const struct mf_ensemble_options *options,
-			       struct mf_sink *const *sinks, int n_sinks, struct mf_error *err)
+			       struct mf_sink *const *sinks, int n_sinks, struct mf_checkpointing *cp,
+			       struct mf_error *err)
 {
 	enum mf_status status = MF_OK;
 	int days = mf_sim_days_total(sim);
-	for (int day = 0; day < days && status == MF_OK; day++) {
+	for (int day = mf_sim_days_done(sim); day < days && status == MF_OK; day++) {
 		if (options->cancelled && options->cancelled(options->user))
-			return mf_error_set(err, MF_ERR_CANCELLED, "interrupted on day %d", day);
+			return cancel(sim, r, day, cp, err);
 		if ((status = mf_sim_step(sim, err)) != MF_OK)
 			return status;
+		if (cp)
+			mf_history_record(cp->history, r, sim);
 		EACH_SINK(day)(sinks[k], r, sim, err);
 		if (status == MF_OK && options->progress)
 			options->progress(options->user, r, day + 1, sim);
+		if (status == MF_OK && cp && mf_checkpointing_due(cp, sim))
+			status = mf_checkpointing_write(cp, r, sim, err);
 	}
 	EACH_SINK(end_replicate)(sinks[k], r, sim, err);
+	return status;
+}
+
+/* Before run `first` (sim) is simulated: the history of the days, and when
+ * resuming or branching sim put into the saved state and the saved days
+ * given to the sinks again, with sim standing for each run (the runs
+ * before whole; their agent-steps are added to *agent_steps). */
+static enum mf_status start_checkpointing(struct mf_checkpointing *cp, struct mf_sim *sim, int first,
+					  struct mf_sink *const *sinks, int n_sinks,
+					  uint64_t *agent_steps, struct mf_error *err)
+{
+	if (!mf_sim_can_checkpoint(sim))
+		return mf_error_set(err, MF_ERR_INPUT, "checkpoints and branches are not available for"
+				    " the %s rules", mf_sim_rules_name(sim));
+	if (!(cp->history = mf_history_create(cp->runs, cp->days, sim)))
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+	if (!cp->from)
+		return MF_OK;
+	enum mf_status status = mf_checkpointing_restore(cp, sim, err);
+	for (int r = 0; r <= first && status == MF_OK; r++) {
+		int days = mf_history_days(cp->history, r);
+		for (int day = 0; day < days && status == MF_OK; day++) {
+			mf_history_unpack(cp->history, r, day, sim);
+			EACH_SINK(day)(sinks[k], r, sim, err);
+		}
+		if (r == first)
+			break;
+		struct mf_totals totals;
+		mf_sim_totals(sim, &totals);
+		*agent_steps += totals.agent_steps;
+		EACH_SINK(end_replicate)(sinks[k], r, sim, err);
+	}
 	return status;
 }
 
@@ -80,7 +135,7 @@ static enum mf_status side_by_side(const struct mf_scenario *scenario,
 							   &errors[r]);
 			if (!sim)
 				continue;
-			if (simulate(sim, r, options, sinks, n_sinks, &errors[r]) == MF_OK) {
+			if (simulate(sim, r, options, sinks, n_sinks, NULL, &errors[r]) == MF_OK) {
 				struct mf_totals totals;
 				mf_sim_totals(sim, &totals);
 				steps[r] = totals.agent_steps;
@@ -115,7 +170,21 @@ enum mf_status mf_ensemble_run(const struct mf_scenario *scenario,
 	};
 	uint64_t agent_steps = 0;
 	enum mf_status status = MF_OK;
-	bool concurrent = true;
+	struct mf_checkpointing checkpointing = {
+		.options = options->checkpoint,
+		.scenario = scenario,
+		.runs = runs,
+		.days = options->days > 0 ? options->days : scenario->days,
+		.replicates = info.replicates,
+		.first_replicate = info.first_replicate,
+		.seed = options->seed,
+	};
+	struct mf_checkpointing *cp = options->checkpoint ? &checkpointing : NULL;
+	if (cp && mf_checkpointing_open(cp, err) != MF_OK) {
+		mf_checkpointing_finish(cp);
+		return err->code;
+	}
+	bool concurrent = !cp;
 	for (int k = 0; k < n_sinks; k++)
 		concurrent = concurrent && sinks[k]->impl->concurrent;
 	int cores = options->threads > 0 ? options->threads : omp_get_max_threads();
@@ -123,20 +192,24 @@ enum mf_status mf_ensemble_run(const struct mf_scenario *scenario,
 		status = side_by_side(scenario, options, runs, cores, sinks, n_sinks, &info,
 				      &agent_steps, err);
 	} else {
-		for (int r = 0; r < runs && status == MF_OK; r++) {
+		int first = cp ? cp->from_run : 0;
+		for (int r = first; r < runs && status == MF_OK; r++) {
 			struct mf_run_options run = run_options(options, r, options->threads);
 			struct mf_sim *sim = mf_sim_create(scenario_of(scenario, options, r), &run, err);
 			if (!sim) {
 				status = err->code;
 				break;
 			}
-			if (r == 0) {
+			if (r == first) {
 				info.days = mf_sim_days_total(sim);
 				info.threads = mf_sim_threads(sim);
 				EACH_SINK(begin)(sinks[k], &info, err);
+				if (status == MF_OK && cp)
+					status = start_checkpointing(cp, sim, first, sinks, n_sinks,
+								     &agent_steps, err);
 			}
 			if (status == MF_OK)
-				status = simulate(sim, r, options, sinks, n_sinks, err);
+				status = simulate(sim, r, options, sinks, n_sinks, cp, err);
 			struct mf_totals totals;
 			mf_sim_totals(sim, &totals);
 			agent_steps += totals.agent_steps;
@@ -145,14 +218,22 @@ enum mf_status mf_ensemble_run(const struct mf_scenario *scenario,
 	}
 	struct mf_ensemble_result done = {
 		.runs = runs,
+		.checkpoints = cp ? cp->written : 0,
+		.checkpoint_day = cp ? cp->written_day : 0,
 		.agent_steps = agent_steps,
 		.wall_seconds = omp_get_wtime() - started,
 		.threads = info.threads,
 		.days = info.days,
 	};
 	EACH_SINK(finish)(sinks[k], &done, err);
+	if (cp)
+		mf_checkpointing_finish(cp);
 	if (status != MF_OK) {
 		discard_all(sinks, n_sinks);
+		if (result) {
+			result->checkpoints = done.checkpoints;
+			result->checkpoint_day = done.checkpoint_day;
+		}
 		return status;
 	}
 	if (result)

@@ -141,3 +141,18 @@ bool mf_text_copy(char *dst, size_t n, const char *src)
 	memcpy(dst, src, len + 1);
 	return true;
 }
+
+uint64_t mf_text_hash_bytes(uint64_t hash, const void *data, size_t n)
+{
+	const unsigned char *c = data;
+	for (size_t i = 0; i < n; i++) {
+		hash ^= c[i];
+		hash *= UINT64_C(0x100000001b3);
+	}
+	return hash;
+}
+
+uint64_t mf_text_hash(uint64_t hash, const char *text)
+{
+	return mf_text_hash_bytes(hash, text ? text : "", text ? strlen(text) : 0);
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Parses a finite decimal number, the whole string (no trailing junk, no
  * "nan", "inf", hex or empty text). */
@@ -28,5 +29,11 @@ const char *mf_text_suggest(const char *word, const char *const *candidates,
 
 /* Copies src into dst of size n, truncating; returns false if truncated. */
 bool mf_text_copy(char *dst, size_t n, const char *src);
+
+/* FNV-1a over bytes, or over a text (NULL as ""), continuing hash; start
+ * from MF_TEXT_HASH_START. */
+#define MF_TEXT_HASH_START UINT64_C(0xcbf29ce484222325)
+uint64_t mf_text_hash_bytes(uint64_t hash, const void *data, size_t n);
+uint64_t mf_text_hash(uint64_t hash, const char *text);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "migflow/checkpoint.h"
 #include "migflow/error.h"
 #include "migflow/output.h"
 #include "migflow/scenario.h"
@@ -32,6 +33,9 @@ struct mf_ensemble_info {
 
 struct mf_ensemble_result {
 	int runs;                 /* simulations completed */
+	/* Checkpoints written, and the day of the last (also set when the run
+	 * failed or was cancelled). */
+	int checkpoints, checkpoint_day;
 	uint64_t agent_steps;     /* summed over them */
 	double wall_seconds;
 	int threads, days;
@@ -82,6 +86,10 @@ struct mf_ensemble_options {
 	/* Before every day; true stops the run with MF_ERR_CANCELLED. */
 	bool (*cancelled)(void *user);
 	void *user;
+	/* Checkpoints to write, a run to resume or a state to branch from
+	 * (migflow/checkpoint.h; NULL: none). Replicates then run one after
+	 * the other. */
+	const struct mf_checkpoint_options *checkpoint;
 };
 
 /* Runs the ensemble. On failure or cancellation every sink's discard is

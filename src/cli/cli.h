@@ -14,6 +14,7 @@ enum {
 	EXIT_INPUT = 1,       /* bad scenario, network or output refused */
 	EXIT_USAGE = 2,       /* bad command line */
 	EXIT_FAILURE_RUN = 3, /* I/O or internal error during the run */
+	EXIT_CHECKPOINTED = 75, /* interrupted after writing a checkpoint: resume it */
 	EXIT_INTERRUPTED = 130,
 };
 
@@ -39,6 +40,23 @@ int ranks_max(const struct ranks *r, int value);
 /* values becomes their element-wise sum over the ranks; false when MPI
  * fails. */
 bool ranks_sum(const struct ranks *r, double *values, size_t n);
+
+/* migflow run's checkpoints (run_state.c): the record a checkpoint keeps
+ * of the command line (caller frees; NULL when out of memory), and the
+ * command line of the run a checkpoint was written by, with the options of
+ * argv but --resume FILE added, after entering the directory the run was
+ * started in (-1 and err on failure; free with mf_cli_run_resume_free). */
+struct run_resume {
+	char checkpoint[4096];   /* its absolute path */
+	struct mf_checkpoint_info info;
+	int argc;
+	char **argv;
+};
+
+void *mf_cli_run_record(int argc, char **argv, size_t *size);
+int mf_cli_run_resume_argv(const char *checkpoint, int argc, char **argv, struct run_resume *out,
+			   struct mf_error *err);
+void mf_cli_run_resume_free(struct run_resume *resume);
 
 /* Exit code for a library status (shared by run, batch and compare). */
 int mf_cli_exit_code(enum mf_status status);

@@ -22,6 +22,11 @@ static void on_signal(int signal_number)
 
 struct run_args {
 	const char *scenario, *output, *summary_json, *posterior;
+	/* Checkpoints (migflow/checkpoint.h): where, every N days, at a day or
+	 * date; the run to resume; the state to branch from. */
+	const char *checkpoint, *checkpoint_at, *resume, *from_state;
+	int checkpoint_every;
+	bool only_resume_options; /* nothing but --resume, --threads, --quiet given */
 	int draws;            /* with posterior: replicates, each a particle */
 	bool force, quiet, has_seed;
 	uint64_t seed;
@@ -50,6 +55,16 @@ static void run_usage(FILE *out)
 		"                        for every scenario run with the same seed) and its own seed;\n"
 		"                        replicate_parameters(replicate, parameter) records them\n"
 		"      --threads N       OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
+		"      --checkpoint FILE write the whole state of the run to FILE (atomically) every\n"
+		"                        --checkpoint-every N days, at --checkpoint-at DAY|DATE (the\n"
+		"                        state when the days before DATE are done), and when SIGTERM or\n"
+		"                        SIGINT stops the run (exit 75)\n"
+		"      --resume FILE     continue the run a checkpoint was written by, as it was\n"
+		"                        started (only --threads and --quiet may be added); the output\n"
+		"                        is the uninterrupted run's\n"
+		"      --from-state FILE start SCENARIO from a state written by --checkpoint of its\n"
+		"                        parent scenario, on the state's day; SCENARIO must be the\n"
+		"                        same world with the same events before that day\n"
 		"      --force           overwrite an existing output file\n"
 		"      --quiet           no progress line and no summary\n"
 		"      --summary-json F  also write the summary as JSON to F\n"
@@ -60,6 +75,7 @@ static void run_usage(FILE *out)
 static int parse_args(int argc, char **argv, struct run_args *args, int *exit_code)
 {
 	memset(args, 0, sizeof(*args));
+	args->only_resume_options = true;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -72,11 +88,26 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 			args->force = true;
 		} else if (strcmp(a, "--quiet") == 0) {
 			args->quiet = true;
+			continue;
+		} else if (strcmp(a, "--resume") == 0 && value && *value) {
+			args->resume = value;
+			i++;
+			continue;
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-			   strcmp(a, "--summary-json") == 0 || strcmp(a, "--posterior") == 0) {
+			   strcmp(a, "--summary-json") == 0 || strcmp(a, "--posterior") == 0 ||
+			   strcmp(a, "--checkpoint") == 0 || strcmp(a, "--checkpoint-at") == 0 ||
+			   strcmp(a, "--resume") == 0 || strcmp(a, "--from-state") == 0) {
 			if (!value || !*value)
 				goto missing;
-			if (strcmp(a, "--summary-json") == 0)
+			if (strcmp(a, "--checkpoint") == 0)
+				args->checkpoint = value;
+			else if (strcmp(a, "--checkpoint-at") == 0)
+				args->checkpoint_at = value;
+			else if (strcmp(a, "--resume") == 0)
+				args->resume = value;
+			else if (strcmp(a, "--from-state") == 0)
+				args->from_state = value;
+			else if (strcmp(a, "--summary-json") == 0)
 				args->summary_json = value;
 			else if (strcmp(a, "--posterior") == 0)
 				args->posterior = value;
@@ -118,6 +149,12 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 				goto bad_number;
 			args->threads = (int)number;
 			i++;
+			continue;
+		} else if (strcmp(a, "--checkpoint-every") == 0) {
+			if (!mf_cli_parse_count(value, 60000, &number) || number < 1)
+				goto bad_number;
+			args->checkpoint_every = (int)number;
+			i++;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "migflow run: error: unknown option '%s'\n", a);
 			goto usage;
@@ -127,13 +164,14 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 			fprintf(stderr, "migflow run: error: unexpected argument '%s' (one scenario per run)\n", a);
 			goto usage;
 		}
+		args->only_resume_options = false;
 		continue;
 missing:
 		fprintf(stderr, "migflow run: error: option '%s' needs a value\n", a);
 		goto usage;
 bad_number:
 		fprintf(stderr, "migflow run: error: option '%s' expects a whole number%s, got '%s'\n", a,
-			strcmp(a, "--days") == 0 ? " in 1..60000"
+			strcmp(a, "--days") == 0 || strcmp(a, "--checkpoint-every") == 0 ? " in 1..60000"
 			: strcmp(a, "--threads") == 0 ? " in 1..1024"
 			: strcmp(a, "--agent-scale") == 0 ? " in 1..100000"
 			: strcmp(a, "--replicates") == 0 || strcmp(a, "--draws") == 0 ? " in 1..10000"
@@ -141,8 +179,26 @@ bad_number:
 			value ? value : "");
 		goto usage;
 	}
+	if (args->resume) {
+		if (!args->only_resume_options) {
+			fprintf(stderr, "migflow run: error: --resume FILE continues a run as it was "
+				"started: only --threads and --quiet may be added\n");
+			goto usage;
+		}
+		return 0;
+	}
 	if (!args->scenario) {
 		fprintf(stderr, "migflow run: error: no scenario file given\n");
+		goto usage;
+	}
+	if (!args->checkpoint && (args->checkpoint_every || args->checkpoint_at)) {
+		fprintf(stderr, "migflow run: error: --checkpoint-every and --checkpoint-at need "
+			"--checkpoint FILE\n");
+		goto usage;
+	}
+	if (args->from_state && (args->replicates || args->draws)) {
+		fprintf(stderr, "migflow run: error: --from-state branches one run (a state is one "
+			"replicate's): not with --replicates or --draws\n");
 		goto usage;
 	}
 	if (!args->posterior != !args->draws) {
@@ -253,6 +309,7 @@ struct run_front {
 	const struct mf_targets *target_list;
 	const struct mf_posterior_draws *draws;
 	struct progress progress;
+	bool progress_shown;
 	struct mf_sink sink;
 };
 
@@ -272,6 +329,7 @@ static enum mf_status front_end_replicate(struct mf_sink *sink, int run, const s
 	mf_sim_totals(sim, &totals);
 	summary_finish(&f->summaries[run], mf_sim_day_counts(sim), &totals);
 	progress_finish(&f->progress);
+	f->progress_shown = false;
 	return MF_OK;
 }
 
@@ -301,7 +359,8 @@ static const struct mf_sink_impl front_impl = {
 static void on_progress(void *user, int run, int day, const struct mf_sim *sim)
 {
 	struct run_front *f = user;
-	if (day == 1) {
+	if (day == 1 || !f->progress_shown) {
+		f->progress_shown = true;
 		if (!f->args->quiet && f->args->replicates && isatty(STDERR_FILENO))
 			fprintf(stderr, "replicate %d of %d\n", run + 1, f->runs);
 		progress_start(&f->progress, !f->args->quiet && isatty(STDERR_FILENO));
@@ -317,12 +376,67 @@ static bool on_cancel(void *user)
 	return interrupted != 0;
 }
 
+/* The day after which --checkpoint-at asks for a state: a day index, or a
+ * date (the state when the days before it are done). */
+static enum mf_status checkpoint_day(const struct run_args *args, const struct mf_scenario *scenario,
+				     int *day, struct mf_error *err)
+{
+	long long number;
+	int date;
+	*day = 0;
+	if (!args->checkpoint_at)
+		return MF_OK;
+	int days = args->days ? args->days : scenario->days;
+	if (mf_cli_parse_count(args->checkpoint_at, 60000, &number))
+		*day = (int)number;
+	else if (mf_date_parse(args->checkpoint_at, &date))
+		*day = date - scenario->start;
+	else
+		return mf_error_set(err, MF_ERR_INPUT, "--checkpoint-at: '%s' is neither a day (a whole"
+				    " number) nor a date (YYYY-MM-DD)", args->checkpoint_at);
+	if (*day < 1 || *day >= days)
+		return mf_error_set(err, MF_ERR_INPUT, "--checkpoint-at %s: day %d is outside the run's"
+				    " days 1..%d", args->checkpoint_at, *day, days - 1);
+	return MF_OK;
+}
+
+static int run_with(int argc, char **argv, struct run_args args);
+
 int mf_cli_run(int argc, char **argv)
 {
 	struct run_args args;
 	int code;
 	if (parse_args(argc, argv, &args, &code) < 0)
 		return code;
+	if (!args.resume)
+		return run_with(argc, argv, args);
+	/* The run as it was started, with the options added now. */
+	struct mf_error err = {0};
+	struct run_resume resume;
+	if (mf_cli_run_resume_argv(args.resume, argc, argv, &resume, &err) < 0) {
+		mf_cli_print_error(&err);
+		mf_cli_run_resume_free(&resume);
+		return mf_cli_exit_code(err.code);
+	}
+	struct run_args resumed;
+	if (parse_args(resume.argc, resume.argv, &resumed, &code) < 0 || resumed.resume) {
+		fprintf(stderr, "migflow run: error: %s keeps a command line that cannot be resumed\n",
+			args.resume);
+		mf_cli_run_resume_free(&resume);
+		return EXIT_INPUT;
+	}
+	resumed.resume = resume.checkpoint;
+	if (!resumed.quiet)
+		fprintf(stderr, "resuming %s from %s: run %d of %d, day %d (%s)\n", resume.info.scenario,
+			args.resume, resume.info.run + 1, resume.info.runs, resume.info.day,
+			resume.info.date);
+	code = run_with(resume.argc, resume.argv, resumed);
+	mf_cli_run_resume_free(&resume);
+	return code;
+}
+
+static int run_with(int argc, char **argv, struct run_args args)
+{
 	char output[1024];
 	if (args.output)
 		snprintf(output, sizeof(output), "%s", args.output);
@@ -334,6 +448,9 @@ int mf_cli_run(int argc, char **argv)
 	int runs = args.replicates ? args.replicates : 1;
 	struct mf_targets *targets = NULL;
 	struct mf_posterior_draws *draws = NULL;
+	struct mf_checkpoint_info state = {0};
+	size_t record_size = 0;
+	void *record = NULL;
 	struct run_front front = {.args = &args, .runs = runs};
 	front.summaries = calloc((size_t)runs, sizeof(*front.summaries));
 	enum mf_status status = MF_OK;
@@ -392,6 +509,38 @@ int mf_cli_run(int argc, char **argv)
 		status = mf_error_set(&err, MF_ERR_NOMEM, "out of memory");
 		goto done;
 	}
+	int at_day = 0;
+	if (checkpoint_day(&args, scenario, &at_day, &err) != MF_OK) {
+		status = err.code;
+		goto done;
+	}
+	if (args.checkpoint && !(record = mf_cli_run_record(argc, argv, &record_size))) {
+		status = mf_error_set(&err, MF_ERR_IO, "cannot tell the current directory: %s",
+				      strerror(errno));
+		goto done;
+	}
+	if (args.from_state) {
+		/* A branch runs with the state's seed and replicate. */
+		if (mf_checkpoint_info_read(args.from_state, &state, &err) != MF_OK) {
+			status = err.code;
+			goto done;
+		}
+		if (!args.has_seed)
+			args.seed = state.seed;
+		if (!args.has_replicate)
+			args.replicate = state.replicate;
+		args.has_seed = true;
+	}
+	struct mf_checkpoint_options checkpoint = {
+		.path = args.checkpoint,
+		.every_days = args.checkpoint_every,
+		.at_day = at_day,
+		.on_cancel = true,
+		.resume = args.resume,
+		.branch = args.from_state,
+		.record = record,
+		.record_size = record_size,
+	};
 	front.targets = targets_sink;
 	front.target_list = targets;
 	front.output = output_sink;
@@ -406,6 +555,7 @@ int mf_cli_run(int argc, char **argv)
 		.progress = on_progress,
 		.cancelled = on_cancel,
 		.user = &front,
+		.checkpoint = args.checkpoint || args.resume || args.from_state ? &checkpoint : NULL,
 	};
 	struct sigaction action = {.sa_handler = on_signal};
 	sigemptyset(&action.sa_mask);
@@ -419,8 +569,9 @@ int mf_cli_run(int argc, char **argv)
 		sinks[n_sinks++] = targets_sink;
 	sinks[n_sinks++] = &front.sink;
 	sinks[n_sinks++] = output_sink;
-	struct mf_ensemble_result result;
+	struct mf_ensemble_result result = {0};
 	status = mf_ensemble_run(scenario, &options, sinks, n_sinks, &result, &err);
+	bool checkpointed = status == MF_ERR_CANCELLED && args.checkpoint && result.checkpoints > 0;
 	if (status == MF_ERR_CANCELLED) {
 		progress_finish(&front.progress);
 		char why[sizeof(err.message)];
@@ -448,6 +599,8 @@ int mf_cli_run(int argc, char **argv)
 	}
 	if (!args.quiet)
 		printf("  %-34s %s\n", "output", output);
+	if (!args.quiet && result.checkpoints > 0)
+		printf("  %-34s %s (day %d)\n", "checkpoint", args.checkpoint, result.checkpoint_day);
 done:
 	mf_output_sink_destroy(output_sink);
 	mf_targets_sink_destroy(targets_sink);
@@ -459,5 +612,9 @@ done:
 	mf_targets_destroy(targets);
 	mf_posterior_draws_destroy(draws);
 	mf_scenario_destroy(scenario);
+	mf_checkpoint_info_finish(&state);
+	free(record);
+	if (status != MF_OK && checkpointed)
+		return EXIT_CHECKPOINTED;
 	return mf_cli_exit_code(status);
 }

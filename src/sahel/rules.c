@@ -148,6 +148,27 @@ static enum mf_status derive(struct mf_sim *sim, struct mf_error *err)
 	return MF_OK;
 }
 
+/* What the days change beyond the agents and the world: the population
+ * not yet displaced. Everything else is derived from the world. */
+static int state_arrays(struct mf_sim *sim, struct mf_state_array *arrays, int max)
+{
+	if (max < 1)
+		return 0;
+	arrays[0] = (struct mf_state_array){"remaining_population", MF_STATE_F64,
+					    (size_t)sim->n_places, sahel_of(sim)->remaining_population};
+	return 1;
+}
+
+/* The tables of the restored world; nobody to reschedule: at the end of a
+ * day every agent's next decision is already drawn. */
+static void restored(struct mf_sim *sim)
+{
+	struct sahel *r = sahel_of(sim);
+	mf_routing_update(sim);
+	memset(r->reschedule, 0, (size_t)sim->n_places * MF_INTENT_COUNT);
+	r->any_reschedule = false;
+}
+
 static enum mf_status audit(const struct mf_sim *sim, struct mf_error *err)
 {
 	int P = sim->n_places, L = sim->n_links;
@@ -199,4 +220,6 @@ const struct mf_rules_impl mf_rules_sahel = {
 	.block_agents = SAHEL_BLOCK_AGENTS,
 	.capacity = mf_phase_capacity,
 	.audit = audit,
+	.state_arrays = state_arrays,
+	.restored = restored,
 };
