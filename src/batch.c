@@ -76,6 +76,10 @@ struct mf_batch {
 	 * are then draws from it (migflow run --posterior). */
 	char posterior[PATH_SIZE];
 	uint64_t posterior_hash;  /* of the file's bytes, for member keys */
+	/* `from_state:` (relative to the batch file), "" if none: every member
+	 * branches from this state of its parent (migflow run --from-state). */
+	char from_state[PATH_SIZE];
+	int checkpoint_every;     /* `checkpoint_every:` days, 0: on interruption only */
 	int n_scenarios;
 	struct batch_scenario *scenarios;
 	int n_fixed;             /* `parameters:`, the same for every member */
@@ -611,19 +615,30 @@ static int make_members(struct loader *l)
 	return 0;
 }
 
+/* A file named in the batch file at node (field), relative to the batch
+ * file, into out (PATH_SIZE). */
+static int read_relative_path(struct loader *l, const struct yt_node *node, const char *field,
+			      char *out)
+{
+	struct mf_batch *b = l->batch;
+	char given[PATH_SIZE];
+	if (yt_string(l->doc, node, field, given, sizeof(given), l->err) < 0)
+		return -1;
+	const char *slash = strrchr(b->path, '/');
+	int dir = given[0] != '/' && slash ? (int)(slash - b->path + 1) : 0;
+	int n = snprintf(out, PATH_SIZE, "%.*s%s", dir, b->path, given);
+	if (n < 0 || (size_t)n >= PATH_SIZE)
+		return fail(l, node, field, "path too long");
+	return 0;
+}
+
 /* posterior: FILE, relative to the batch file: a posterior file whose
  * draws the replicates take. */
 static int read_posterior(struct loader *l, const struct yt_node *node)
 {
 	struct mf_batch *b = l->batch;
-	char given[PATH_SIZE];
-	if (yt_string(l->doc, node, "posterior", given, sizeof(given), l->err) < 0)
+	if (read_relative_path(l, node, "posterior", b->posterior) < 0)
 		return -1;
-	const char *slash = strrchr(b->path, '/');
-	int dir = given[0] != '/' && slash ? (int)(slash - b->path + 1) : 0;
-	int n = snprintf(b->posterior, sizeof(b->posterior), "%.*s%s", dir, b->path, given);
-	if (n < 0 || (size_t)n >= sizeof(b->posterior))
-		return fail(l, node, "posterior", "path too long");
 	struct mf_error why = {0};
 	struct mf_posterior *post = mf_posterior_read(b->posterior, false, NULL, &why);
 	if (!post)
@@ -642,6 +657,25 @@ static int read_posterior(struct loader *l, const struct yt_node *node)
 	return 0;
 }
 
+/* from_state: FILE, relative to the batch file: a state written by
+ * `migflow run --checkpoint` that every member branches from. A branch
+ * gives the run from day 0, so the members' keys do not depend on it. */
+static int read_from_state(struct loader *l, const struct yt_node *node)
+{
+	struct mf_batch *b = l->batch;
+	if (read_relative_path(l, node, "from_state", b->from_state) < 0)
+		return -1;
+	struct mf_error why = {0};
+	struct mf_checkpoint_info info;
+	if (mf_checkpoint_info_read(b->from_state, &info, &why) != MF_OK)
+		return fail(l, node, "from_state", "%s", why.message);
+	mf_checkpoint_info_finish(&info);
+	if (b->replicates != 1)
+		return fail(l, node, "from_state", "a state is one run's: members branched from it"
+			    " run one replicate (replicates: 1)");
+	return 0;
+}
+
 static int read_batch(struct loader *l)
 {
 	struct mf_batch *b = l->batch;
@@ -649,7 +683,8 @@ static int read_batch(struct loader *l)
 	if (!root)
 		return mf_error_at(l->err, b->path, 1, 1, "", "empty batch file"), -1;
 	static const char *const keys[] = {"name", "description", "scenarios", "days", "agent_scale",
-					   "seed", "replicates", "parameters", "sweep", "posterior"};
+					   "seed", "replicates", "parameters", "sweep", "posterior",
+					   "from_state", "checkpoint_every"};
 	if (yt_expect(l->doc, root, YT_MAPPING, "", l->err) < 0 ||
 	    yt_check_keys(l->doc, root, keys, sizeof(keys) / sizeof(*keys), "", l->err) < 0)
 		return -1;
@@ -690,6 +725,13 @@ static int read_batch(struct loader *l)
 	}
 	if ((node = yt_get(root, "posterior")) && read_posterior(l, node) < 0)
 		return -1;
+	if ((node = yt_get(root, "from_state")) && read_from_state(l, node) < 0)
+		return -1;
+	if ((node = yt_get(root, "checkpoint_every"))) {
+		if (yt_integer(l->doc, node, "checkpoint_every", 1, 60000, &value, l->err) < 0)
+			return -1;
+		b->checkpoint_every = (int)value;
+	}
 	if (!(node = yt_get(root, "scenarios")))
 		return fail(l, root, "scenarios", "required key missing: the scenario files to run");
 	if (read_scenarios(l, node) < 0)
@@ -906,6 +948,32 @@ bool mf_batch_member_done(const struct mf_batch *batch, int i, const char *work_
 	return done;
 }
 
+/* The checkpoint of a member whose file is path. Caller frees. */
+static char *member_state_path(const char *path)
+{
+	size_t n = strlen(path) + sizeof(".state");
+	char *state = malloc(n);
+	if (state)
+		snprintf(state, n, "%s.state", path);
+	return state;
+}
+
+/* Whether state is a checkpoint of the member whose key is key; one of
+ * another (the batch file changed) is removed. */
+static bool member_state_valid(const char *state, const char *key)
+{
+	if (access(state, F_OK) != 0)
+		return false;
+	struct mf_error err = {0};
+	struct mf_checkpoint_info info;
+	bool valid = mf_checkpoint_info_read(state, &info, &err) == MF_OK && info.record_size > 0 &&
+		     strcmp(info.record, key) == 0;
+	mf_checkpoint_info_finish(&info);
+	if (!valid)
+		unlink(state);
+	return valid;
+}
+
 enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 				   const char *work_dir,
 				   const struct mf_batch_run_options *options,
@@ -918,6 +986,7 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 	enum mf_status status = MF_OK;
 	struct mf_sink *sink = NULL;
 	struct draws_sink keep = {0};
+	char *state = NULL;
 	char *path = mf_batch_member_path(batch, i, work_dir);
 	const char *attributes[] = {"member", m->name, "parameters", m->parameters,
 				    "batch_key", m->key};
@@ -925,6 +994,24 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 		goto done;
 	}
+	/* The member's checkpoint beside its file: resumed when it is this
+	 * member's (its key), written on interruption and every
+	 * checkpoint_every days, removed once the member is done. */
+	state = member_state_path(path);
+	if (!state) {
+		status = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	bool resume = member_state_valid(state, m->key);
+	struct mf_checkpoint_options checkpoint = {
+		.path = state,
+		.every_days = batch->checkpoint_every,
+		.on_cancel = true,
+		.resume = resume ? state : NULL,
+		.branch = !resume && batch->from_state[0] ? batch->from_state : NULL,
+		.record = m->key,
+		.record_size = strlen(m->key) + 1,
+	};
 	struct mf_ensemble_options run = {
 		.seed = batch->scenarios[m->scenario].seed,
 		.replicates = batch->replicates,
@@ -932,6 +1019,7 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 		.days = batch->days,
 		.cancelled = options ? options->cancelled : NULL,
 		.user = options ? options->user : NULL,
+		.checkpoint = &checkpoint,
 	};
 	/* Under a posterior: replicate k draws its parameters, then the
 	 * member's own parameters apply on top. */
@@ -961,7 +1049,10 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 	if (status == MF_OK && stats)
 		*stats = (struct mf_run_stats){.agent_steps = result.agent_steps,
 					       .wall_seconds = result.wall_seconds};
+	if (status == MF_OK)
+		unlink(state);
 done:
+	free(state);
 	mf_posterior_draws_destroy(keep.draws);
 	mf_output_sink_destroy(sink);
 	mf_scenario_destroy(scenario);
@@ -1105,7 +1196,8 @@ int mf_batch_remove_work_dir(const char *work_dir)
 		return errno == ENOENT ? 0 : -1;
 	struct dirent *entry;
 	while ((entry = readdir(dir))) {
-		if (!ends_with(entry->d_name, ".h5") && !ends_with(entry->d_name, ".h5.partial"))
+		if (!ends_with(entry->d_name, ".h5") && !ends_with(entry->d_name, ".h5.partial") &&
+		    !ends_with(entry->d_name, ".h5.state") && !ends_with(entry->d_name, ".h5.state.partial"))
 			continue;
 		char path[PATH_SIZE];
 		int n = snprintf(path, sizeof(path), "%s/%s", work_dir, entry->d_name);

@@ -141,7 +141,7 @@ enum mf_status mf_sim_save(const struct mf_sim *sim, struct mf_state_file *file,
 		char name[32];
 		snprintf(name, sizeof(name), "agents.%d", k);
 		if (mf_state_file_put(file, name, MF_STATE_BYTES, (size_t)sim->store.n * col->width,
-				      *col->data, 1, err) != MF_OK)
+				      *col->data, 0, err) != MF_OK)
 			return err->code;
 	}
 	return MF_OK;

@@ -81,6 +81,7 @@ struct mf_checkpointing {
 	uint64_t seed;
 	struct mf_history *history;  /* created with the first simulation */
 	int written, written_day;    /* checkpoints written, and the last one's day */
+	double write_seconds, restore_seconds;
 	/* Resuming or branching: where the saved state is. */
 	struct mf_state_file *from;
 	int from_run, from_day;

@@ -220,6 +220,8 @@ enum mf_status mf_ensemble_run(const struct mf_scenario *scenario,
 		.runs = runs,
 		.checkpoints = cp ? cp->written : 0,
 		.checkpoint_day = cp ? cp->written_day : 0,
+		.checkpoint_seconds = cp ? cp->write_seconds : 0,
+		.restore_seconds = cp ? cp->restore_seconds : 0,
 		.agent_steps = agent_steps,
 		.wall_seconds = omp_get_wtime() - started,
 		.threads = info.threads,
@@ -233,6 +235,7 @@ enum mf_status mf_ensemble_run(const struct mf_scenario *scenario,
 		if (result) {
 			result->checkpoints = done.checkpoints;
 			result->checkpoint_day = done.checkpoint_day;
+			result->checkpoint_seconds = done.checkpoint_seconds;
 		}
 		return status;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <omp.h>
 
 #include "migflow/date.h"
 
@@ -29,6 +30,7 @@ enum mf_status mf_checkpointing_write(struct mf_checkpointing *c, int run, const
 {
 	const struct mf_checkpoint_options *o = c->options;
 	int day = mf_sim_days_done(sim);
+	double started = omp_get_wtime();
 	int64_t head[HEAD_COUNT] = {
 		[HEAD_RUN] = run, [HEAD_RUNS] = c->runs, [HEAD_DAYS] = c->days,
 		[HEAD_REPLICATES] = c->replicates, [HEAD_SEED] = (int64_t)c->seed,
@@ -58,6 +60,7 @@ enum mf_status mf_checkpointing_write(struct mf_checkpointing *c, int run, const
 		return err->code;
 	c->written++;
 	c->written_day = day;
+	c->write_seconds += omp_get_wtime() - started;
 	return MF_OK;
 }
 
@@ -87,7 +90,8 @@ static enum mf_status check_resume(const struct mf_checkpointing *c, const int64
 				    " %d of %d, seed %llu)", path, (long long)head[HEAD_RUNS],
 				    (long long)head[HEAD_DAYS], (unsigned long long)head[HEAD_SEED], c->runs,
 				    c->days, (unsigned long long)c->seed);
-	if (hashes[HASH_TEXT] != mf_scenario_text_hash(c->scenario))
+	if (hashes[HASH_TEXT] != mf_scenario_text_hash(c->scenario) ||
+	    hashes[HASH_WORLD] != mf_scenario_fingerprint(c->scenario, 0))
 		return mf_error_set(err, MF_ERR_INPUT,
 				    "%s: %s or a file it reads changed since the checkpoint; resuming needs"
 				    " the same files", path, c->scenario->path);
@@ -162,11 +166,13 @@ enum mf_status mf_checkpointing_restore(struct mf_checkpointing *c, struct mf_si
 					struct mf_error *err)
 {
 	bool branch = c->options->branch != NULL;
-	if (mf_sim_restore(sim, c->from, branch, err) != MF_OK)
+	double started = omp_get_wtime();
+	if (mf_sim_restore(sim, c->from, branch, err) != MF_OK ||
+	    (branch ? mf_history_load_run(c->history, 0, c->from_saved_run, c->from_day, c->from, err)
+		    : mf_history_load(c->history, c->from_run, c->from_day, c->from, err)) != MF_OK)
 		return err->code;
-	if (branch)
-		return mf_history_load_run(c->history, 0, c->from_saved_run, c->from_day, c->from, err);
-	return mf_history_load(c->history, c->from_run, c->from_day, c->from, err);
+	c->restore_seconds = omp_get_wtime() - started;
+	return MF_OK;
 }
 
 void mf_checkpointing_finish(struct mf_checkpointing *c)

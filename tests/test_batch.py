@@ -8,8 +8,8 @@ under two names) x a 2-point grid x 2 replicates, 25 days, and checks:
 - the file: root attribute migflow_batch = 1, the `member` table, one group
   members/<member> per member that xarray opens with group=...;
 - resuming: a batch stopped after its first member (the test hook
-  MIGFLOW_BATCH_STOP_AFTER=1, and a real SIGTERM) exits 130, leaves no output
-  file, keeps the finished member, and when run again ends identical to an
+  MIGFLOW_BATCH_STOP_AFTER=1, and a real SIGTERM) exits 75, leaves no output
+  file, keeps the finished member (and the checkpoint of the one interrupted), and when run again ends identical to an
   uninterrupted batch (every dataset and attribute but timings);
 - a member computed for another description of the batch is not reused;
 - a member group equals the file of `migflow run --replicates 2`;
@@ -147,7 +147,7 @@ def main(argv):
         whole = read_all("whole.h5")
 
         # Stopped after the first member by the test hook, then resumed.
-        stopped = migflow(binary, "batch", "batch.yaml", "-o", "hook.h5", expect=130,
+        stopped = migflow(binary, "batch", "batch.yaml", "-o", "hook.h5", expect=75,
                           env_extra={"MIGFLOW_BATCH_STOP_AFTER": "1"})
         checks.check(not os.path.exists("hook.h5") and not os.path.exists("hook.h5.partial"),
                      "an interrupted batch leaves no output file")
@@ -178,19 +178,20 @@ def main(argv):
             # The batch was faster than the signal: nothing to resume.
             checks.check(os.path.exists("signal.h5"), "batch finished before SIGTERM")
         else:
-            checks.check(process.returncode == 130, "SIGTERM exits 130",
+            checks.check(process.returncode == 75, "SIGTERM exits 75",
                          f"{process.returncode}: {stderr}")
             checks.check(not os.path.exists("signal.h5"), "no output after SIGTERM")
             kept = member_files("signal.h5.work")
-            checks.check(kept and all(f.endswith(".h5") for f in kept),
-                         "after SIGTERM only complete member files are left", repr(kept))
+            checks.check(kept and all(f.endswith((".h5", ".h5.state")) for f in kept),
+                         "after SIGTERM only complete member files and checkpoints are left",
+                         repr(kept))
             migflow(binary, "batch", "batch.yaml", "-o", "signal.h5", "--quiet")
         found = differences(whole, read_all("signal.h5"))
         checks.check(not found, "batch resumed after SIGTERM identical to the uninterrupted one",
                      "; ".join(found[:5]))
 
         # A member computed for another description is not reused.
-        migflow(binary, "batch", "batch.yaml", "-o", "stale.h5", expect=130,
+        migflow(binary, "batch", "batch.yaml", "-o", "stale.h5", expect=75,
                 env_extra={"MIGFLOW_BATCH_STOP_AFTER": "2"})
         write("batch.yaml", batch_text(scenario, days=DAYS - 5))
         again = migflow(binary, "batch", "batch.yaml", "-o", "stale.h5").stdout

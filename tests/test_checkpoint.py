@@ -11,6 +11,9 @@
   the middle of a security ramp) equals the what-if run from day 0; one
   whose events differ before that day, replicates, and a file that is not a
   checkpoint are refused;
+- batches: a member stopped by SIGTERM resumes from its checkpoint, and
+  members branched from a state (`from_state:`) equal the batch run from
+  day 0;
 - refusals: a scenario changed since the checkpoint, an output that exists,
   bad command lines, a checkpoint that cannot be written.
 
@@ -32,10 +35,11 @@ from checks import Checks
 DAYS = 1000
 
 
-def differences(reference, other):
+def differences(reference, other, skip=()):
     """Names of the objects (and attributes) that differ between two files,
-    timing attributes aside."""
-    a, b = runs.read_all(reference), runs.read_all(other)
+    timing attributes and those in skip aside."""
+    skip = runs.TIMING_ATTRS | set(skip)
+    a, b = runs.read_all(reference, skip), runs.read_all(other, skip)
     differ = sorted(set(a) ^ set(b))
     for name in sorted(set(a) & set(b)):
         (x, x_attrs), (y, y_attrs) = a[name], b[name]
@@ -167,6 +171,49 @@ def main(argv):
                            expect=1)
         checks.check("alt.h5: not a migflow checkpoint" in refused.stderr,
                      "a run file is not a state", refused.stderr.strip())
+
+        # A batch member stopped by SIGTERM resumes from its checkpoint.
+        with open("batch.yaml", "w") as f:
+            f.write(f"scenarios: [scenario.yaml, alt.yaml]\ndays: {DAYS}\ncheckpoint_every: 50\n")
+        runs.run([migflow, "batch", "batch.yaml", "-o", "batch-full.h5", "--quiet"])
+        process = subprocess.Popen([migflow, "batch", "batch.yaml", "-o", "batch.h5", "--quiet"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=env)
+        state = "batch.h5.work/scenario.h5.state"
+        while process.poll() is None and saved_position(state) is None:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate()
+        position = saved_position(state)
+        checks.check(process.returncode == 75 and position is not None,
+                     f"batch SIGTERM: exit 75, the member's checkpoint kept (day {position})",
+                     f"exit {process.returncode}: {stderr.strip()}")
+        resumed = runs.run([migflow, "batch", "batch.yaml", "-o", "batch.h5"])
+        checks.check("scenario:" in resumed.stdout and not os.path.exists("batch.h5.work"),
+                     "batch resumed: the member finished from its checkpoint, work removed",
+                     resumed.stdout)
+        differ = differences("batch-full.h5", "batch.h5")
+        checks.check(not differ, "batch resumed from a member's checkpoint: identical",
+                     ", ".join(differ[:8]))
+
+        # Every member of a batch branched from one state.
+        with open("branches.yaml", "w") as f:
+            f.write("scenarios: [alt.yaml, scenario.yaml]\n")
+        with open("branched.yaml", "w") as f:
+            f.write("scenarios: [alt.yaml, scenario.yaml]\nfrom_state: state.h5\n")
+        runs.run([migflow, "batch", "branches.yaml", "-o", "branches.h5", "--quiet"])
+        runs.run([migflow, "batch", "branched.yaml", "-o", "branched.h5", "--quiet"])
+        # The batch files' names and texts differ; nothing else may.
+        differ = differences("branches.h5", "branched.h5", {"batch_name", "batch_path", "batch"})
+        checks.check(not differ, "batch branched from a state: identical to the batch from day 0",
+                     ", ".join(differ[:8]))
+        with open("branched-bad.yaml", "w") as f:
+            f.write("scenarios: [early.yaml]\nfrom_state: state.h5\n")
+        refused = runs.run([migflow, "batch", "branched-bad.yaml", "-o", "bad-batch.h5"],
+                           expect=3)
+        checks.check("other events than scenario.yaml before day 35" in refused.stderr,
+                     "batch: a member that differs before the state's day fails, named",
+                     refused.stderr.strip())
 
         # Refusals on resuming.
         refused = runs.run([migflow, "run", "--resume", "term.h5"], expect=1)

@@ -36,6 +36,8 @@ struct mf_ensemble_result {
 	/* Checkpoints written, and the day of the last (also set when the run
 	 * failed or was cancelled). */
 	int checkpoints, checkpoint_day;
+	double checkpoint_seconds; /* spent writing them */
+	double restore_seconds;    /* reading the state resumed or branched from */
 	uint64_t agent_steps;     /* summed over them */
 	double wall_seconds;
 	int threads, days;

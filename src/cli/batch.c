@@ -235,8 +235,9 @@ int mf_cli_batch(int argc, char **argv)
 	outcome = (enum outcome)ranks_max(&ranks, (int)outcome);
 	if (outcome == OUTCOME_INTERRUPTED) {
 		status = mf_error_set(&err, MF_ERR_CANCELLED,
-				      "interrupted; the finished members are kept in %s: run the same "
-				      "command again to finish the batch", work_dir);
+				      "interrupted; the finished members, and the checkpoint of the one "
+				      "interrupted, are kept in %s: run the same command again to finish "
+				      "the batch", work_dir);
 		goto done;
 	}
 	if (outcome == OUTCOME_FAILED) {
@@ -264,5 +265,5 @@ done:
 	free(work_dir);
 	mf_batch_destroy(batch);
 	ranks_end(&ranks);
-	return mf_cli_exit_code(status);
+	return status == MF_ERR_CANCELLED ? EXIT_CHECKPOINTED : mf_cli_exit_code(status);
 }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -599,8 +600,16 @@ static int run_with(int argc, char **argv, struct run_args args)
 	}
 	if (!args.quiet)
 		printf("  %-34s %s\n", "output", output);
-	if (!args.quiet && result.checkpoints > 0)
-		printf("  %-34s %s (day %d)\n", "checkpoint", args.checkpoint, result.checkpoint_day);
+	if (!args.quiet && (args.resume || args.from_state))
+		printf("  %-34s %s (state read in %.2f s)\n", args.resume ? "resumed from" : "branched from",
+		       args.resume ? args.resume : args.from_state, result.restore_seconds);
+	if (!args.quiet && result.checkpoints > 0) {
+		struct stat st;
+		double megabytes = stat(args.checkpoint, &st) == 0 ? (double)st.st_size / 1e6 : 0;
+		printf("  %-34s %s (%d written, %.2f s; the last of day %d, %.1f MB)\n", "checkpoint",
+		       args.checkpoint, result.checkpoints, result.checkpoint_seconds,
+		       result.checkpoint_day, megabytes);
+	}
 done:
 	mf_output_sink_destroy(output_sink);
 	mf_targets_sink_destroy(targets_sink);
