@@ -25,7 +25,7 @@ static const char *const style =
 	"table{border-collapse:collapse;width:100%;margin:8px 0;font-size:14px}"
 	"th,td{padding:4px 8px;border-bottom:1px solid var(--rule);text-align:right;"
 	"vertical-align:top}th:first-child,td:first-child{text-align:left}"
-	"th{font-weight:600;background:var(--soft)}td.t{text-align:left}"
+	"th{font-weight:600;background:var(--soft)}td:not(.t){white-space:nowrap}.t{text-align:left}th.t{text-align:left}.w{white-space:nowrap;font-size:13px}"
 	".up{color:#b35806}.down{color:#2166ac}"
 	"ol.events{font-size:13px;margin:4px 0;padding-left:28px}ol.events .inh{color:var(--muted)}"
 	"pre{white-space:pre-wrap;font-size:12px;background:var(--soft);padding:8px;"
@@ -37,7 +37,7 @@ static const char *const style =
 	".grid{stroke:#e6e9ec}.tick,.axisline{stroke:#8c959f}.band{opacity:.18;stroke:none}"
 	".line{fill:none;stroke-width:2}.event{stroke-dasharray:3 3;opacity:.7}"
 	".sea{fill:#f4f7fa}.link{stroke:#c5ccd3;stroke-width:1}.more{stroke:#e66101;opacity:.85}"
-	".fewer{stroke:#5e3c99;opacity:.85}.place{fill:#1f2328}.label{font-size:11px;fill:#1f2328;"
+	".fewer{stroke:#5e3c99;opacity:.85}.place{fill:#1f2328}.country{font-size:22px;fill:#c9d1d9;font-weight:600;letter-spacing:2px}.label{font-size:11px;fill:#1f2328;"
 	"paint-order:stroke;stroke:#fff;stroke-width:3px}"
 	".window{fill:#d0d7de}.own{fill:#d95f02}.inherited{fill:#8c959f}"
 	".marker{font-size:9px;fill:#fff;font-weight:600}"
@@ -271,10 +271,16 @@ static void calibration(FILE *out, const struct report *r)
 	}
 	fprintf(out, "<p class='lede'>The baseline run against the observations its scenario is "
 		"calibrated to: relative error of the simulated mean (dot) and the target's "
-		"tolerance (green band).</p>");
+		"tolerance (green band).</p><p class='note'>The simulated value is the mean over the "
+		"run's %d replicate%s%s, over the whole calibration period; an error of 0 above a "
+		"lower bound (an at-least observation) means the bound is met.</p>",
+		r->runs[0].run.replicates ? r->runs[0].run.replicates : 1,
+		r->runs[0].run.replicates == 1 ? "" : "s", r->runs[0].has_drawn
+		? ", each with parameters drawn from the posterior (their spread is in the mean)"
+		: "");
 	report_svg_targets(out, t);
-	fprintf(out, "<table><thead><tr><th>target</th><th>when</th><th>observed</th>"
-		"<th>simulated (mean)</th><th>error</th><th>tolerance</th><th>source</th></tr>"
+	fprintf(out, "<table><thead><tr><th>target</th><th class='t'>when</th><th>observed</th>"
+		"<th>simulated (mean)</th><th>error</th><th>tolerance</th><th class='t'>source</th></tr>"
 		"</thead><tbody>");
 	for (int i = 0; i < t->n; i++) {
 		char o[32], s[32];
@@ -282,7 +288,7 @@ static void calibration(FILE *out, const struct report *r)
 		report_html_text(out, t->name[i]);
 		fprintf(out, "'><td>");
 		report_html_text(out, t->name[i]);
-		fprintf(out, "</td><td class='t'>");
+		fprintf(out, "</td><td class='t w'>");
 		report_html_text(out, t->window[i]);
 		fprintf(out, "</td><td>%s</td><td>%s</td><td class='%s'>%+.1f %%</td><td>%.0f %%</td>"
 			"<td class='t'>", persons(t->observed[i], false, o, sizeof(o)),
@@ -297,8 +303,8 @@ static void calibration(FILE *out, const struct report *r)
 static void sources(FILE *out, const struct report *r)
 {
 	fprintf(out, "<h2 id='sources'>Runs and sources</h2><table><thead><tr><th>run</th>"
-		"<th>scenario</th><th>replicates</th><th>seed</th><th>agent scale</th>"
-		"<th>made by</th></tr></thead><tbody>");
+		"<th class='t'>scenario</th><th>replicates</th><th>seed</th><th>agent scale</th>"
+		"<th class='t'>made by</th></tr></thead><tbody>");
 	for (int i = 0; i < r->n_runs; i++) {
 		const struct report_run *run = &r->runs[i];
 		fprintf(out, "<tr><td>");

@@ -159,6 +159,79 @@ static void order_links(int *order, const double *change, int n)
 	}
 }
 
+/* Country names, large and light, at the middle of their places. */
+static void country_labels(FILE *out, const struct report *r, const struct projection *proj)
+{
+	const struct mf_compare_run *base = &r->runs[0].run;
+	const struct report_network *net = &r->network;
+	for (int p = 0; p < net->n_places && p < base->n_places; p++) {
+		bool first = true;
+		for (int q = 0; q < p && first; q++)
+			first = strcmp(base->place_country[q], base->place_country[p]) != 0;
+		if (!first)
+			continue;
+		double x = 0, y = 0;
+		int n = 0;
+		for (int q = p; q < net->n_places && q < base->n_places; q++)
+			if (strcmp(base->place_country[q], base->place_country[p]) == 0) {
+				x += map_x(proj, net->lon[q]);
+				y += map_y(proj, net->lat[q]);
+				n++;
+			}
+		fprintf(out, "<text x='%.1f' y='%.1f' class='country' text-anchor='middle'>", x / n,
+			y / n);
+		report_html_text(out, base->place_country[p]);
+		fprintf(out, "</text>");
+	}
+}
+
+struct box {
+	double x, y, w, h;
+};
+
+static bool overlaps(const struct box *boxes, int n, struct box b)
+{
+	for (int i = 0; i < n; i++)
+		if (b.x < boxes[i].x + boxes[i].w && boxes[i].x < b.x + b.w &&
+		    b.y < boxes[i].y + boxes[i].h && boxes[i].y < b.y + b.h)
+			return true;
+	return false;
+}
+
+/* Names of the places by priority (lowest first; negative: no label), each
+ * right of its place, else left, else below, else left out where it would
+ * cover another. */
+static void place_labels(FILE *out, const struct report_network *net,
+			 const struct projection *proj, const int *priority, double width)
+{
+	struct box *boxes = calloc((size_t)net->n_places + 1, sizeof(*boxes));
+	if (!boxes)
+		return;
+	int placed = 0;
+	for (int level = 0; level <= net->n_links + 1; level++)
+		for (int p = 0; p < net->n_places; p++) {
+			if (priority[p] != level)
+				continue;
+			double x = map_x(proj, net->lon[p]), y = map_y(proj, net->lat[p]);
+			double w = 6.2 * (double)strlen(net->place_name[p]);
+			const struct box tries[3] = {
+				{x + 5, y - 15, w, 13}, {x - 5 - w, y - 15, w, 13}, {x + 5, y + 2, w, 13},
+			};
+			for (int t = 0; t < 3; t++) {
+				if (overlaps(boxes, placed, tries[t]) || tries[t].x < 0 ||
+				    tries[t].x + w > width)
+					continue;
+				boxes[placed++] = tries[t];
+				fprintf(out, "<text x='%.1f' y='%.1f' class='label'>", tries[t].x,
+					tries[t].y + 10);
+				report_html_text(out, net->place_name[p]);
+				fprintf(out, "</text>");
+				break;
+			}
+		}
+	free(boxes);
+}
+
 void report_svg_map(FILE *out, const struct report *r, int alt)
 {
 	const struct report_network *net = &r->network;
@@ -176,8 +249,8 @@ void report_svg_map(FILE *out, const struct report *r, int alt)
 	proj.scale = fmin(proj.scale, (height - 2 * margin) / fmax(1e-6, lat1 - lat0));
 	double *change = calloc((size_t)net->n_links + 1, sizeof(double));
 	int *order = calloc((size_t)net->n_links + 1, sizeof(int));
-	bool *labelled = calloc((size_t)net->n_places + 1, sizeof(bool));
-	if (!change || !order || !labelled) {
+	int *priority = calloc((size_t)net->n_places + 1, sizeof(int));
+	if (!change || !order || !priority) {
 		fprintf(out, "<p>(out of memory drawing the map)</p>");
 		goto done;
 	}
@@ -189,6 +262,7 @@ void report_svg_map(FILE *out, const struct report *r, int alt)
 	order_links(order, change, net->n_links);
 	fprintf(out, "<svg viewBox='0 0 %.0f %.0f' role='img' aria-label='change in link flows'>"
 		"<rect width='100%%' height='100%%' class='sea'/>", width, height + 30);
+	country_labels(out, r, &proj);
 	for (int l = 0; l < net->n_links; l++) {
 		int a = net->link_from[l], b = net->link_to[l];
 		fprintf(out, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' class='link'/>",
@@ -214,10 +288,15 @@ void report_svg_map(FILE *out, const struct report *r, int alt)
 		report_html_text(out, net->place_name[b]);
 		fprintf(out, ": %s persons</title></line>",
 			mf_cli_persons(change[l], true, persons, sizeof(persons)));
-		if (i < 8) {
-			labelled[a] = true;
-			labelled[b] = true;
-		}
+	}
+	/* Labels: the destinations, then the ends of the twelve largest changes. */
+	for (int p = 0; p < net->n_places; p++)
+		priority[p] = strcmp(net->place_kind[p], "destination") == 0 ? 0 : -1;
+	for (int i = 0; i < net->n_links && i < 12 && most > 0; i++) {
+		int l = order[i], ends[2] = {net->link_from[l], net->link_to[l]};
+		for (int e = 0; e < 2; e++)
+			if (priority[ends[e]] < 0)
+				priority[ends[e]] = i + 1;
 	}
 	for (int p = 0; p < net->n_places; p++) {
 		bool destination = strcmp(net->place_kind[p], "destination") == 0;
@@ -226,12 +305,8 @@ void report_svg_map(FILE *out, const struct report *r, int alt)
 			destination ? 4.0 : 2.5);
 		report_html_text(out, net->place_name[p]);
 		fprintf(out, "</title></circle>");
-		if (labelled[p] || destination) {
-			fprintf(out, "<text x='%.1f' y='%.1f' class='label'>", x + 5, y - 4);
-			report_html_text(out, net->place_name[p]);
-			fprintf(out, "</text>");
-		}
 	}
+	place_labels(out, net, &proj, priority, width);
 	char persons[32];
 	double y = height + 10;
 	fprintf(out, "<line x1='%.0f' y1='%.1f' x2='%.0f' y2='%.1f' stroke-width='10' class='more'/>"
@@ -246,7 +321,7 @@ void report_svg_map(FILE *out, const struct report *r, int alt)
 done:
 	free(change);
 	free(order);
-	free(labelled);
+	free(priority);
 }
 
 /* --- timelines and the calibration fit ---------------------------------------------- */
