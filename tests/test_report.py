@@ -18,10 +18,13 @@ as a single run, and builds brief.html from them. Checks:
   no network request from the page (its net log); two altered copies of
   the page, one fetching an image, one without the policy, show that both
   checks see what they look for;
+- runs under a small posterior of a calibrated variant with targets: the
+  intervals said to be posterior intervals, the calibration fit holds the
+  baseline's targets (its target_* variables);
 - the command line: an existing page refused (exit 1) unless --force, a
   bad command line exit 2, a missing run or an unwritable output exit 3
   with one line, and no temporary file left behind.
-Needs Debian's chromium.
+Needs Debian's chromium and python3-h5py.
 """
 import json
 import os
@@ -156,6 +159,73 @@ def migflow_json(binary, base, alt):
     return path
 
 
+FIT = """\
+# fit: the small world with targets and one free parameter.
+name: small-fit
+description: The small world calibrated to three synthetic targets.
+extends: {scenario}
+targets: targets.yaml
+calibrate:
+  - {{name: retry, set: parameters.retry_after_interception, min: 0.1, max: 0.9, start: 0.5}}
+"""
+
+FIT_TARGETS = """\
+targets:
+  - {name: passes, quantity: monitor_passes, from: 2024-01-15, to: 2024-03-30, observed: 50000,
+     source: synthetic (the test), tolerance: 0.05}
+  - {name: expelled, quantity: expulsions, from: 2024-01-15, to: 2024-03-30, observed: 2500,
+     source: synthetic, tolerance: 0.1}
+  - {name: arrived, quantity: destination_arrivals, from: 2024-01-15, to: 2024-03-30,
+     observed: 900, source: synthetic, tolerance: 0.1}
+"""
+
+FIT_ALT = """\
+name: small-fit-closure
+description: The calibrated small world with the road to the coast closed from 20 March.
+extends: fit.yaml
+events:
+  - {date: 2024-03-20, kind: closure, link: [work, coast]}
+"""
+
+
+def check_posterior(checks, binary, scenario, workdir, keep):
+    """Runs under a small posterior, with targets: posterior intervals and
+    the calibration fit."""
+    import h5py
+    for name, text in (("fit.yaml", FIT.format(scenario=scenario)),
+                       ("targets.yaml", FIT_TARGETS), ("fitalt.yaml", FIT_ALT)):
+        with open(name, "w", encoding="utf-8") as file:
+            file.write(text)
+    migflow(binary, "posterior", "fit.yaml", "-o", "post.h5", "--particles", "20", "--budget",
+            "60", "--predictive", "0", "--seed", "3", "--quiet")
+    for yaml, out in (("fit.yaml", "fbase.h5"), ("fitalt.yaml", "falt.h5")):
+        migflow(binary, "run", yaml, "--posterior", "post.h5", "--draws", "3", "--seed", "5",
+                "-o", out, "--quiet")
+    migflow(binary, "report", "fbase.h5", "falt.h5", "-o", "posterior.html")
+    html = open("posterior.html", encoding="utf-8").read()
+    page = Page()
+    page.feed(html)
+    check_headline(checks, binary, page, "fbase.h5", "falt.h5", "posterior")
+    checks.check("data-under-posterior='true'" in html and "Posterior intervals" in html,
+                 "runs under a posterior: posterior intervals said", "")
+    with h5py.File("fbase.h5", "r") as file:
+        names = [runs.text(n) for n in file["target"][()]]
+        observed = file["target_observed"][()]
+        simulated = file["target_simulated"][()]
+    rows = re.findall(r"<tr data-target='([^']*)'><td>[^<]*</td><td class='t w'>[^<]*</td>"
+                      r"<td>([^<]*)</td><td>([^<]*)</td>", html)
+    want = [(n, f"{round(o):,}", f"{round(v):,}") for n, o, v in zip(names, observed, simulated)]
+    checks.check(rows == want and len(rows) == 3,
+                 "the calibration fit: the baseline's targets, observed and simulated", rows)
+    shot = os.path.join(workdir, "posterior.png")
+    result, console, fetched = chromium("posterior.html", workdir, "posterior", screenshot=shot)
+    checks.check(result.returncode == 0 and not console and not fetched,
+                 "the page under a posterior renders, no console message, no request",
+                 (console, fetched))
+    if keep:
+        shutil.copyfile(shot, keep.replace(".png", "-posterior.png"))
+
+
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
@@ -234,6 +304,8 @@ def main(argv):
         _, _, fetched = chromium("open.html", workdir, "open")
         checks.check("http://127.0.0.1:9/x.png" in fetched,
                      "control: without the policy the fetch is in the net log", fetched)
+
+        check_posterior(checks, binary, scenario, workdir, keep)
 
         before = open("brief.html", "rb").read()
         refused = migflow(binary, "report", "base.h5", "alt.h5", "-o", "brief.html", expect=1)
