@@ -110,11 +110,14 @@ static int read_days(const struct mf_compare_run *run, const char *name, int r, 
 
 void mf_compare_run_close(struct mf_compare_run *run)
 {
+	if (!run)
+		return;
 	free_strings(run->place_country, run->n_places);
 	run->place_country = NULL;
 	free(run->values);
 	free(run->drawn);
 	run->values = NULL;
+	run->drawn = NULL;
 	mf_reader_close(run->reader);
 	run->reader = NULL;
 }

@@ -57,7 +57,7 @@ struct mf_compare_run {
  * On failure the run may hold some of them: close it all the same. */
 enum mf_status mf_compare_run_open(struct mf_compare_run *run, const char *given,
 				   struct mf_error *err);
-/* Frees what the run holds and closes its file. Accepts a zeroed run. */
+/* Frees what the run holds and closes its file. Accepts NULL and a zeroed run. */
 void mf_compare_run_close(struct mf_compare_run *run);
 /* Whether any place of the run is in country. */
 bool mf_compare_run_has_country(const struct mf_compare_run *run, const char *country);
