@@ -243,7 +243,8 @@ void report_svg_map(FILE *out, const struct report *r, int alt)
 		lat0 = fmin(lat0, net->lat[p]);
 		lat1 = fmax(lat1, net->lat[p]);
 	}
-	struct projection proj = {lon0, lat1, cos((lat0 + lat1) / 2 * 3.14159265358979323846 / 180), 1, margin};
+	const double degree = 3.14159265358979323846 / 180;
+	struct projection proj = {lon0, lat1, cos((lat0 + lat1) / 2 * degree), 1, margin};
 	proj.scale = (width - 2 * margin) / fmax(1e-6, (lon1 - lon0) * proj.kx);
 	double height = fmin(2 * margin + (lat1 - lat0) * proj.scale, 720);
 	proj.scale = fmin(proj.scale, (height - 2 * margin) / fmax(1e-6, lat1 - lat0));
