@@ -19,6 +19,8 @@ if [[ "${1:-}" == "--tests" ]]; then
 	packages+=(python3-geopandas python3-nbclient python3-nbformat python3-ipykernel)
 	# scripts/fuzz.sh: clang 14 with libFuzzer (libclang-rt-14-dev holds its runtime).
 	packages+=(clang libclang-rt-14-dev)
+	# tests/test_report.py: the briefing page opened in headless Chromium.
+	packages+=(chromium)
 fi
 
 missing=()

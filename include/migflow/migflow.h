@@ -23,5 +23,6 @@
 #include "migflow/abc.h"
 #include "migflow/posterior.h"
 #include "migflow/checkpoint.h"
+#include "migflow/compare.h"
 
 #endif

@@ -22,6 +22,7 @@ int mf_cli_run(int argc, char **argv);
 int mf_cli_check(int argc, char **argv);
 int mf_cli_batch(int argc, char **argv);
 int mf_cli_compare(int argc, char **argv);
+int mf_cli_report(int argc, char **argv);
 int mf_cli_indicators(int argc, char **argv);
 
 /* The ranks of an MPI run (src/cli/ranks.c), or one rank (rank 0 of 1)

@@ -29,6 +29,7 @@ static void usage(FILE *out)
 		"              [--threads N] [--resamples N] [--force] [--quiet]\n"
 		"  migflow batch BATCH.yaml [-o OUT.h5] [--force] [--quiet] [--threads N]\n"
 		"  migflow compare BASE.h5 ALT.h5 [--from DATE] [--to DATE] [--json FILE] [--png FILE]\n"
+		"  migflow report BASE.h5 ALT.h5 [ALT2.h5 ...] [-o FILE] [--force]\n"
 		"  migflow indicators [--json]\n"
 		"  migflow flee DIR [-o FILE] [--seed N] [--replicates N] [--days N] [--threads N]\n"
 		"              [--hasten N] [--strict] [--force] [--quiet]\n"
@@ -40,6 +41,7 @@ static void usage(FILE *out)
 		"  check     validate a scenario without running it; summarise or resolve it\n"
 		"  batch     run scenarios x a parameter sweep x replicates into one HDF5 file\n"
 		"  compare   the key indicators of two runs, their difference and its interval\n"
+		"  report    a briefing page (self-contained HTML) on a baseline and alternatives\n"
 		"  indicators the indicators runs are reported in: names, units, definitions\n"
 		"  calibrate fit a scenario's free parameters to observed targets\n"
 		"  posterior the posterior of a scenario's free parameters (ABC-SMC), resumable\n"
@@ -74,6 +76,8 @@ int main(int argc, char **argv)
 		return mf_cli_batch(argc - 1, argv + 1);
 	if (strcmp(argv[1], "compare") == 0)
 		return mf_cli_compare(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return mf_cli_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "indicators") == 0)
 		return mf_cli_indicators(argc - 1, argv + 1);
 	if (strcmp(argv[1], "calibrate") == 0)
