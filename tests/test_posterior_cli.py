@@ -14,7 +14,7 @@ values, and checks:
   generation, distances within each generation's tolerance, the summary
   matching the weighted moments of the last generation, the predictive
   check's quantiles and `inside` flags matching its draws;
-- interrupted by SIGTERM once its first generation is saved: exit 130, no
+- interrupted by SIGTERM once its first generation is saved: exit 75, no
   POST.h5, a POST.h5.resume; the same command again goes on from it and
   writes a file identical (every dataset and attribute but timings) to the
   uninterrupted run's; a saved run of other settings is refused (exit 1);
@@ -171,9 +171,9 @@ def main(argv):
 
         # Interrupted after a generation, then resumed by the same command.
         status, err = interrupted_run(binary, "resumed.h5")
-        checks.check(status == 130 and not os.path.exists("resumed.h5")
+        checks.check(status == 75 and not os.path.exists("resumed.h5")
                      and os.path.exists("resumed.h5.resume"),
-                     "SIGTERM: exit 130, no output, a checkpoint", f"{status} {err}")
+                     "SIGTERM: exit 75, no output, a checkpoint", f"{status} {err}")
         checks.check("run the same command again" in err, "the interruption says how to go on", err)
         saved = xr.open_dataset("resumed.h5.resume", engine="h5netcdf")
         checks.check(int(saved.attrs["complete"]) == 0 and saved.sizes["generation"] >= 1,

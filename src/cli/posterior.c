@@ -419,9 +419,15 @@ int mf_cli_posterior(int argc, char **argv)
 	if (front.terminal)
 		fprintf(stderr, "\r\033[K");
 	if (!post) {
-		if (err.code == MF_ERR_CANCELLED) {
+		if (err.code == MF_ERR_CANCELLED && access(checkpoint, F_OK) == 0) {
 			fprintf(stderr, "migflow: interrupted (%s); the finished generations are in %s: run the "
 				"same command again to go on\n", err.message, checkpoint);
+			exit_code = EXIT_CHECKPOINTED;
+			goto done;
+		}
+		if (err.code == MF_ERR_CANCELLED) {
+			fprintf(stderr, "migflow: interrupted (%s) before the first generation was done\n",
+				err.message);
 			exit_code = EXIT_INTERRUPTED;
 			goto done;
 		}
