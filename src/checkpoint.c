@@ -398,14 +398,15 @@ static void copy_row(int64_t *row, struct mf_day_counts *d, struct mf_totals *t,
 		totals_unpack(row, t);
 }
 
-void mf_history_record(struct mf_history *h, int run, const struct mf_sim *sim)
+bool mf_history_record(struct mf_history *h, int run, const struct mf_sim *sim)
 {
 	int day = h->recorded[run];
 	if (day >= h->days || !ensure_rows(h, run))
-		return;
+		return false;
 	struct mf_sim *view = (struct mf_sim *)sim; /* packing only reads */
 	copy_row(h->rows[run] + (size_t)day * h->row, &view->today, &view->totals, h->P, h->L, h->M, true);
 	h->recorded[run]++;
+	return true;
 }
 
 int mf_history_days(const struct mf_history *h, int run)

@@ -49,8 +49,9 @@ struct mf_history;
 struct mf_history *mf_history_create(int runs, int days, const struct mf_sim *sim);
 void mf_history_destroy(struct mf_history *history);
 
-/* Appends sim's day just stepped to run's history. */
-void mf_history_record(struct mf_history *history, int run, const struct mf_sim *sim);
+/* Appends sim's day just stepped to run's history; false when out of
+ * memory. */
+bool mf_history_record(struct mf_history *history, int run, const struct mf_sim *sim);
 
 /* Days recorded for run. */
 int mf_history_days(const struct mf_history *history, int run);

@@ -46,8 +46,8 @@ static enum mf_status simulate(struct mf_sim *sim, int r, const struct mf_ensemb
 			return cancel(sim, r, day, cp, err);
 		if ((status = mf_sim_step(sim, err)) != MF_OK)
 			return status;
-		if (cp)
-			mf_history_record(cp->history, r, sim);
+		if (cp && !mf_history_record(cp->history, r, sim))
+			return mf_error_set(err, MF_ERR_NOMEM, "out of memory keeping the days for checkpoints");
 		EACH_SINK(day)(sinks[k], r, sim, err);
 		if (status == MF_OK && options->progress)
 			options->progress(options->user, r, day + 1, sim);

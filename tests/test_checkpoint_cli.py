@@ -17,7 +17,7 @@
 - refusals: a scenario changed since the checkpoint, an output that exists,
   bad command lines, a checkpoint that cannot be written.
 
-usage: test_checkpoint.py MIGFLOW SMALL_SCENARIO.yaml
+usage: test_checkpoint_cli.py MIGFLOW SMALL_SCENARIO.yaml
 """
 import os
 import shutil
