@@ -77,6 +77,26 @@ struct mf_parameters {
 	double displaced_return_per_day;
 	/* Share of intercepted people who try again (others return home). */
 	double retry_after_interception;
+	/* Mechanisms of a state's collapse (issue 14), all off at 0. The
+	 * state's presence on a link is 1 - state_retreat * (fall of security
+	 * below its start level at either end); interception, the enforcement
+	 * share of fares and capacity caps scale with it. */
+	double state_retreat;
+	double enforcement_fare_share;
+	double armed_group_tax_usd;   /* USD per crossing per unit of insecurity */
+	double kidnap_per_crossing;   /* per desert crossing per unit of insecurity */
+	/* Onward movement out of displacement: rises with days in the model
+	 * (to onward_distress_rate after onward_distress_days) and with the
+	 * fall of the refuge's security. */
+	double onward_distress_rate;
+	double onward_distress_days;
+	double onward_insecurity_rate;
+	/* Choice among refuges: a logit on cost (0 = the nearest). */
+	double refuge_temperature;
+	double refuge_security_days;
+	/* Capacity in route choice: a smoothed refused share per capped link. */
+	double queue_cost;
+	double queue_smoothing;
 };
 
 /* How a parameter's values are laid out, and how scenarios name them. */

@@ -20,8 +20,22 @@ static double clamp01(double p)
 	return p < 0 ? 0 : p > 1 ? 1 : p;
 }
 
+/* The largest fall of security below its start-date level at either end
+ * of link l, 0 when neither fell. */
+static double security_fall(const struct mf_sim *sim, const struct mf_link *link)
+{
+	const struct mf_place *places = sim->graph->places;
+	const double *security = sim->world.security;
+	return fmax(0, fmax(places[link->from].security - security[link->from],
+			    places[link->to].security - security[link->to]));
+}
+
 /* Link state from the world: open or closed, hazards, days (MODEL.md 6,
- * channels 3 and 4), and each link's generalised cost without insecurity. */
+ * channels 3 and 4), and each link's generalised cost without insecurity.
+ * The state's presence (state_retreat) scales interception, the
+ * enforcement share of the fare and the capacity cap (step.c); armed
+ * groups tax land links and kidnap on desert ones where security is low.
+ * A capped link's queue signal adds queue_cost (all 0 by default). */
 static void update_links(struct mf_sim *sim, double *cost)
 {
 	struct sahel *r = sahel_of(sim);
@@ -36,16 +50,26 @@ static void update_links(struct mf_sim *sim, double *cost)
 		rt->open = w->link_open_event[l] && worst >= params->closure_security;
 		double death_day = clamp01(w->link_death_day[l] + params->insecurity_hazard * (1 - worst));
 		double death_crossing = w->link_death_crossing[l];
-		double interception = fmin(w->link_interception[l], 1 - death_crossing);
+		double presence = fmax(0, 1 - params->state_retreat * security_fall(sim, base));
+		r->presence[l] = presence;
+		double interception = fmin(w->link_interception[l] * presence, 1 - death_crossing);
+		double kidnap = base->mode == MF_MODE_DESERT ? params->kidnap_per_crossing * (1 - worst) : 0;
+		kidnap = fmax(0, fmin(kidnap, 1 - death_crossing - interception));
 		int days = travel_days(base, params, w->link_speed[l]);
 		rt->days = (uint16_t)days;
 		rt->death_day = mf_rng_threshold(death_day);
 		rt->death_crossing = mf_rng_threshold(death_crossing);
-		rt->lost_crossing = mf_rng_threshold(death_crossing + interception);
-		rt->limited = w->link_capacity[l] > 0;
+		rt->intercepted_crossing = mf_rng_threshold(death_crossing + interception);
+		rt->lost_crossing = mf_rng_threshold(death_crossing + interception + kidnap);
+		rt->from = (uint16_t)base->from;
+		rt->limited = w->link_capacity[l] > 0 && presence > 0;
 		rt->departs_weekday = w->link_departs[l];
-		double risk = 1 - pow(1 - death_day, days) + death_crossing;
-		cost[l] = days + params->cost_per_usd * w->link_fare[l] + params->cost_per_death_risk * risk;
+		double fare = w->link_fare[l] * (1 - params->enforcement_fare_share * (1 - presence));
+		if (base->mode != MF_MODE_SEA)
+			fare += params->armed_group_tax_usd * (1 - worst);
+		double risk = 1 - pow(1 - death_day, days) + death_crossing + kidnap;
+		cost[l] = days + params->cost_per_usd * fare + params->cost_per_death_risk * risk +
+			  params->queue_cost * r->queue[l];
 	}
 }
 
@@ -148,26 +172,64 @@ static void route_weights(struct mf_sim *sim, const double *cost, const double *
 	}
 }
 
+/* The cost for the displaced at p of choosing refuge q, INFINITY when q is
+ * no refuge or out of reach. */
+static double refuge_cost(const struct mf_sim *sim, const double *dist, int p, int q)
+{
+	const struct mf_graph *g = sim->graph;
+	const struct mf_parameters *params = &sim->params;
+	enum mf_place_kind kind = g->places[q].kind;
+	bool shelter = kind == MF_PLACE_CAMP || kind == MF_PLACE_TOWN || kind == MF_PLACE_HUB ||
+		       kind == MF_PLACE_ORIGIN;
+	double security = sim->world.security[q];
+	if (q == p || !shelter || security < params->safe_security)
+		return INFINITY;
+	double d = dist[(size_t)q * g->n_places + p];
+	return isfinite(d) ? d + params->refuge_security_days * (1 - security) : INFINITY;
+}
+
+/* Where the displaced from each place head: the cheapest refuge, or at
+ * refuge_temperature T > 0 a logit over every refuge, a refuge costing
+ * Δ days more chosen exp(-Δ / T) times as often. */
 static void update_refuges(struct mf_sim *sim)
 {
 	struct sahel *r = sahel_of(sim);
 	const struct mf_graph *g = sim->graph;
-	const struct mf_parameters *params = &sim->params;
+	double temperature = sim->params.refuge_temperature;
 	int n = g->n_places;
 	const double *dist = r->route_dist + (size_t)MF_INTENT_DISPLACED * n * n;
+	double *weight = r->scratch_weight; /* at least P (rules.c) */
 	for (int p = 0; p < n; p++) {
 		int best = -1;
+		double best_cost = INFINITY;
 		for (int q = 0; q < n; q++) {
-			enum mf_place_kind kind = g->places[q].kind;
-			bool shelter = kind == MF_PLACE_CAMP || kind == MF_PLACE_TOWN ||
-				       kind == MF_PLACE_HUB || kind == MF_PLACE_ORIGIN;
-			if (q == p || !shelter || sim->world.security[q] < params->safe_security)
-				continue;
-			double d = dist[(size_t)q * n + p];
-			if (isfinite(d) && (best < 0 || d < dist[(size_t)best * n + p]))
+			double c = refuge_cost(sim, dist, p, q);
+			if (isfinite(c) && (best < 0 || c < best_cost)) {
 				best = q;
+				best_cost = c;
+			}
 		}
 		r->refuge[p] = best;
+		r->refuge_n[p] = best >= 0;
+		if (best < 0 || !(temperature > 0))
+			continue;
+		size_t row = (size_t)p * n;
+		double total = 0;
+		int count = 0;
+		for (int q = 0; q < n; q++) {
+			double c = refuge_cost(sim, dist, p, q);
+			if (!isfinite(c))
+				continue;
+			weight[count] = exp(-(c - best_cost) / temperature);
+			total += weight[count];
+			r->refuge_place[row + count++] = (uint16_t)q;
+		}
+		double running = 0;
+		for (int k = 0; k < count; k++) {
+			running += weight[k];
+			r->refuge_cum[row + k] = k == count - 1 ? UINT32_MAX : mf_rng_threshold(running / total);
+		}
+		r->refuge_n[p] = count;
 	}
 }
 
@@ -187,9 +249,19 @@ static void update_thresholds(struct mf_sim *sim)
 		r->stay_end[p] = mf_rng_threshold(1 / (1 + stay));
 		r->home_safe[p] = sim->world.security[p] >= params->safe_security;
 	}
-	r->displaced_onward = mf_rng_threshold(params->displaced_onward_per_day);
-	r->displaced_return = mf_rng_threshold(params->displaced_onward_per_day +
-						 params->displaced_return_per_day);
+	for (int p = 0; p < n; p++) {
+		/* Displaced people at a refuge whose security fell turn onward more
+		 * (onward_insecurity_rate); with onward_distress_rate their chances
+		 * rise with their days in the model (step.c) up to onward_bound. */
+		double fall = fmax(0, g->places[p].security - sim->world.security[p]);
+		double onward = params->displaced_onward_per_day + params->onward_insecurity_rate * fall;
+		double most = onward + params->onward_distress_rate;
+		r->onward_prob[p] = onward;
+		r->onward[p] = mf_rng_threshold(onward);
+		r->onward_leave[p] = mf_rng_threshold(onward + params->displaced_return_per_day);
+		uint32_t a = mf_rng_threshold(most), b = mf_rng_threshold(most + params->displaced_return_per_day);
+		r->onward_bound[p] = a > b ? a : b;
+	}
 	r->retry_interception = mf_rng_threshold(params->retry_after_interception);
 	for (int p = 0; p < n; p++) {
 		/* People living at a place whose security fell flee like its

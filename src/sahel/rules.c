@@ -17,7 +17,7 @@ static void *zeroed(size_t count, size_t size)
 static int alloc_tables(struct mf_sim *sim, struct sahel *r)
 {
 	int P = sim->n_places, L = sim->n_links, M = sim->n_monitors;
-	int max_degree = 1;
+	int max_degree = P > 1 ? P : 1; /* scratch_weight: also a weight per refuge */
 	for (int p = 0; p < P; p++) {
 		int degree = sim->graph->out_offset[p + 1] - sim->graph->out_offset[p];
 		if (degree > max_degree)
@@ -37,7 +37,10 @@ static int alloc_tables(struct mf_sim *sim, struct sahel *r)
 	    !ALLOC(r->accept, L) || !ALLOC(r->in_offset, P + 1) || !ALLOC(r->in_links, L) ||
 	    !ALLOC(r->scratch_cost, L) || !ALLOC(r->scratch_cost_intent, L) ||
 	    !ALLOC(r->scratch_weight, max_degree) || !ALLOC(r->scratch_heap, P) ||
-	    !ALLOC(r->scratch_position, P))
+	    !ALLOC(r->scratch_position, P) || !ALLOC(r->refuge_n, P) ||
+	    !ALLOC(r->refuge_place, (size_t)P * P) || !ALLOC(r->refuge_cum, (size_t)P * P) ||
+	    !ALLOC(r->presence, L) || !ALLOC(r->queue, L) || !ALLOC(r->onward_prob, P) ||
+	    !ALLOC(r->onward, P) || !ALLOC(r->onward_leave, P) || !ALLOC(r->onward_bound, P))
 		return -1;
 	r->spawn_rng = mf_rng_gsl_create();
 	return r->spawn_rng ? 0 : -1;
@@ -131,7 +134,8 @@ static void destroy(struct mf_sim *sim)
 		r->expel_retry, r->expel_monitor, r->monitor_country, r->monitor_counts, r->route_cum,
 		r->route_dist, r->refuge, r->accept, r->in_offset, r->in_links,
 		r->scratch_cost, r->scratch_cost_intent, r->scratch_weight, r->scratch_heap,
-		r->scratch_position,
+		r->scratch_position, r->refuge_n, r->refuge_place, r->refuge_cum, r->presence,
+		r->queue, r->onward_prob, r->onward, r->onward_leave, r->onward_bound,
 	};
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(*arrays); i++)
 		free(arrays[i]);
@@ -143,20 +147,25 @@ static void destroy(struct mf_sim *sim)
 
 static enum mf_status derive(struct mf_sim *sim, struct mf_error *err)
 {
-	if (sim->world.changed)
+	struct sahel *r = sahel_of(sim);
+	if (sim->world.changed || r->queue_dirty)
 		mf_routing_update(sim);
+	r->queue_dirty = false;
 	return MF_OK;
 }
 
 /* What the days change beyond the agents and the world: the population
- * not yet displaced. Everything else is derived from the world. */
+ * not yet displaced and the queue signal of capped links (queue_cost).
+ * Everything else is derived from the world. */
 static int state_arrays(struct mf_sim *sim, struct mf_state_array *arrays, int max)
 {
-	if (max < 1)
+	if (max < 2)
 		return 0;
 	arrays[0] = (struct mf_state_array){"remaining_population", MF_STATE_F64,
 					    (size_t)sim->n_places, sahel_of(sim)->remaining_population};
-	return 1;
+	arrays[1] = (struct mf_state_array){"queue", MF_STATE_F64, (size_t)sim->n_links,
+					    sahel_of(sim)->queue};
+	return 2;
 }
 
 /* The tables of the restored world; nobody to reschedule: at the end of a

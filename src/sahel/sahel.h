@@ -40,7 +40,9 @@ struct mf_agents {
 struct link_rt {
 	uint32_t death_day;      /* threshold per day on the link */
 	uint32_t death_crossing; /* threshold at the end (sea) */
-	uint32_t lost_crossing;  /* death + interception threshold (sea) */
+	uint32_t intercepted_crossing; /* death + interception threshold */
+	uint32_t lost_crossing;  /* death + interception + kidnapping threshold */
+	uint16_t from;           /* where the kidnapped are released */
 	uint16_t to;
 	uint16_t days;           /* travel days, >= 1 */
 	uint16_t intercept_to;
@@ -57,6 +59,12 @@ struct step_ctx {
 	const struct link_rt *links;
 	const uint32_t *leave, *leave_week, *stay_end, *route_cum, *expel, *flee, *expel_retry;
 	const int *refuge;
+	const int *refuge_n;              /* [place] refuges to choose among */
+	const uint16_t *refuge_place;     /* [place * P + k] */
+	const uint32_t *refuge_cum;       /* [place * P + k] cumulative thresholds */
+	const uint32_t *onward, *onward_leave; /* [place] displaced at their refuge */
+	const double *onward_prob;        /* [place] daily onward chance before distress */
+	double distress_rate, distress_days, return_prob;
 	const uint32_t *hazard_goal, *hazard_away;
 	const double *gap_goal, *gap_away;
 	const uint16_t *expel_to;
@@ -65,7 +73,7 @@ struct step_ctx {
 	const int *out_offset, *out_links;
 	const uint8_t *changed;  /* slots to reschedule today, or NULL */
 	int n_places, n_links, destination;
-	uint32_t displaced_onward, displaced_leave, retry_interception;
+	uint32_t retry_interception;
 	uint16_t today;
 	int weekday;
 	uint64_t key;
@@ -91,7 +99,11 @@ struct sahel {
 	double *gap_goal, *gap_away; /* 1 / log(1 - H / 2^32), 0 when H = 0 (never) */
 	uint8_t *reschedule;      /* [place * MF_INTENT_COUNT + intent] H changed today */
 	bool any_reschedule;
-	uint32_t displaced_onward, displaced_return; /* thresholds */
+	/* Displaced at their refuge p: onward if u < onward[p], home if
+	 * onward[p] <= u < onward_leave[p]; with onward_distress_rate the two
+	 * rise with the agent's days in the model up to onward_bound[p]. */
+	double *onward_prob;      /* [place] */
+	uint32_t *onward, *onward_leave, *onward_bound; /* [place] */
 	uint8_t *home_safe;       /* [place] security at or above safe_security */
 	uint8_t *country;         /* [place] country index */
 	uint8_t *is_destination;  /* [place] */
@@ -108,7 +120,13 @@ struct sahel {
 	 * route_cum[(intent * P + goal) * L + slot], slot in the graph's CSR. */
 	uint32_t *route_cum;
 	double *route_dist;       /* [(intent * P + goal) * P + place] cost to goal */
-	int *refuge;              /* [place] where the displaced from it head, -1 none */
+	int *refuge;              /* [place] the cheapest refuge from it, -1 none */
+	int *refuge_n;            /* [place] refuges chosen among (1 at refuge_temperature 0) */
+	uint16_t *refuge_place;   /* [place * P + k] */
+	uint32_t *refuge_cum;     /* [place * P + k] */
+	double *presence;         /* [link] the state's presence, 1 = as on the start date */
+	double *queue;            /* [link] smoothed refused share of a capped link (state) */
+	bool queue_dirty;         /* queue changed: rebuild the route tables */
 	uint32_t *accept;         /* [link] capacity acceptance threshold today */
 	/* Links ending at place p: in_links[in_offset[p] .. in_offset[p+1]). */
 	int *in_offset, *in_links;
@@ -139,6 +157,20 @@ static inline uint16_t mf_decision_day(uint64_t bits, double gap, int day)
 /* Schedules the next decision of agent i, at a place since `day` (the day
  * before its first possible decision), from draw `draw` of STREAM_SCHEDULE. */
 void mf_schedule_agent(struct mf_sim *sim, int64_t i, int day, uint32_t draw); /* step.c */
+
+/* The refuge the displaced from place p head for, by uniform draw v. */
+static inline int mf_refuge_pick(const int *refuge, const int *refuge_n, const uint16_t *place,
+				 const uint32_t *cum, int n_places, int p, uint32_t v)
+{
+	int n = refuge_n[p];
+	if (n <= 1)
+		return refuge[p];
+	size_t row = (size_t)p * n_places;
+	for (int k = 0; k < n - 1; k++)
+		if (v < cum[row + k])
+			return place[row + k];
+	return place[row + n - 1];
+}
 
 /* Rebuilds link_rt, thresholds and route tables from the world state. */
 void mf_routing_update(struct mf_sim *sim);           /* routing.c */

@@ -84,8 +84,17 @@ static enum mf_status spawn_group(struct mf_sim *sim, int place, double mean, ui
 	int64_t n = gsl_ran_poisson(r->spawn_rng, mean);
 	if (reserve(sim, n, err) != MF_OK)
 		return err->code;
-	for (int64_t k = 0; k < n; k++)
-		add_agent(sim, place, place, goals ? pick(goals, gsl_rng_uniform(r->spawn_rng)) : goal, intent);
+	bool choose = !goals && intent == MF_INTENT_DISPLACED && r->refuge_n[place] > 1;
+	for (int64_t k = 0; k < n; k++) {
+		int to = goal;
+		if (goals)
+			to = pick(goals, gsl_rng_uniform(r->spawn_rng));
+		else if (choose) /* among the place's refuges (refuge_temperature) */
+			to = mf_refuge_pick(r->refuge, r->refuge_n, r->refuge_place, r->refuge_cum,
+					    sim->n_places, place,
+					    (uint32_t)(gsl_rng_uniform(r->spawn_rng) * 0x1.0p32));
+		add_agent(sim, place, place, to, intent);
+	}
 	sim->today.spawned[place] += n * sim->scenario->agent_scale;
 	return MF_OK;
 }

@@ -101,7 +101,7 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 			c->scalars[SC_DEAD]++;
 			return;
 		}
-		if (u < link->lost_crossing) {
+		if (u < link->intercepted_crossing) {
 			a->state[i] = AGENT_AT_PLACE;
 			a->loc[i] = link->intercept_to;
 			if (a->attempts[i] < UINT8_MAX)
@@ -112,6 +112,12 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 			uint32_t again = (uint32_t)(draw(ctx, STREAM_MOVE, i, 2) >> 32);
 			if (again >= ctx->retry_interception)
 				set_home_bound(ctx, i);
+			settle(ctx, c, i, SCHEDULE_AFTER_STEP);
+			return;
+		}
+		if (u < link->lost_crossing) { /* kidnapped: held, released where the leg began */
+			a->state[i] = AGENT_AT_PLACE;
+			a->loc[i] = link->from;
 			settle(ctx, c, i, SCHEDULE_AFTER_STEP);
 			return;
 		}
@@ -148,29 +154,39 @@ static inline void at_goal(const struct step_ctx *ctx, int64_t i, int p, uint32_
 		if (u < ctx->stay_end[p])
 			set_home_bound(ctx, i);
 		break;
-	case MF_INTENT_DISPLACED:
-		if (u < ctx->displaced_onward) {
+	case MF_INTENT_DISPLACED: {
+		uint32_t onward = ctx->onward[p], leave = ctx->onward_leave[p];
+		if (ctx->distress_rate > 0) { /* onward_distress_rate: rises with days in the model */
+			double age = (double)(ctx->today - a->born[i]);
+			double chance = ctx->onward_prob[p] + ctx->distress_rate * fmin(1, age / ctx->distress_days);
+			onward = mf_rng_threshold(chance);
+			leave = mf_rng_threshold(chance + ctx->return_prob);
+		}
+		if (u < onward) {
 			a->intent[i] = MF_INTENT_ONWARD;
 			a->goal[i] = (uint16_t)ctx->destination;
-		} else if (u < ctx->displaced_leave && ctx->home_safe[a->home[i]] && a->home[i] != p) {
+		} else if (u < leave && ctx->home_safe[a->home[i]] && a->home[i] != p) {
 			set_home_bound(ctx, i);
 		}
 		break;
+	}
 	default:
 		break;
 	}
 }
 
 /* Someone living at p flees its insecurity: a circular migrant goes home if
- * home is safe, anyone else heads for p's nearest refuge as displaced. */
-static inline void flee(const struct step_ctx *ctx, int64_t i, int p)
+ * home is safe, anyone else heads for a refuge of p as displaced (the
+ * nearest, or by draw v among p's refuges at refuge_temperature > 0). */
+static inline void flee(const struct step_ctx *ctx, int64_t i, int p, uint32_t v)
 {
 	const struct mf_agents *a = &ctx->agents;
 	if (a->intent[i] == MF_INTENT_CIRCULAR && ctx->home_safe[a->home[i]]) {
 		set_home_bound(ctx, i);
 	} else {
 		a->intent[i] = MF_INTENT_DISPLACED;
-		a->goal[i] = (uint16_t)ctx->refuge[p];
+		a->goal[i] = (uint16_t)mf_refuge_pick(ctx->refuge, ctx->refuge_n, ctx->refuge_place,
+						      ctx->refuge_cum, ctx->n_places, p, v);
 	}
 }
 
@@ -179,14 +195,13 @@ static inline void flee(const struct step_ctx *ctx, int64_t i, int p)
  * goal and on the way. Kept next to it: a new outcome there is a new term
  * here. At its goal an agent does something only if expelled (u < expel),
  * flees (u < flee, circular and displaced), a circular migrant's stay ends
- * (u < stay_end) or a displaced person moves on or home (u <
- * displaced_return, >= displaced_onward). On the way it is expelled or
+ * (u < stay_end) or a displaced person moves on or home (u < onward_leave,
+ * at most onward_bound). On the way it is expelled or
  * leaves (u < leave, or leave_week on a convoy's weekday). */
 void mf_sahel_decision_bounds(const struct sahel *r, int n_places, int p, int k, bool convoy,
 			      uint32_t *at_goal, uint32_t *away)
 {
-	uint32_t displaced_any = r->displaced_return > r->displaced_onward ? r->displaced_return
-									       : r->displaced_onward;
+	uint32_t displaced_any = r->onward_bound[p];
 	uint32_t goal = r->expel[p], way = r->expel[p];
 	if (k == MF_INTENT_CIRCULAR && r->stay_end[p] > goal)
 		goal = r->stay_end[p];
@@ -233,7 +248,7 @@ static void decide_at_place(const struct step_ctx *ctx, struct counters *c, int6
 	}
 	if (p == goal) {
 		if (u < ctx->flee[p] && (intent == MF_INTENT_CIRCULAR || intent == MF_INTENT_DISPLACED))
-			flee(ctx, i, p);
+			flee(ctx, i, p, v);
 		else
 			at_goal(ctx, i, p, u);
 		settle(ctx, c, i, SCHEDULE_AFTER_STEP);
@@ -307,6 +322,15 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 		.expel_retry = r->expel_retry,
 		.flee = r->flee,
 		.refuge = r->refuge,
+		.refuge_n = r->refuge_n,
+		.refuge_place = r->refuge_place,
+		.refuge_cum = r->refuge_cum,
+		.onward = r->onward,
+		.onward_leave = r->onward_leave,
+		.onward_prob = r->onward_prob,
+		.distress_rate = sim->params.onward_distress_rate,
+		.distress_days = sim->params.onward_distress_days,
+		.return_prob = sim->params.displaced_return_per_day,
 		.hazard_goal = r->hazard_goal,
 		.hazard_away = r->hazard_away,
 		.gap_goal = r->gap_goal,
@@ -323,8 +347,6 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 		.n_places = sim->n_places,
 		.n_links = sim->n_links,
 		.destination = sim->scenario->destination,
-		.displaced_onward = r->displaced_onward,
-		.displaced_leave = r->displaced_return,
 		.retry_interception = r->retry_interception,
 		.today = (uint16_t)sim->day,
 		.weekday = mf_date_weekday(sim->scenario->start + sim->day),
@@ -434,14 +456,26 @@ void mf_phase_capacity(struct mf_sim *sim)
 {
 	struct sahel *r = sahel_of(sim);
 	bool any = false;
+	bool queue = sim->params.queue_cost > 0;
+	double smoothing = sim->params.queue_smoothing;
 	for (int l = 0; l < sim->n_links; l++) {
 		int64_t requests = 0;
 		for (int t = 0; t < sim->threads; t++)
 			requests += sim->thread_counts[t].requests[l];
+		double capacity = sim->world.link_capacity[l] / sim->scenario->agent_scale;
+		/* The state's presence scales a cap (state_retreat; 1 by default). */
+		if (r->presence[l] < 1)
+			capacity = r->presence[l] > 0 ? capacity / r->presence[l] : INFINITY;
+		if (queue && sim->world.link_capacity[l] > 0) {
+			/* Word of queues: the refused share, smoothed once a day. */
+			double refused = requests > 0 ? fmax(0, 1 - capacity / (double)requests) : 0;
+			double next = (1 - smoothing) * r->queue[l] + smoothing * refused;
+			r->queue_dirty = r->queue_dirty || next != r->queue[l];
+			r->queue[l] = next;
+		}
 		if (requests == 0)
 			continue;
 		any = true;
-		double capacity = sim->world.link_capacity[l] / sim->scenario->agent_scale;
 		double p = capacity / (double)requests;
 		r->accept[l] = p >= 1 ? UINT32_MAX : mf_rng_threshold(p);
 	}
