@@ -136,6 +136,23 @@ LIBRARY = [
         ("deaths on Niger's desert links from 2025-10-01", UP,
          link_deaths("2025-10-01", mode="desert", country="Niger")),
     ]},
+    # The Niger stories of issue 14 (same horizon as niger-collapse: the baseline runs are shared).
+    {"file": "niger-state-retreat.yaml", "days": 1000, "shock": "2025-06-01", "indicators": [
+        ("displaced in Niger, last day", UP, displaced_in(country="Niger")),
+        ("outbound passes at Madama from 2025-10-01 (insecurity outweighs the retreat)", DOWN,
+         passes("Madama", "outbound", "2025-10-01")),
+        ("deaths on Niger's desert links from 2025-10-01", UP,
+         link_deaths("2025-10-01", mode="desert", country="Niger")),
+        ("persons taking the Chad route into the Fezzan (Faya-Qatrun) from 2025-10-01", UP,
+         link_flow("2025-10-01", links=["faya->qatrun"])),
+    ]},
+    {"file": "niger-jihadist-control.yaml", "days": 1000, "shock": "2025-06-01", "indicators": [
+        ("displaced in Niger, last day", UP, displaced_in(country="Niger")),
+        ("outbound passes at Madama from 2025-10-01 (the route is all but abandoned)", DOWN,
+         passes("Madama", "outbound", "2025-10-01")),
+        ("persons taking the Chad route into the Fezzan (Faya-Qatrun) from 2025-10-01", UP,
+         link_flow("2025-10-01", links=["faya->qatrun"])),
+    ]},
     {"file": "sahel-cascade.yaml", "days": 1100, "shock": "2025-03-01", "indicators": [
         ("displaced in Burkina Faso on 2025-06-30 (Mali stage)", UP,
          displaced_in(country="Burkina Faso", date="2025-06-30")),
