@@ -6,7 +6,8 @@
  * is a product of daily chances, tested by chi-square); the logit over
  * refuges; the smoothed queue signal of a capped link in route choice.
  * Binomial counts are checked within 5 standard deviations. At their
- * defaults the mechanisms change nothing (test_mechanisms_off.py). */
+ * defaults the mechanisms change nothing (test_mechanisms_off.py); the
+ * queue signal, state carried from day to day, is checkpointed exactly. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "support.h"
+#include "checkpoint.h"
 #include "sahel/sahel.h"
 
 #define N 100000
@@ -234,16 +236,18 @@ static void the_displaced_choose_among_refuges_by_logit(void **state)
  * waiting at a take a -> c with probability 1 / (1 + exp((1 - queue_cost
  * q) / 0.5)): a share that rises day by day, not all at once. Each day's count is checked against
  * the binomial of that probability, given the previous days' counts. */
+static const char *queue_places = PLACES_HEADER
+	"a,A,Alpha,R,0,0,origin,0,0,1,test\n"
+	"c,C,Alpha,R,1,0,town,0,0,1,test\n"
+	"d,D,Beta,R,1,1,destination,0,0,1,test\n";
+static const char *queue_links = LINKS_HEADER
+	"a,d,road,100,3,0,0,0,0,,1000,,no,test\n"
+	"a,c,road,100,1,200,0,0,0,,,,no,test\n"
+	"c,d,road,100,2,0,0,0,0,,,,no,test\n";
+
 static void queues_shift_route_choice_gradually(void **state)
 {
-	static const char *places = PLACES_HEADER
-		"a,A,Alpha,R,0,0,origin,0,0,1,test\n"
-		"c,C,Alpha,R,1,0,town,0,0,1,test\n"
-		"d,D,Beta,R,1,1,destination,0,0,1,test\n";
-	static const char *links = LINKS_HEADER
-		"a,d,road,100,3,0,0,0,0,,1000,,no,test\n"
-		"a,c,road,100,1,200,0,0,0,,,,no,test\n"
-		"c,d,road,100,2,0,0,0,0,,,,no,test\n";
+	const char *places = queue_places, *links = queue_links;
 	const double cost = 2, smoothing = 0.1;
 	for (int on = 0; on <= 1; on++) {
 		char yaml[1024];
@@ -277,6 +281,50 @@ static void queues_shift_route_choice_gradually(void **state)
 	}
 }
 
+/* The queue signal is state carried from day to day (rules.queue in a
+ * checkpoint): a run saved after day 3 and restored into a new simulation
+ * goes on exactly as the uninterrupted run, day by day. */
+static void the_queue_signal_is_checkpointed(void **state)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 HEAD("queues", "8")
+		 "parameters: {wait_days: {origin: 0}, queue_cost: 2, queue_smoothing: 0.1}\n"
+		 "initial: [{place: a, intent: onward, persons: %d}]\n", N);
+	struct text_run whole, first, second;
+	assert_true(text_run_start(&whole, queue_places, queue_links, yaml, 5, 2));
+	assert_true(text_run_start(&first, queue_places, queue_links, yaml, 5, 2));
+	int64_t flow[8][3];
+	for (int day = 0; day < 8; day++) {
+		step(&whole);
+		for (int l = 0; l < 3; l++)
+			flow[day][l] = mf_sim_day_counts(whole.sim)->link_flow[l];
+	}
+	for (int day = 0; day < 4; day++)
+		step(&first);
+	char path[512];
+	scratch_path(&first.scratch, "state.h5", path, sizeof(path));
+	struct mf_error err = {0};
+	struct mf_state_file *file = mf_state_file_create(path, &err);
+	assert_non_null(file);
+	assert_int_equal(mf_sim_save(first.sim, file, &err), MF_OK);
+	assert_int_equal(mf_state_file_commit(file, &err), MF_OK);
+	assert_true(text_run_start(&second, queue_places, queue_links, yaml, 5, 1));
+	file = mf_state_file_open(path, &err);
+	assert_non_null(file);
+	assert_int_equal(mf_sim_restore(second.sim, file, false, &err), MF_OK);
+	mf_state_file_close(file);
+	assert_true(sahel_of(second.sim)->queue[0] > 0);
+	for (int day = 4; day < 8; day++) {
+		step(&second);
+		for (int l = 0; l < 3; l++)
+			assert_int_equal(mf_sim_day_counts(second.sim)->link_flow[l], flow[day][l]);
+	}
+	text_run_finish(&whole);
+	text_run_finish(&first);
+	text_run_finish(&second);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +333,7 @@ int main(void)
 		cmocka_unit_test(onward_movement_rises_with_days_and_insecurity),
 		cmocka_unit_test(the_displaced_choose_among_refuges_by_logit),
 		cmocka_unit_test(queues_shift_route_choice_gradually),
+		cmocka_unit_test(the_queue_signal_is_checkpointed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
