@@ -1,6 +1,7 @@
 /* The model's names and its parameter table (model.h). */
 #include "migflow/model.h"
 
+#include <math.h>
 #include <string.h>
 
 const char *const mf_place_kind_names[MF_PLACE_KIND_COUNT] = {
@@ -81,6 +82,8 @@ static const struct mf_param_info table[] = {
 	 "days", "days in the model over which onward_distress_rate ramps up linearly"},
 	{"onward_insecurity_rate", MF_PARAM_SCALAR, FIELD(onward_insecurity_rate), 0, {0}, 0, 1,
 	 "per day", "extra daily onward chance per unit fall of the refuge's security"},
+	{"onward_factor", MF_PARAM_BY_COUNTRY, FIELD(onward_factor_default), 1, {0}, 0, 100, "×",
+	 "the extra onward chances times this, by the country of the person's home"},
 	{"refuge_temperature", MF_PARAM_SCALAR, FIELD(refuge_temperature), 0, {0}, 0, 1e3, "days",
 	 "spread of the logit over refuges by cost; 0 = the nearest"},
 	{"refuge_security_days", MF_PARAM_SCALAR, FIELD(refuge_security_days), 0, {0}, 0, 1e3,
@@ -116,6 +119,21 @@ double *mf_param_field(struct mf_parameters *params, const struct mf_param_info 
 	return (double *)((char *)params + info->offset);
 }
 
+double *mf_param_by_country(struct mf_parameters *params, const struct mf_param_info *info)
+{
+	if (info->shape != MF_PARAM_BY_COUNTRY)
+		return NULL;
+	if (info->offset == FIELD(onward_factor_default))
+		return params->onward_factor_by_country;
+	return params->stay_days_by_country;
+}
+
+double mf_param_onward_factor(const struct mf_parameters *params, int country)
+{
+	double f = country >= 0 && country < MF_COUNTRY_MAX ? params->onward_factor_by_country[country] : NAN;
+	return isnan(f) ? params->onward_factor_default : f;
+}
+
 void mf_parameters_set_defaults(struct mf_parameters *params)
 {
 	for (int i = 0; i < TABLE_SIZE; i++) {
@@ -138,4 +156,6 @@ void mf_parameters_set_defaults(struct mf_parameters *params)
 		}
 		}
 	}
+	for (int c = 0; c < MF_COUNTRY_MAX; c++)
+		params->onward_factor_by_country[c] = NAN; /* not given: the default */
 }

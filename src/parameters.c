@@ -135,7 +135,7 @@ enum mf_param_lookup mf_param_resolve(const char *name, const struct mf_graph *g
 		return malformed(info, NULL, why, why_size);
 	case MF_PARAM_BY_COUNTRY:
 		ref->country = n_parts == 2 ? mf_graph_country_index(graph, parts[1]) : -1;
-		if (ref->country >= 0)
+		if (ref->country >= 0 && ref->country < MF_COUNTRY_MAX)
 			return MF_PARAM_FOUND;
 		return malformed(info, n_parts == 2 ? parts[1] : NULL, why, why_size);
 	}
@@ -160,7 +160,7 @@ void mf_param_set(struct mf_parameters *params, const struct mf_param_ref *ref, 
 		break;
 	}
 	case MF_PARAM_BY_COUNTRY:
-		params->stay_days_by_country[ref->country] = value;
+		mf_param_by_country(params, ref->info)[ref->country] = value;
 		break;
 	}
 }

@@ -189,6 +189,45 @@ static void onward_movement_rises_with_days_and_insecurity(void **state)
 	text_run_finish(&r);
 }
 
+/* The group: displaced people at the refuge r from home ha (country Alpha,
+ * onward_factor 1) turn onward with the daily chance h = 0.05 x fall 0.4,
+ * those from hb (Beta, factor 0) never. After 20 days Binomial(N, 1 - (1 -
+ * h)^20) of them have turned onward (a geometric time), all from ha. */
+static void onward_movement_by_group(void **state)
+{
+	static const char *places = PLACES_HEADER
+		"r,R,Alpha,R,0,0,camp,0,0,1,test\n"
+		"ha,HA,Alpha,R,1,0,origin,0,0,0.1,test\n"
+		"hb,HB,Beta,R,1,1,origin,0,0,0.1,test\n"
+		"d,D,Gamma,R,0,1,destination,0,0,1,test\n";
+	static const char *links = LINKS_HEADER
+		"r,d,road,100,1,0,0,0,0,,,,no,test\n"
+		"ha,r,road,100,1,0,0,0,0,,,,no,test\n"
+		"hb,r,road,100,1,0,0,0,0,,,,no,test\n";
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 HEAD("group", "20")
+		 "parameters: {wait_days: {camp: 0}, onward_insecurity_rate: 0.05,\n"
+		 "             onward_factor: {Beta: 0, default: 1}}\n"
+		 "initial: [{place: r, intent: displaced, persons: %d, homes: {ha: 1}},\n"
+		 "          {place: r, intent: displaced, persons: %d, homes: {hb: 1}}]\n"
+		 "events: [{date: 2024-01-01, kind: security, where: r, level: 0.6}]\n",
+		 N, N);
+	struct text_run r;
+	assert_true(text_run_start(&r, places, links, yaml, 5, 2));
+	int at = place(&r, "r") * MF_INTENT_COUNT;
+	int64_t turned = 0;
+	for (int day = 0; day < 20; day++) {
+		step(&r);
+		turned += mf_sim_day_counts(r.sim)->occupancy[at + MF_INTENT_ONWARD];
+	}
+	int64_t displaced = mf_sim_day_counts(r.sim)->occupancy[at + MF_INTENT_DISPLACED];
+	assert_int_equal(turned + displaced, 2 * N);
+	assert_binomial(turned, N, 1 - pow(1 - 0.05 * 0.4, 20));
+	assert_true(displaced >= N);
+	text_run_finish(&r);
+}
+
 /* Displacement from x (security 1 -> 0) to two refuges: r1 one day away,
  * r2 two days away and at security 0.8. With refuge_temperature 1 and
  * refuge_security_days 2 r2 costs 2 + 2 x 0.2 = 2.4 against 1, so it takes
@@ -331,6 +370,7 @@ int main(void)
 		cmocka_unit_test(state_retreat_scales_interception_and_kidnapping),
 		cmocka_unit_test(state_retreat_lifts_caps_and_lowers_enforcement_fares),
 		cmocka_unit_test(onward_movement_rises_with_days_and_insecurity),
+		cmocka_unit_test(onward_movement_by_group),
 		cmocka_unit_test(the_displaced_choose_among_refuges_by_logit),
 		cmocka_unit_test(queues_shift_route_choice_gradually),
 		cmocka_unit_test(the_queue_signal_is_checkpointed),

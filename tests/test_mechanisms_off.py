@@ -30,7 +30,7 @@ DEFAULTS = {
     "state_retreat": 0, "enforcement_fare_share": 0, "armed_group_tax_usd": 0,
     "kidnap_per_crossing": 0, "onward_distress_rate": 0, "onward_distress_days": 365,
     "onward_insecurity_rate": 0, "refuge_temperature": 0, "refuge_security_days": 0,
-    "queue_cost": 0, "queue_smoothing": 0.1,
+    "queue_cost": 0, "queue_smoothing": 0.1, "onward_factor": "{default: 1}",
 }
 
 

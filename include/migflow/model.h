@@ -47,6 +47,10 @@ const char *mf_link_mode_name(enum mf_link_mode mode);
 const char *mf_intent_name(enum mf_intent intent);
 const char *mf_direction_name(enum mf_direction direction);
 
+/* Countries a scenario's parameters can name by country (the Sahel rule
+ * set keeps a country in a byte). */
+#define MF_COUNTRY_MAX 256
+
 /* Named model parameters; mf_param_table gives each one's name, default,
  * range, unit and meaning. */
 struct mf_parameters {
@@ -91,6 +95,10 @@ struct mf_parameters {
 	double onward_distress_rate;
 	double onward_distress_days;
 	double onward_insecurity_rate;
+	/* The extra onward chances (distress, insecurity) times a factor by the
+	 * country of the person's home: the group. NaN = not given (default). */
+	double onward_factor_by_country[MF_COUNTRY_MAX];
+	double onward_factor_default;
 	/* Choice among refuges: a logit on cost (0 = the nearest). */
 	double refuge_temperature;
 	double refuge_security_days;
@@ -105,9 +113,9 @@ enum mf_param_shape {
 	MF_PARAM_BY_MODE,       /* double[MF_MODE_COUNT]: `name.<mode>` */
 	MF_PARAM_BY_PLACE_KIND, /* double[MF_PLACE_KIND_COUNT][MF_INTENT_COUNT]:
 				 * `name.<kind>` (every intent) or `name.<kind>.<intent>` */
-	MF_PARAM_BY_COUNTRY,    /* `name.<country>` into stay_days_by_country (the one
-				 * such parameter); the field holds `name.default`, the
-				 * value of the countries not named */
+	MF_PARAM_BY_COUNTRY,    /* `name.<country>` into mf_param_by_country's array
+				 * (stay_days, onward_factor); the field holds
+				 * `name.default`, the value of the countries not named */
 };
 
 /* One row of the parameter table. */
@@ -140,5 +148,13 @@ void mf_parameters_set_defaults(struct mf_parameters *params);
  * array (BY_MODE by mode; BY_PLACE_KIND row by row, a row per kind of
  * place, a column per intent), or for BY_COUNTRY the default. */
 double *mf_param_field(struct mf_parameters *params, const struct mf_param_info *info);
+
+/* A BY_COUNTRY parameter's values by graph country index (stay_days:
+ * stay_days_by_country; onward_factor: onward_factor_by_country, NaN where
+ * not given), or NULL for another shape. */
+double *mf_param_by_country(struct mf_parameters *params, const struct mf_param_info *info);
+
+/* The onward factor of country c (onward_factor.<country>, else .default). */
+double mf_param_onward_factor(const struct mf_parameters *params, int country);
 
 #endif

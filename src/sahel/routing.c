@@ -249,14 +249,28 @@ static void update_thresholds(struct mf_sim *sim)
 		r->stay_end[p] = mf_rng_threshold(1 / (1 + stay));
 		r->home_safe[p] = sim->world.security[p] >= params->safe_security;
 	}
+	/* Displaced people at a refuge whose security fell turn onward more
+	 * (onward_insecurity_rate); with onward_distress_rate their chances rise
+	 * with their days in the model; both times onward_factor of their home's
+	 * country (step.c), up to onward_bound. */
+	double most_factor = 0;
+	bool uniform = params->onward_distress_rate == 0;
+	for (int c = 0; c < g->n_countries && c < MF_COUNTRY_MAX; c++) {
+		double f = mf_param_onward_factor(params, c);
+		r->onward_factor[c] = f;
+		most_factor = f > most_factor ? f : most_factor;
+		uniform = uniform && f == 1;
+	}
+	r->onward_uniform = uniform;
 	for (int p = 0; p < n; p++) {
-		/* Displaced people at a refuge whose security fell turn onward more
-		 * (onward_insecurity_rate); with onward_distress_rate their chances
-		 * rise with their days in the model (step.c) up to onward_bound. */
 		double fall = fmax(0, g->places[p].security - sim->world.security[p]);
-		double onward = params->displaced_onward_per_day + params->onward_insecurity_rate * fall;
-		double most = onward + params->onward_distress_rate;
-		r->onward_prob[p] = onward;
+		double extra = params->onward_insecurity_rate * fall;
+		double onward = params->displaced_onward_per_day + extra;
+		double most = params->displaced_onward_per_day +
+			      most_factor * (extra + params->onward_distress_rate);
+		if (uniform)
+			most = onward;
+		r->onward_extra[p] = extra;
 		r->onward[p] = mf_rng_threshold(onward);
 		r->onward_leave[p] = mf_rng_threshold(onward + params->displaced_return_per_day);
 		uint32_t a = mf_rng_threshold(most), b = mf_rng_threshold(most + params->displaced_return_per_day);

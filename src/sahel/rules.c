@@ -39,7 +39,8 @@ static int alloc_tables(struct mf_sim *sim, struct sahel *r)
 	    !ALLOC(r->scratch_weight, max_degree) || !ALLOC(r->scratch_heap, P) ||
 	    !ALLOC(r->scratch_position, P) || !ALLOC(r->refuge_n, P) ||
 	    !ALLOC(r->refuge_place, (size_t)P * P) || !ALLOC(r->refuge_cum, (size_t)P * P) ||
-	    !ALLOC(r->presence, L) || !ALLOC(r->queue, L) || !ALLOC(r->onward_prob, P) ||
+	    !ALLOC(r->presence, L) || !ALLOC(r->queue, L) || !ALLOC(r->onward_extra, P) ||
+	    !ALLOC(r->onward_factor, MF_COUNTRY_MAX) ||
 	    !ALLOC(r->onward, P) || !ALLOC(r->onward_leave, P) || !ALLOC(r->onward_bound, P))
 		return -1;
 	r->spawn_rng = mf_rng_gsl_create();
@@ -135,7 +136,7 @@ static void destroy(struct mf_sim *sim)
 		r->route_dist, r->refuge, r->accept, r->in_offset, r->in_links,
 		r->scratch_cost, r->scratch_cost_intent, r->scratch_weight, r->scratch_heap,
 		r->scratch_position, r->refuge_n, r->refuge_place, r->refuge_cum, r->presence,
-		r->queue, r->onward_prob, r->onward, r->onward_leave, r->onward_bound,
+		r->queue, r->onward_extra, r->onward_factor, r->onward, r->onward_leave, r->onward_bound,
 	};
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(*arrays); i++)
 		free(arrays[i]);

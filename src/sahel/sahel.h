@@ -63,8 +63,10 @@ struct step_ctx {
 	const uint16_t *refuge_place;     /* [place * P + k] */
 	const uint32_t *refuge_cum;       /* [place * P + k] cumulative thresholds */
 	const uint32_t *onward, *onward_leave; /* [place] displaced at their refuge */
-	const double *onward_prob;        /* [place] daily onward chance before distress */
-	double distress_rate, distress_days, return_prob;
+	const double *onward_extra;       /* [place] the refuge's insecurity term */
+	const double *onward_factor;      /* [country of home] the group's factor */
+	double onward_base, distress_rate, distress_days, return_prob;
+	bool onward_uniform;              /* the thresholds by place hold for everyone */
 	const uint32_t *hazard_goal, *hazard_away;
 	const double *gap_goal, *gap_away;
 	const uint16_t *expel_to;
@@ -101,8 +103,11 @@ struct sahel {
 	bool any_reschedule;
 	/* Displaced at their refuge p: onward if u < onward[p], home if
 	 * onward[p] <= u < onward_leave[p]; with onward_distress_rate the two
-	 * rise with the agent's days in the model up to onward_bound[p]. */
-	double *onward_prob;      /* [place] */
+	 * rise with the agent's days in the model, and onward_factor scales
+	 * the rise by its group, up to onward_bound[p] (step.c). */
+	double *onward_extra;     /* [place] onward_insecurity_rate x the fall of security */
+	double *onward_factor;    /* [country] onward_factor by the home's country */
+	bool onward_uniform;      /* no distress, every factor 1: onward[p] holds for all */
 	uint32_t *onward, *onward_leave, *onward_bound; /* [place] */
 	uint8_t *home_safe;       /* [place] security at or above safe_security */
 	uint8_t *country;         /* [place] country index */

@@ -156,9 +156,10 @@ static inline void at_goal(const struct step_ctx *ctx, int64_t i, int p, uint32_
 		break;
 	case MF_INTENT_DISPLACED: {
 		uint32_t onward = ctx->onward[p], leave = ctx->onward_leave[p];
-		if (ctx->distress_rate > 0) { /* onward_distress_rate: rises with days in the model */
+		if (!ctx->onward_uniform) { /* by days in the model and group (onward_*) */
 			double age = (double)(ctx->today - a->born[i]);
-			double chance = ctx->onward_prob[p] + ctx->distress_rate * fmin(1, age / ctx->distress_days);
+			double extra = ctx->onward_extra[p] + ctx->distress_rate * fmin(1, age / ctx->distress_days);
+			double chance = ctx->onward_base + ctx->onward_factor[ctx->country[a->home[i]]] * extra;
 			onward = mf_rng_threshold(chance);
 			leave = mf_rng_threshold(chance + ctx->return_prob);
 		}
@@ -327,7 +328,10 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 		.refuge_cum = r->refuge_cum,
 		.onward = r->onward,
 		.onward_leave = r->onward_leave,
-		.onward_prob = r->onward_prob,
+		.onward_extra = r->onward_extra,
+		.onward_factor = r->onward_factor,
+		.onward_uniform = r->onward_uniform,
+		.onward_base = sim->params.displaced_onward_per_day,
 		.distress_rate = sim->params.onward_distress_rate,
 		.distress_days = sim->params.onward_distress_days,
 		.return_prob = sim->params.displaced_return_per_day,

@@ -71,7 +71,7 @@ static int read_by_place_kind(struct reader *r, const struct yt_node *map, const
 	return 0;
 }
 
-/* stay_days: {<country>: days, ..., default: days} */
+/* stay_days, onward_factor: {<country>: value, ..., default: value} */
 static int read_by_country(struct reader *r, const struct yt_node *map, const struct mf_param_info *info)
 {
 	char where[96];
@@ -100,7 +100,9 @@ static int read_by_country(struct reader *r, const struct yt_node *map, const st
 		if (country < 0)
 			return mf_read_fail(r, key, field, "unknown country (countries come from %s), or 'default'",
 					    r->s->graph->places_path);
-		p->stay_days_by_country[country] = days;
+		if (country >= MF_COUNTRY_MAX)
+			return mf_read_fail(r, key, field, "more than %d countries in the network", MF_COUNTRY_MAX);
+		mf_param_by_country(p, info)[country] = days;
 	}
 	return 0;
 }
