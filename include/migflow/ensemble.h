@@ -113,4 +113,10 @@ struct mf_sink *mf_targets_sink_create(const struct mf_targets *targets, int run
 const double *mf_targets_sink_values(const struct mf_sink *sink);
 void mf_targets_sink_destroy(struct mf_sink *sink);
 
+/* The targets against what the runs simulated (mean and sd over them), as
+ * the `target` table of out (migflow run's file; add it before the output
+ * sink finishes). Targets whose window ends on or after days are NaN. */
+enum mf_status mf_targets_sink_store(const struct mf_sink *sink, struct mf_output *out, int days,
+				     struct mf_error *err);
+
 #endif
