@@ -22,5 +22,6 @@
 #include "migflow/sensitivity.h"
 #include "migflow/abc.h"
 #include "migflow/posterior.h"
+#include "migflow/embed.h"
 
 #endif
