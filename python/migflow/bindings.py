@@ -57,9 +57,9 @@ class _Error(ctypes.Structure):  # struct mf_error
                 ("field", ctypes.c_char * 64), ("message", ctypes.c_char * 512)]
 
 
-_PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+_PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                              ctypes.c_int64)
-_CANCELLED = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+_CANCELLED_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
 
 class _Options(ctypes.Structure):  # struct mf_embed_options
@@ -70,8 +70,8 @@ class _Options(ctypes.Structure):  # struct mf_embed_options
                 ("threads", ctypes.c_int), ("agent_scale", ctypes.c_int),
                 ("parameter_names", ctypes.POINTER(ctypes.c_char_p)),
                 ("parameter_values", ctypes.POINTER(ctypes.c_double)),
-                ("n_parameters", ctypes.c_int), ("progress", _PROGRESS),
-                ("cancelled", _CANCELLED), ("user", ctypes.c_void_p)]
+                ("n_parameters", ctypes.c_int), ("progress", _PROGRESS_FN),
+                ("cancelled", _CANCELLED_FN), ("user", ctypes.c_void_p)]
 
 
 _lock = threading.Lock()
@@ -136,12 +136,12 @@ def library_path():
     return _load()._migflow_path
 
 
-def _raise(lib, err):
+def _raise(lib, status, err):
     text = ctypes.create_string_buffer(8192)
     lib.mf_error_format(ctypes.byref(err), text, len(text))
-    kind = {_INPUT: ScenarioError, _CANCELLED: Cancelled}.get(err.code, MigflowError)
+    kind = {_INPUT: ScenarioError, _CANCELLED: Cancelled}.get(status, MigflowError)
     decode = (lambda b: b.decode("utf-8", "replace"))
-    raise kind(decode(text.value), code=err.code, status=decode(lib.mf_status_name(err.code)),
+    raise kind(decode(text.value), code=status, status=decode(lib.mf_status_name(status)),
                file=decode(err.file), line=err.line, column=err.column,
                field=decode(err.field), message=decode(err.message))
 
@@ -174,8 +174,9 @@ def check(scenario, base_dir=None):
     keep = []
     opts = _options(scenario, base_dir, keep)
     err = _Error()
-    if lib.mf_embed_check(ctypes.byref(opts), ctypes.byref(err)) != _OK:
-        _raise(lib, err)
+    status = lib.mf_embed_check(ctypes.byref(opts), ctypes.byref(err))
+    if status != _OK:
+        _raise(lib, status, err)
 
 
 def run(scenario, days=None, seed=None, replicates=None, parameters=None, threads=None,
@@ -230,7 +231,7 @@ def run(scenario, days=None, seed=None, replicates=None, parameters=None, thread
         return int(state["stop"])
 
     if progress is not None:
-        opts.progress, opts.cancelled = _PROGRESS(on_progress), _CANCELLED(on_cancelled)
+        opts.progress, opts.cancelled = _PROGRESS_FN(on_progress), _CANCELLED_FN(on_cancelled)
     err = _Error()
     with tempfile.TemporaryDirectory(prefix="migflow-run-") as work:
         path = os.path.join(work, "run.h5")
@@ -238,7 +239,7 @@ def run(scenario, days=None, seed=None, replicates=None, parameters=None, thread
         if state["error"] is not None:
             raise state["error"]
         if status != _OK:
-            _raise(lib, err)
+            _raise(lib, status, err)
         ds = open_run(path, load=True)
     ds.attrs.pop("migflow_path", None)
     return ds
