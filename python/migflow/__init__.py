@@ -3,7 +3,7 @@ indicators and draw them.
 
     import migflow                                   # PYTHONPATH=python, or meson install
     ds = migflow.run("scenarios/baseline.yaml", days=365, agent_scale=10,
-                     parameters={"sea_mortality": 0.03})   # an xarray.Dataset
+                     parameters={"stay_days.Libya": 300})  # an xarray.Dataset
     migflow.check("my.yaml")                         # raises migflow.ScenarioError
     ds = migflow.open_run("build/baseline.h5")       # a file of `migflow run`
     migflow.passes(ds, year=2024)                    # passes by direction in 2024

@@ -189,7 +189,7 @@ def run(scenario, days=None, seed=None, replicates=None, parameters=None, thread
     scenario's unless given. replicates=N runs replicates 0..N-1 (a leading
     replicate dimension and summary_* statistics); replicate=K one replicate
     alone. parameters: {name: value} model parameters set in every run (the
-    names of a scenario's ``parameters:`` block, e.g. ``sea_mortality``, or
+    names of a scenario's ``parameters:`` block, e.g. ``stay_days.Libya``, or
     ``flee.<key>`` for rules flee). threads: OpenMP threads (default: the
     rule set's). progress(run, day, days): called after every simulated day
     (run 0..runs-1, day 1..days); returning False stops the run (Cancelled),
