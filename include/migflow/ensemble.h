@@ -2,7 +2,8 @@
  * simulated day by day, every day fed to sinks (the file writer, the
  * targets, a front end's own summary ...), with progress and cancellation
  * callbacks. Every front end runs simulations through it: migflow run,
- * flee, batch, calibrate and the benchmark.
+ * flee, batch, calibrate, the Python bindings (migflow/embed.h) and the
+ * benchmark.
  *
  * A sink is a table of functions and its data, as a rule set is (see
  * src/engine.h): begin once the days and threads are known, day after each

@@ -13,10 +13,12 @@ so several threads may run models at once.
 The library is looked up, in order: the path in the environment variable
 MIGFLOW_LIBRARY; where ``meson install`` put it (migflow/_config.py); the
 build directories of the checkout the package sits in (``build*/src``,
-the newest); the system's library path (libmigflow.so.0).
+the newest, leaving out sanitizer builds); the system's library path
+(libmigflow.so.0).
 """
 import ctypes
 import glob
+import json
 import os
 import tempfile
 import threading
@@ -78,6 +80,19 @@ _lock = threading.Lock()
 _lib = None
 
 
+def _sanitized(build_dir):
+    """Whether a meson build directory builds with sanitizers: python3 does
+    not carry their runtime, and loading such a library would abort."""
+    try:
+        with open(os.path.join(build_dir, "meson-info", "intro-buildoptions.json"),
+                  encoding="utf-8") as f:
+            options = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return any(o.get("name") == "b_sanitize" and o.get("value") not in ("none", "", None)
+               for o in options)
+
+
 def _candidates():
     env = os.environ.get("MIGFLOW_LIBRARY")
     if env:
@@ -89,7 +104,8 @@ def _candidates():
     except ImportError:
         pass
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    built = glob.glob(os.path.join(root, "build*", "src", "libmigflow.so"))
+    built = [p for p in glob.glob(os.path.join(root, "build*", "src", "libmigflow.so"))
+             if not _sanitized(os.path.dirname(os.path.dirname(p)))]
     found += sorted(built, key=os.path.getmtime, reverse=True)
     found.append("libmigflow.so.0")
     return found
