@@ -12,14 +12,16 @@ libmigflow's shared library), under pytest:
   check and run, with the file:line:column and field the CLI prints;
 - two threads calling run at once get what serial calls get;
 - progress is called every day; returning False cancels; an exception in
-  it stops the run and is raised.
+  it stops the run and is raised; Ctrl-C (SIGINT) stops it too.
 
 Environment (tests/meson.build): PYTHONPATH (python/), MIGFLOW_LIBRARY,
 MIGFLOW_BINARY (the CLI) and MIGFLOW_TEST_DATA (tests/data).
 """
 import os
+import signal
 import subprocess
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -196,3 +198,15 @@ def test_bad_arguments():
     with pytest.raises(migflow.MigflowError) as raised:
         migflow.run(os.path.join(DATA, "no-such-scenario.yaml"))
     assert raised.value.file.endswith("no-such-scenario.yaml")
+
+
+def test_ctrl_c_stops_the_run():
+    # The whole run takes about 20 s; SIGINT after 0.3 s must stop it.
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        migflow.run(SMALL, days=3000, threads=1)
+    timer.join()
+    assert time.monotonic() - started < 10
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -20,6 +20,7 @@ import ctypes
 import glob
 import json
 import os
+import signal
 import tempfile
 import threading
 
@@ -210,7 +211,9 @@ def run(scenario, days=None, seed=None, replicates=None, parameters=None, thread
     rule set's). progress(run, day, days): called after every simulated day
     (run 0..runs-1, day 1..days); returning False stops the run (Cancelled),
     and an exception it raises stops the run and is raised here.
-    Raises ScenarioError for bad input, MigflowError for other failures."""
+    Ctrl-C (SIGINT, in the main thread) stops the run and raises
+    KeyboardInterrupt. Raises ScenarioError for bad input, MigflowError for
+    other failures."""
     lib = _load()
     keep = []
     opts = _options(scenario, base_dir, keep)
@@ -246,16 +249,31 @@ def run(scenario, days=None, seed=None, replicates=None, parameters=None, thread
     def on_cancelled(_user):
         return int(state["stop"])
 
+    # Ctrl-C (SIGINT) in the main thread: Python runs its handler in the
+    # next callback, which then cancels the run; KeyboardInterrupt after it.
+    def on_interrupt(_signum, _frame):
+        state["stop"], state["error"] = True, KeyboardInterrupt()
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, on_interrupt)
     if progress is not None:
-        opts.progress, opts.cancelled = _PROGRESS_FN(on_progress), _CANCELLED_FN(on_cancelled)
+        opts.progress = _PROGRESS_FN(on_progress)
+    if progress is not None or previous is not None:
+        opts.cancelled = _CANCELLED_FN(on_cancelled)
     err = _Error()
-    with tempfile.TemporaryDirectory(prefix="migflow-run-") as work:
-        path = os.path.join(work, "run.h5")
-        status = lib.mf_embed_run(ctypes.byref(opts), path.encode("utf-8"), ctypes.byref(err))
-        if state["error"] is not None:
-            raise state["error"]
-        if status != _OK:
-            _raise(lib, status, err)
-        ds = open_run(path, load=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="migflow-run-") as work:
+            path = os.path.join(work, "run.h5")
+            status = lib.mf_embed_run(ctypes.byref(opts), path.encode("utf-8"),
+                                      ctypes.byref(err))
+            if state["error"] is not None:
+                raise state["error"]
+            if status != _OK:
+                _raise(lib, status, err)
+            ds = open_run(path, load=True)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     ds.attrs.pop("migflow_path", None)
     return ds
