@@ -44,8 +44,9 @@ statistics. Needs Debian's python3-xarray, python3-h5netcdf and python3-h5py
 and ``draw_flowmap`` python3-geopandas for the world outline; run and check
 the shared library libmigflow.
 """
+from . import io as _io
 from .io import (DIRECTIONS, EXTRA_DIMS, INTENTS, NETWORK_DIMS, QUANTILES, STATISTICS,
-                 band, combine, is_batch, member_names, open, open_batch, open_posterior,
+                 band, combine, is_batch, member_names, open_batch, open_posterior,
                  open_run, open_sensitivity, parameters, posterior_particles,
                  posterior_summary, predictive_check, replicates, report_from, summary,
                  window)
@@ -66,9 +67,15 @@ __all__ = [
     "lampedusa_arrivals", "deaths", "interceptions", "displaced", "link_flows",
     "indicators", "totals", "select", "draw_series", "draw_flowmap",
     "draw_compare", "world_outline",
-    "run", "check", "ScenarioError", "MigflowError", "Cancelled",
+    # also public since the package replaced scripts/migflow.py
+    "DIRECTIONS", "EXTRA_DIMS", "INTENTS", "NETWORK_DIMS", "QUANTILES", "STATISTICS",
+    "PER_DAY", "KIND_COLORS", "MODE_COLORS", "open_posterior", "open_sensitivity",
+    "posterior_particles", "posterior_summary", "predictive_check", "draw_pairs", "human",
+    "human_range", "per_day", "split_series", "style_axis", "unit_label", "MigflowAccessor",
+    # running models (bindings)
+    "run", "check", "library_path", "ScenarioError", "MigflowError", "Cancelled",
 ]
-_ = (DIRECTIONS, EXTRA_DIMS, INTENTS, NETWORK_DIMS, QUANTILES, STATISTICS, open,
-     open_posterior, open_sensitivity, posterior_particles, posterior_summary,
-     predictive_check, PER_DAY, KIND_COLORS, MODE_COLORS, draw_pairs, human, human_range,
-     per_day, split_series, style_axis, unit_label, MigflowAccessor, library_path)
+
+# migflow.open(path): a run or a batch; not in __all__, so that a star
+# import does not hide the builtin open.
+open = _io.open  # noqa: A001
