@@ -153,14 +153,15 @@ def test_bad_input_raises_with_its_position(scenario, location, field):
         assert e.message and e.message in str(e)
 
 
-def test_two_threads_at_once_as_serial():
+@pytest.mark.parametrize("omp_threads", [1, 2])
+def test_two_threads_at_once_as_serial(omp_threads):
     seeds = (21, 22)
-    serial = [migflow.run(SMALL, days=90, seed=s, threads=1) for s in seeds]
+    serial = [migflow.run(SMALL, days=90, seed=s, threads=omp_threads) for s in seeds]
     results, errors = [None, None], []
 
     def work(i):
         try:
-            results[i] = migflow.run(SMALL, days=90, seed=seeds[i], threads=1)
+            results[i] = migflow.run(SMALL, days=90, seed=seeds[i], threads=omp_threads)
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
     workers = [threading.Thread(target=work, args=(i,)) for i in range(2)]
