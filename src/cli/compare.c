@@ -267,15 +267,6 @@ static enum mf_status plot(const struct compare_args *args, struct mf_error *err
 
 /* --- the command ------------------------------------------------------------------- */
 
-static enum mf_status parse_date(const char *option, const char *text, int *day,
-				 struct mf_error *err)
-{
-	if (!mf_date_parse(text, day))
-		return mf_error_set(err, MF_ERR_INPUT, "%s: expected a date YYYY-MM-DD, got '%s'",
-				    option, text);
-	return MF_OK;
-}
-
 int mf_cli_compare(int argc, char **argv)
 {
 	struct compare_args args;
@@ -292,8 +283,8 @@ int mf_cli_compare(int argc, char **argv)
 	int from = base.start > alt.start ? base.start : alt.start;
 	int base_last = base.start + base.days - 1, alt_last = alt.start + alt.days - 1;
 	int to = base_last < alt_last ? base_last : alt_last;
-	if ((args.from && (status = parse_date("--from", args.from, &from, &err)) != MF_OK) ||
-	    (args.to && (status = parse_date("--to", args.to, &to, &err)) != MF_OK))
+	if ((args.from && (status = mf_cli_parse_date("--from", args.from, &from, &err)) != MF_OK) ||
+	    (args.to && (status = mf_cli_parse_date("--to", args.to, &to, &err)) != MF_OK))
 		goto done;
 	if (from > to) {
 		status = mf_error_set(&err, MF_ERR_INPUT, "the window is empty (from after to; or "

@@ -153,6 +153,15 @@ bool mf_cli_parse_number(const char *text, double min, double max, double *value
 	return true;
 }
 
+enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
+				  struct mf_error *err)
+{
+	if (!mf_date_parse(text, day))
+		return mf_error_set(err, MF_ERR_INPUT, "%s: expected a date YYYY-MM-DD, got '%s'",
+				    option, text);
+	return MF_OK;
+}
+
 bool mf_cli_parse_count(const char *text, long long max, long long *value)
 {
 	if (!text || !*text || *text == '-' || *text == '+')
