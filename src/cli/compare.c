@@ -240,6 +240,14 @@ static enum mf_status plot(const struct compare_args *args, struct mf_error *err
 		argv[n++] = (char *)args->to;
 	}
 	argv[n] = NULL;
+	/* The script imports the migflow package: this checkout's python/
+	 * first (an installed package is on python3's path anyway). */
+	const char *inherited = getenv("PYTHONPATH");
+	char python_path[4200];
+	snprintf(python_path, sizeof(python_path), "%s%s%s", MF_PYTHON_DIR,
+		 inherited && *inherited ? ":" : "", inherited ? inherited : "");
+	if (setenv("PYTHONPATH", python_path, 1) < 0)
+		return mf_error_set(err, MF_ERR_IO, "cannot set PYTHONPATH: %s", strerror(errno));
 	fflush(stdout);
 	pid_t child;
 	int spawned = posix_spawn(&child, PYTHON, NULL, NULL, argv, environ);
