@@ -241,8 +241,8 @@ static void print_table(const struct hindcast_args *a, const struct mf_targets *
 			snprintf(skill, sizeof(skill), "n/a");
 		else
 			snprintf(skill, sizeof(skill), "%+.2f", r->skill);
-		if (isnan(r->skill_min))
-			snprintf(range, sizeof(range), "-");
+		if (isnan(r->skill) || isnan(r->skill_min))
+			snprintf(range, sizeof(range), "-"); /* out of the score: its pairs are not read */
 		else
 			snprintf(range, sizeof(range), "%+.2f..%+.2f", r->skill_min, r->skill_max);
 		printf("%-33s %-22s %s%10s %11s %11s %9s %9s %8s %17s\n", t->name, t->window,
