@@ -63,6 +63,7 @@ void mf_cli_run_resume_free(struct run_resume *resume);
 int mf_cli_exit_code(enum mf_status status);
 int mf_cli_calibrate(int argc, char **argv);
 int mf_cli_posterior(int argc, char **argv);
+int mf_cli_hindcast(int argc, char **argv);
 int mf_cli_sensitivity(int argc, char **argv);
 
 /* A count of persons as people read it: rounded to a whole number, with
