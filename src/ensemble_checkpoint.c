@@ -18,7 +18,7 @@ enum { HASH_TEXT, HASH_WORLD, HASH_EVENTS, HASH_COUNT };
 
 bool mf_checkpoint_supported(const struct mf_scenario *scenario)
 {
-	return scenario->rules == MF_RULES_SAHEL;
+	return scenario->rules == MF_RULES_SAHEL || scenario->rules == MF_RULES_FLEE;
 }
 
 bool mf_checkpointing_due(const struct mf_checkpointing *c, const struct mf_sim *sim)
