@@ -13,12 +13,12 @@ the totals over the window (flows summed; stocks on its last day) and the
 change against the first run; the window starts at --from (default: the
 baseline's report_from). Batch members are given as ``batch.h5#member``.
 Run with /usr/bin/python3.
+The migflow package must be importable: PYTHONPATH=python from the
+repository root, or `meson install`.
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")

@@ -14,12 +14,12 @@ outline is Natural Earth 1:110m as shipped in Debian's python3-geopandas
 (geopandas.datasets 'naturalearth_lowres'); without geopandas the map has a
 grid and country names only. Replicates are averaged. A batch needs
 --member (or batch.h5#member). Run with /usr/bin/python3.
+The migflow package must be importable: PYTHONPATH=python from the
+repository root, or `meson install`.
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")

@@ -7,12 +7,12 @@ The pair plot shows the last generation's particles by weight: histograms on
 the diagonal, scatter plots below it, the weighted correlations above it.
 With --check, a second figure: each target's observed value against its
 posterior predictive 90 % interval. Run with /usr/bin/python3.
+The migflow package must be importable: PYTHONPATH=python from the
+repository root, or `meson install`.
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")

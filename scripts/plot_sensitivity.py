@@ -7,13 +7,13 @@ One panel per indicator; per parameter two bars, the first-order index S1
 and the total index ST, with their bootstrap intervals (the file's level,
 90 % by default) as error bars. The panel title gives the indicator and the
 sum of its first-order indices. Run with /usr/bin/python3.
+The migflow package must be importable: PYTHONPATH=python from the
+repository root, or `meson install`.
 """
 import argparse
 import math
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")

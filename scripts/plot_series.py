@@ -15,13 +15,13 @@ shaded. RUN.h5 may be a batch file (every member is drawn, or those named by
 --member) or ``batch.h5#member``. Daily flows are smoothed with a centred
 --rolling mean (default 7 days; 1 = raw). Run with /usr/bin/python3
 (python3-xarray, python3-h5netcdf, python3-matplotlib).
+The migflow package must be importable: PYTHONPATH=python from the
+repository root, or `meson install`.
 """
 import argparse
 import math
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")

@@ -17,6 +17,8 @@ if [[ "${1:-}" == "--tests" ]]; then
 	packages+=(openmpi-bin libopenmpi-dev python3-matplotlib)
 	# scripts/: flow maps on Natural Earth (geopandas), the example notebook.
 	packages+=(python3-geopandas python3-nbclient python3-nbformat python3-ipykernel)
+	# tests/test_bindings.py (migflow.run from Python) runs under pytest.
+	packages+=(python3-pytest)
 	# scripts/fuzz.sh: clang 14 with libFuzzer (libclang-rt-14-dev holds its runtime).
 	packages+=(clang libclang-rt-14-dev)
 	# tests/test_report.py: the briefing page opened in headless Chromium.

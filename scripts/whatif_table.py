@@ -12,15 +12,16 @@ must have the same replicates; when both ran under a posterior
 (`migflow run --posterior --draws N`) with the same seed, replicate k has
 the same parameters in both, and the interval holds parameter and
 stochastic uncertainty together. Run with /usr/bin/python3.
+The migflow package must be importable: PYTHONPATH=python from the
+repository root, or `meson install`.
 """
 import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
-import migflow  # noqa: E402
+import migflow
 
 ROWS = [
     ("arrivals at Lampedusa", "arrivals", {"place": "lampedusa"}),

@@ -1019,7 +1019,7 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 		.days = batch->days,
 		.cancelled = options ? options->cancelled : NULL,
 		.user = options ? options->user : NULL,
-		.checkpoint = &checkpoint,
+		.checkpoint = mf_checkpoint_supported(scenario) ? &checkpoint : NULL,
 	};
 	/* Under a posterior: replicate k draws its parameters, then the
 	 * member's own parameters apply on top. */

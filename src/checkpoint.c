@@ -215,7 +215,12 @@ enum mf_status mf_sim_restore(struct mf_sim *sim, struct mf_state_file *file, bo
 					    mf_state_file_path(file));
 	}
 	sim->world.changed = false;
-	sim->rules->restored(sim);
+	if (sim->rules->restored(sim, err) != MF_OK) {
+		char why[sizeof(err->message)];
+		snprintf(why, sizeof(why), "%s", err->message);
+		return mf_error_set(err, MF_ERR_INPUT, "%s: a damaged checkpoint (%s)",
+				    mf_state_file_path(file), why);
+	}
 	return MF_OK;
 }
 

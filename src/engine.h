@@ -149,9 +149,11 @@ struct mf_rules_impl {
 	/* Checkpoints (NULL: the rule set cannot be checkpointed). The arrays
 	 * of its own that the days change, beyond the agent columns (at most
 	 * max; returns how many), and, once they and the world are restored,
-	 * the rebuilding of what derive keeps as if no day had changed it. */
+	 * the check that the agents are ones this world can step (a damaged
+	 * file must not crash the step: MF_ERR_INPUT) and the rebuilding of
+	 * what derive keeps as if no day had changed it. */
 	int (*state_arrays)(struct mf_sim *sim, struct mf_state_array *arrays, int max);
-	void (*restored)(struct mf_sim *sim);
+	enum mf_status (*restored)(struct mf_sim *sim, struct mf_error *err);
 };
 
 extern const struct mf_rules_impl mf_rules_sahel; /* src/sahel/rules.c */

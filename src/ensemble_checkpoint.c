@@ -16,6 +16,11 @@ enum { HEAD_RUN, HEAD_RUNS, HEAD_DAYS, HEAD_REPLICATES, HEAD_SEED, HEAD_REPLICAT
        HEAD_START, HEAD_COUNT };
 enum { HASH_TEXT, HASH_WORLD, HASH_EVENTS, HASH_COUNT };
 
+bool mf_checkpoint_supported(const struct mf_scenario *scenario)
+{
+	return scenario->rules == MF_RULES_SAHEL || scenario->rules == MF_RULES_FLEE;
+}
+
 bool mf_checkpointing_due(const struct mf_checkpointing *c, const struct mf_sim *sim)
 {
 	const struct mf_checkpoint_options *o = c->options;

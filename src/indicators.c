@@ -147,7 +147,7 @@ static int64_t in_transit(const struct mf_indicator_network *net,
 #define FILTER(key) (1u << MF_FILTER_##key)
 #define PER_DAY "persons per day"
 
-/* Mirrored in scripts/migflow.py (INDICATORS): tests/test_indicators.py checks
+/* Mirrored in python/migflow/series.py (INDICATORS): tests/test_indicators.py checks
  * that both say the same and compute the same. */
 static const struct mf_indicator table[MF_IND_COUNT] = {
 	[MF_IND_MONITOR_PASSES] = {

@@ -2,6 +2,7 @@
  * (migflow/ensemble.h): the HDF5 writer and the calibration targets. */
 #include "migflow/ensemble.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,4 +165,69 @@ void mf_targets_sink_destroy(struct mf_sink *sink)
 	struct targets_sink *t = sink->data;
 	free(t->values);
 	free(t);
+}
+
+enum mf_status mf_targets_sink_store(const struct mf_sink *sink, struct mf_output *out, int days,
+				     struct mf_error *err)
+{
+	const struct targets_sink *ts = sink->data;
+	const struct mf_targets *targets = ts->targets;
+	const double *values = ts->values;
+	int runs = ts->runs;
+	int n = targets->n;
+	double *numbers = calloc((size_t)n * 6, sizeof(double));
+	const char **texts = calloc((size_t)n * 4, sizeof(char *));
+	if (!numbers || !texts) {
+		free(numbers);
+		free(texts);
+		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+	}
+	double *observed = numbers, *mean = numbers + n, *sd = numbers + 2 * n;
+	double *error = numbers + 3 * n, *tolerance = numbers + 4 * n, *within = numbers + 5 * n;
+	const char **names = texts, **quantity = texts + n, **window = texts + 2 * n, **source = texts + 3 * n;
+	for (int i = 0; i < n; i++) {
+		const struct mf_target *t = &targets->targets[i];
+		names[i] = t->name;
+		quantity[i] = t->query.indicator->name;
+		window[i] = t->window;
+		source[i] = t->source;
+		observed[i] = t->observed;
+		tolerance[i] = t->tolerance;
+		if (t->query.last_day >= days) {
+			mean[i] = sd[i] = error[i] = within[i] = NAN;
+			continue;
+		}
+		double sum = 0, square = 0;
+		for (int r = 0; r < runs; r++)
+			sum += values[r * n + i];
+		mean[i] = sum / runs;
+		for (int r = 0; r < runs; r++)
+			square += (values[r * n + i] - mean[i]) * (values[r * n + i] - mean[i]);
+		sd[i] = runs > 1 ? sqrt(square / (runs - 1)) : 0;
+		error[i] = mf_target_error(t, mean[i]);
+		within[i] = fabs(error[i]) <= t->tolerance;
+	}
+	const struct mf_table_column columns[] = {
+		{"target_observed", "observed value (persons, or persons per day for a daily target)", "1", MF_COLUMN_NUMBER, observed, NULL},
+		{"target_simulated", "simulated value, mean over replicates", "1", MF_COLUMN_NUMBER, mean, NULL},
+		{"target_simulated_sd", "simulated value, standard deviation over replicates", "1", MF_COLUMN_NUMBER, sd, NULL},
+		{"target_error", "relative error of the simulated mean (0 above an at-least bound)", "1", MF_COLUMN_NUMBER, error, NULL},
+		{"target_tolerance", "relative tolerance", "1", MF_COLUMN_NUMBER, tolerance, NULL},
+		{"target_within", "1 when the error is within the tolerance", "1", MF_COLUMN_NUMBER, within, NULL},
+		{"target_quantity", "simulated quantity compared", NULL, MF_COLUMN_TEXT, NULL, quantity},
+		{"target_window", "window or date of the observation", NULL, MF_COLUMN_TEXT, NULL, window},
+		{"target_source", "source of the observed value", NULL, MF_COLUMN_TEXT, NULL, source},
+	};
+	const struct mf_table table = {
+		.dimension = "target",
+		.long_name = "calibration target",
+		.n_rows = n,
+		.labels = names,
+		.n_columns = (int)(sizeof(columns) / sizeof(*columns)),
+		.columns = columns,
+	};
+	enum mf_status status = mf_output_add_table(out, &table, err);
+	free(numbers);
+	free(texts);
+	return status;
 }

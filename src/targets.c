@@ -217,6 +217,70 @@ static int read_target(const struct yt_doc *doc, const struct yt_node *m, const 
 	return 0;
 }
 
+/* One `not_represented:` entry. */
+static int read_unrepresented(const struct yt_doc *doc, const struct yt_node *m, const char *where,
+			      struct mf_unrepresented *u, struct mf_error *err)
+{
+	static const char *const keys[] = {"name", "observed", "period", "source", "reason"};
+	char field[96];
+	if (yt_expect(doc, m, YT_MAPPING, where, err) < 0 ||
+	    yt_check_keys(doc, m, keys, 5, where, err) < 0)
+		return -1;
+	struct { const char *key; char *out; int size; } texts[] = {
+		{"name", u->name, sizeof(u->name)},
+		{"period", u->period, sizeof(u->period)},
+		{"source", u->source, sizeof(u->source)},
+		{"reason", u->reason, sizeof(u->reason)},
+	};
+	for (int k = 0; k < 4; k++) {
+		snprintf(field, sizeof(field), "%s.%s", where, texts[k].key);
+		if (!yt_get(m, texts[k].key))
+			return yt_fail(doc, m, field, err, "required key missing%s",
+				       k == 3 ? ": say why the model cannot represent it" : "");
+		if (yt_string(doc, yt_get(m, texts[k].key), field, texts[k].out, texts[k].size, err) < 0)
+			return -1;
+	}
+	snprintf(field, sizeof(field), "%s.observed", where);
+	if (!yt_get(m, "observed"))
+		return yt_fail(doc, m, field, err, "required key missing");
+	return yt_number(doc, yt_get(m, "observed"), field, 0, 1e12, &u->observed, err);
+}
+
+/* The top-level `validation_only` flag and `not_represented` list. */
+static int read_validation(const struct yt_doc *doc, struct mf_targets *t, struct mf_error *err)
+{
+	const struct yt_node *node = yt_get(doc->root, "validation_only");
+	if (node) {
+		static const char *const yes_no[] = {"false", "true"};
+		int flag;
+		if (yt_choice(doc, node, "validation_only", yes_no, 2, &flag, err) < 0)
+			return -1;
+		t->validation_only = flag;
+		t->validation_line = node->line;
+		t->validation_column = node->column;
+	}
+	const struct yt_node *list = yt_get(doc->root, "not_represented");
+	if (!list)
+		return 0;
+	if (yt_expect(doc, list, YT_SEQUENCE, "not_represented", err) < 0)
+		return -1;
+	if (list->n == 0)
+		return 0;
+	t->unrepresented = calloc((size_t)list->n, sizeof(*t->unrepresented));
+	if (!t->unrepresented) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < list->n; i++) {
+		char where[48];
+		snprintf(where, sizeof(where), "not_represented[%d]", i);
+		if (read_unrepresented(doc, list->items[i], where, &t->unrepresented[i], err) < 0)
+			return -1;
+		t->n_unrepresented++;
+	}
+	return 0;
+}
+
 struct mf_targets *mf_targets_load(const char *path, const struct mf_scenario *s,
 				   struct mf_error *err)
 {
@@ -233,12 +297,13 @@ struct mf_targets *mf_targets_load(const char *path, const struct mf_scenario *s
 	doc = yt_load(path, err);
 	if (!doc)
 		goto fail;
-	static const char *const keys[] = {"targets"};
+	static const char *const keys[] = {"targets", "validation_only", "not_represented"};
 	if (!doc->root || doc->root->kind != YT_MAPPING) {
 		mf_error_at(err, path, 1, 1, "", "expected a mapping with a 'targets' list");
 		goto fail;
 	}
-	if (yt_check_keys(doc, doc->root, keys, 1, "", err) < 0)
+	if (yt_check_keys(doc, doc->root, keys, 3, "", err) < 0 ||
+	    read_validation(doc, t, err) < 0)
 		goto fail;
 	const struct yt_node *list = yt_get(doc->root, "targets");
 	if (!list) {
@@ -282,6 +347,7 @@ void mf_targets_destroy(struct mf_targets *targets)
 	if (!targets)
 		return;
 	free(targets->targets);
+	free(targets->unrepresented);
 	mf_indicator_network_destroy(targets->network);
 	free(targets);
 }
@@ -306,6 +372,24 @@ double mf_target_error(const struct mf_target *target, double simulated)
 {
 	double error = (simulated - target->observed) / target->observed;
 	return target->at_least && error > 0 ? 0 : error;
+}
+
+double mf_target_skill(double error, double reference)
+{
+	if (reference == 0)
+		return NAN;
+	return 1 - fabs(error) / fabs(reference);
+}
+
+int mf_targets_refuse_validation(const struct mf_targets *targets, const char *what,
+				 struct mf_error *err)
+{
+	if (!targets->validation_only)
+		return 0;
+	mf_error_at(err, targets->path, targets->validation_line, targets->validation_column,
+		    "validation_only", "observations for validation only: %s must not fit them "
+		    "(score runs against them with `migflow hindcast`)", what);
+	return -1;
 }
 
 double mf_targets_objective(const struct mf_targets *targets, const double *simulated)

@@ -256,7 +256,26 @@ static char *read_file(const char *path, size_t *length, struct mf_error *err)
 	return text;
 }
 
-struct yt_doc *yt_load(const char *path, struct mf_error *err)
+/* The text of a document given in memory, as read_file gives a file's. */
+static char *copy_text(const char *path, const char *text, size_t *length, struct mf_error *err)
+{
+	size_t n = strlen(text);
+	if (n > YT_MAX_BYTES) {
+		mf_error_at(err, path, 0, 0, "", "text longer than %d bytes", YT_MAX_BYTES);
+		return NULL;
+	}
+	char *copy = malloc(n + 1);
+	if (!copy) {
+		mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
+		return NULL;
+	}
+	memcpy(copy, text, n + 1);
+	*length = n;
+	return copy;
+}
+
+/* Parses text (NULL: the file at path) as the document at path. */
+static struct yt_doc *load_document(const char *path, const char *text, struct mf_error *err)
 {
 	struct yt_doc *doc = calloc(1, sizeof(*doc));
 	if (!doc) {
@@ -265,7 +284,7 @@ struct yt_doc *yt_load(const char *path, struct mf_error *err)
 	}
 	mf_text_copy(doc->path, sizeof(doc->path), path);
 	size_t length;
-	doc->source = read_file(path, &length, err);
+	doc->source = text ? copy_text(path, text, &length, err) : read_file(path, &length, err);
 	if (!doc->source)
 		goto fail;
 	if (memchr(doc->source, '\0', length)) {
@@ -322,6 +341,11 @@ struct yt_doc *yt_load(const char *path, struct mf_error *err)
 fail:
 	yt_free(doc);
 	return NULL;
+}
+
+struct yt_doc *yt_load(const char *path, struct mf_error *err)
+{
+	return load_document(path, NULL, err);
 }
 
 struct yt_node *yt_get(const struct yt_node *map, const char *key)
@@ -580,10 +604,11 @@ static void directory_of(const char *path, char *out, size_t size)
 		snprintf(out, size, "%.*s", (int)(slash - path), path);
 }
 
-static struct yt_doc *load_chain(const char *path, const struct yt_merge_rules *rules,
-				 char chain[][PATH_MAX], int depth, struct mf_error *err)
+static struct yt_doc *load_chain(const char *path, const char *text,
+				 const struct yt_merge_rules *rules, char chain[][PATH_MAX], int depth,
+				 struct mf_error *err)
 {
-	struct yt_doc *doc = yt_load(path, err);
+	struct yt_doc *doc = load_document(path, text, err);
 	if (!doc)
 		return NULL;
 	struct yt_node *extends = doc->root && doc->root->kind == YT_MAPPING
@@ -618,7 +643,7 @@ static struct yt_doc *load_chain(const char *path, const struct yt_merge_rules *
 		goto fail;
 	}
 	snprintf(chain[depth + 1], PATH_MAX, "%s", real);
-	doc->parent = load_chain(parent_path, rules, chain, depth + 1, err);
+	doc->parent = load_chain(parent_path, NULL, rules, chain, depth + 1, err);
 	if (!doc->parent)
 		goto fail;
 	if (!doc->parent->root || doc->parent->root->kind != YT_MAPPING) {
@@ -642,6 +667,12 @@ fail:
 struct yt_doc *yt_load_extended(const char *path, const struct yt_merge_rules *rules,
 				struct mf_error *err)
 {
+	return yt_load_extended_text(path, NULL, rules, err);
+}
+
+struct yt_doc *yt_load_extended_text(const char *path, const char *text,
+				     const struct yt_merge_rules *rules, struct mf_error *err)
+{
 	char (*paths)[PATH_MAX] = calloc(YT_MAX_CHAIN, PATH_MAX);
 	if (!paths) {
 		mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
@@ -649,7 +680,7 @@ struct yt_doc *yt_load_extended(const char *path, const struct yt_merge_rules *r
 	}
 	if (!realpath(path, paths[0]))
 		snprintf(paths[0], PATH_MAX, "%s", path);
-	struct yt_doc *doc = load_chain(path, rules, paths, 0, err);
+	struct yt_doc *doc = load_chain(path, text, rules, paths, 0, err);
 	free(paths);
 	return doc;
 }

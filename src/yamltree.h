@@ -58,6 +58,11 @@ struct yt_merge_rules {
 struct yt_doc *yt_load_extended(const char *path, const struct yt_merge_rules *rules,
 				struct mf_error *err);
 
+/* As yt_load_extended, with the first document's text given (not read
+ * from path, which names it in errors and places the files it refers to). */
+struct yt_doc *yt_load_extended_text(const char *path, const char *text,
+				     const struct yt_merge_rules *rules, struct mf_error *err);
+
 /* Nodes selected by a path such as `parameters.stay_days.Libya`,
  * `sources[2].rate`, `sources[intent=circular].rate` (every list item whose
  * key equals the value) or `events[*].level`. Fills up to max nodes and

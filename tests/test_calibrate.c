@@ -189,6 +189,75 @@ static void bad_targets_are_refused_with_position(void **state)
 	scratch_close(&s);
 }
 
+/* Validation targets: skill against a reference, the validation_only flag
+ * (refused for fits, at the key) and the not_represented list. */
+static void validation_targets(void **state)
+{
+	assert_true(fabs(mf_target_skill(0.1, 0.4) - 0.75) < 1e-12);
+	assert_true(fabs(mf_target_skill(-0.2, 0.1) + 1) < 1e-12);
+	assert_true(fabs(mf_target_skill(0, -0.3) - 1) < 1e-12);
+	assert_true(isnan(mf_target_skill(0.2, 0)));
+	struct scratch s;
+	scratch_open(&s);
+	write_fit_world(&s);
+	char path[512], targets_path[512];
+	scratch_path(&s, "scenario.yaml", path, sizeof(path));
+	scratch_path(&s, "targets.yaml", targets_path, sizeof(targets_path));
+	struct mf_error err = {0};
+	struct mf_scenario *scenario = mf_scenario_load(path, &err);
+	assert_non_null(scenario);
+	const char *target = "targets:\n  - name: a\n    quantity: expulsions\n    from: 2024-01-01\n"
+			     "    to: 2024-02-01\n    observed: 5\n    source: x y\n";
+	const char *unrepresented = "not_represented:\n  - name: by_air\n    observed: 12\n"
+				    "    period: '2024'\n    source: s t\n    reason: no airports\n";
+	char text[1024];
+	snprintf(text, sizeof(text), "%s%s", target, unrepresented);
+	scratch_write(&s, "targets.yaml", text);
+	struct mf_targets *t = mf_targets_load(targets_path, scenario, &err);
+	assert_non_null(t);
+	assert_false(t->validation_only);
+	assert_int_equal(mf_targets_refuse_validation(t, "calibrate", &err), 0);
+	assert_int_equal(t->n_unrepresented, 1);
+	assert_string_equal(t->unrepresented[0].name, "by_air");
+	assert_string_equal(t->unrepresented[0].reason, "no airports");
+	assert_string_equal(t->unrepresented[0].period, "2024");
+	assert_true(t->unrepresented[0].observed == 12);
+	mf_targets_destroy(t);
+
+	snprintf(text, sizeof(text), "# validation\nvalidation_only: true\n%s", target);
+	scratch_write(&s, "targets.yaml", text);
+	assert_non_null(t = mf_targets_load(targets_path, scenario, &err));
+	assert_true(t->validation_only);
+	assert_int_equal(mf_targets_refuse_validation(t, "posterior", &err), -1);
+	assert_int_equal(err.code, MF_ERR_INPUT);
+	assert_string_equal(err.file, targets_path);
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.column, 18);
+	assert_string_equal(err.field, "validation_only");
+	assert_non_null(strstr(err.message, "posterior must not fit them"));
+	mf_targets_destroy(t);
+
+	const struct bad_target cases[] = {
+		{"validation_only: maybe\n", 1, 18, "validation_only", "expected one of: false, true"},
+		{"not_represented:\n  - name: x\n    observed: 1\n    period: '2024'\n    source: s t\n",
+		 2, 5, "not_represented[0].reason", "say why the model cannot represent it"},
+		{"not_represented:\n  - name: x\n    observed: 1\n    period: '2024'\n    source: s t\n"
+		 "    reason: r\n    when: 2024\n", 7, 5, "not_represented[0].when", "unknown key"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(text, sizeof(text), "%s%s", cases[i].text, target);
+		scratch_write(&s, "targets.yaml", text);
+		if ((t = mf_targets_load(targets_path, scenario, &err)))
+			fail_msg("case %zu accepted", i);
+		if (err.line != cases[i].line || err.column != cases[i].column ||
+		    strcmp(err.field, cases[i].field) != 0 ||
+		    !strstr(err.message, cases[i].message))
+			fail_msg("case %zu: got %d:%d '%s' %s", i, err.line, err.column, err.field, err.message);
+	}
+	mf_scenario_destroy(scenario);
+	scratch_close(&s);
+}
+
 static void free_parameters_are_checked(void **state)
 {
 	struct scratch s;
@@ -212,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(objective_weighs_errors_by_tolerance),
 		cmocka_unit_test(bad_targets_are_refused_with_position),
+		cmocka_unit_test(validation_targets),
 		cmocka_unit_test(free_parameters_are_checked),
 		cmocka_unit_test(scaled_values_multiply_every_match),
 		cmocka_unit_test(recovers_known_parameters),

@@ -4,7 +4,7 @@
  * replicate once, in order, with the uninterrupted run's counts; the agents
  * recount to the kept counts (audit) on every day simulated after the
  * resume, on 1 and 2 threads; resuming with another seed or another
- * number of days is refused; a FLEE scenario cannot be checkpointed. */
+ * number of days is refused; the FLEE rules resume as exactly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,19 +175,64 @@ static void resume_gives_every_day_once(void **state)
 	mf_scenario_destroy(s);
 }
 
-static void flee_rules_are_refused(void **state)
+/* FLEE's mali2012 instance (../shared/flee beside the checkout, or
+ * $MIGFLOW_FLEE_DATA): 300 days of conflicts starting, camps and border
+ * closures ending. */
+static const char *mali_dir(char *out, size_t size)
+{
+	const char *flee = getenv("MIGFLOW_FLEE_DATA");
+	char data[512];
+	if (flee)
+		snprintf(out, size, "%s/mali2012", flee);
+	else
+		snprintf(out, size, "%s/../../../shared/flee/mali2012", test_data(".", data, sizeof(data)));
+	return out;
+}
+
+/* The FLEE rules resume as exactly, their locations' state (conflicts,
+ * camps, capacities, populations, closures) in the checkpoint: stops
+ * while the Mali-Niger border is closed, as it opens, and late. */
+static void flee_rules_resume(void **state)
 {
 	char dir[512];
 	struct mf_error err = {0};
-	struct mf_flee_instance *inst = mf_flee_load(test_data("flee_toy", dir, sizeof(dir)), &err);
-	assert_non_null(inst);
-	struct mf_scenario *s = mf_flee_scenario_create(inst, 2, &err);
+	struct mf_flee_instance *inst = mf_flee_load(mali_dir(dir, sizeof(dir)), &err);
+	if (!inst)
+		fail_msg("%s", err.message);
+	struct mf_scenario *s = mf_flee_scenario_create(inst, 20, &err);
 	assert_non_null(s);
-	struct mf_checkpoint_options save = {.path = "/nonexistent/state.h5", .every_days = 5};
-	struct mf_ensemble_options o = {.seed = 1, .threads = 1, .checkpoint = &save};
-	struct recorder r;
-	assert_int_equal(run(s, &o, &r, NULL, &err), MF_ERR_INPUT);
-	assert_non_null(strstr(err.message, "not available for the flee rules"));
+	struct scratch scratch;
+	scratch_open(&scratch);
+	char path[512];
+	scratch_path(&scratch, "flee.h5", path, sizeof(path));
+	struct mf_ensemble_options o = {.seed = 4, .replicates = RUNS, .threads = 1};
+	struct recorder full, part, resumed;
+	assert_int_equal(run(s, &o, &full, NULL, &err), MF_OK);
+	int days = full.days_seen[0];
+	assert_int_equal(days, 300);
+	const int stops[] = {20, 33, 150, 290};
+	for (size_t k = 0; k < sizeof(stops) / sizeof(*stops); k++) {
+		int stop = stops[k];
+		struct control c = {.stop_run = 1, .stop_day = stop};
+		struct mf_checkpoint_options save = {.path = path, .on_cancel = true};
+		o.progress = on_progress;
+		o.cancelled = on_cancelled;
+		o.user = &c;
+		o.checkpoint = &save;
+		assert_int_equal(run(s, &o, &part, NULL, &err), MF_ERR_CANCELLED);
+		struct control after = {.stop_run = -1};
+		struct mf_checkpoint_options resume = {.path = path, .resume = path};
+		o.user = &after;
+		o.checkpoint = &resume;
+		o.threads = 2;
+		assert_int_equal(run(s, &o, &resumed, NULL, &err), MF_OK);
+		o.threads = 1;
+		for (int r = 0; r < RUNS; r++) {
+			assert_int_equal(resumed.days_seen[r], days);
+			assert_true(resumed.digest[r] == full.digest[r]);
+		}
+	}
+	scratch_close(&scratch);
 	mf_flee_scenario_destroy(s);
 	mf_flee_destroy(inst);
 }
@@ -196,7 +241,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resume_gives_every_day_once),
-		cmocka_unit_test(flee_rules_are_refused),
+		cmocka_unit_test(flee_rules_resume),
 	};
 	return cmocka_run_group_tests_name("checkpoint", tests, NULL, NULL);
 }

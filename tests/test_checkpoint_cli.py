@@ -15,7 +15,8 @@
   members branched from a state (`from_state:`) equal the batch run from
   day 0;
 - refusals: a scenario changed since the checkpoint, an output that exists,
-  bad command lines, a checkpoint that cannot be written.
+  bad command lines, a checkpoint that cannot be written, damaged
+  checkpoints (agents nowhere in the world, a truncated file).
 
 usage: test_checkpoint_cli.py MIGFLOW SMALL_SCENARIO.yaml
 """
@@ -228,6 +229,24 @@ def main(argv):
         refused = runs.run([migflow, "run", "--resume", "term.h5", "scenario.yaml"], expect=2)
         checks.check("only --threads and --quiet" in refused.stderr,
                      "resume refuses other arguments")
+
+        # Damaged checkpoints: refused with a message, never a crash.
+        shutil.copy("state.h5", "bad-agents.h5")
+        with h5py.File("bad-agents.h5", "r+") as f:
+            column = f["agents.0"]           # where each agent is
+            column[:8] = np.full(8, 0xff, dtype=np.uint8)
+        with open("state.h5", "rb") as f:
+            head = f.read(4096)
+        with open("truncated.h5", "wb") as f:
+            f.write(head)
+        for state, words in (("bad-agents.h5", "a damaged checkpoint (agent 0 is nowhere"),
+                             ("truncated.h5", "not a migflow checkpoint")):
+            refused = runs.run([migflow, "run", "alt.yaml", "-o", "e.h5", "--quiet",
+                                "--from-state", state], expect=None)
+            checks.check(refused.returncode == 1 and words in refused.stderr
+                         and not os.path.exists("e.h5"),
+                         f"{state}: refused, exit 1, '{words}'",
+                         f"exit {refused.returncode}: {refused.stderr.strip()}")
 
         # Bad command lines and a checkpoint that cannot be written.
         for args, code, words in (

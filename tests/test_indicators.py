@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """One set of indicators in C (src/indicators.c) and in Python
-(scripts/migflow.py): the same table, the same values.
+(python/migflow/series.py): the same table, the same values.
 
 Usage: test_indicators.py MIGFLOW_BINARY SCENARIO_YAML REPOSITORY_ROOT
 
@@ -275,7 +275,6 @@ def main(argv):
     if len(argv) != 4:
         sys.exit("usage: test_indicators.py MIGFLOW_BINARY SCENARIO_YAML REPOSITORY_ROOT")
     binary, scenario, root = (os.path.abspath(a) for a in argv[1:])
-    sys.path.insert(0, os.path.join(root, "scripts"))
     import migflow as mf
     checks = Checks()
     with checks.in_workdir("indicators"):

@@ -261,7 +261,6 @@ def main(argv):
         # The Python side.
         scripts = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                "scripts")
-        sys.path.insert(0, scripts)
         import migflow
         ds = migflow.open_posterior("whole.h5")
         table = migflow.posterior_summary(ds)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Tests the Python side: scripts/migflow.py, the plot scripts and the
+"""Tests the Python side: the migflow package (python/migflow), the plot scripts and the
 example notebook.
 
 Usage: test_python_tools.py MIGFLOW_BINARY REPO_ROOT
@@ -573,7 +573,6 @@ def check_plots(t, root, work, base, alt, rep, rep_alt, batch, real_batch=None):
     """Each plot script on runs, replicates and batches (migflow's own batch
     file when there is one, else the fixture)."""
     batch = real_batch or batch
-    sys.path.insert(0, os.path.join(root, "scripts"))
     import migflow as mf
     first, second = mf.member_names(batch)[:2]
     out = lambda name: os.path.join(work, name)  # noqa: E731
@@ -655,7 +654,6 @@ def main(argv):
     if len(argv) != 3:
         sys.exit("usage: test_python_tools.py MIGFLOW_BINARY REPO_ROOT")
     binary, root = os.path.abspath(argv[1]), os.path.abspath(argv[2])
-    sys.path.insert(0, os.path.join(root, "scripts"))
     import migflow as mf
     t = Checks()
     started = time.monotonic()

@@ -25,7 +25,7 @@ replicates each) with 1 and with 2 threads, and checks:
   the message), base samples not a power of two (exit 2), a scenario with no
   calibrate block (exit 1, the message names its file), an output directory
   that does not exist (exit 3, one line); no file left behind;
-- scripts/migflow.py's open_sensitivity reads the file and
+- the migflow package's open_sensitivity reads the file and
   scripts/plot_sensitivity.py draws it.
 """
 import os
@@ -281,7 +281,6 @@ def main(argv):
         # The Python side: migflow.open_sensitivity and the plot script.
         scripts = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                "scripts")
-        sys.path.insert(0, scripts)
         import migflow
         ds = migflow.open_sensitivity(two)
         checks.check(list(ds["parameter"].values) == PARAMETERS

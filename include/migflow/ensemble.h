@@ -2,7 +2,8 @@
  * simulated day by day, every day fed to sinks (the file writer, the
  * targets, a front end's own summary ...), with progress and cancellation
  * callbacks. Every front end runs simulations through it: migflow run,
- * flee, batch, calibrate and the benchmark.
+ * flee, batch, calibrate, the Python bindings (migflow/embed.h) and the
+ * benchmark.
  *
  * A sink is a table of functions and its data, as a rule set is (see
  * src/engine.h): begin once the days and threads are known, day after each
@@ -122,5 +123,11 @@ struct mf_output *mf_output_sink_output(struct mf_sink *sink);
 struct mf_sink *mf_targets_sink_create(const struct mf_targets *targets, int runs);
 const double *mf_targets_sink_values(const struct mf_sink *sink);
 void mf_targets_sink_destroy(struct mf_sink *sink);
+
+/* The targets against what the runs simulated (mean and sd over them), as
+ * the `target` table of out (migflow run's file; add it before the output
+ * sink finishes). Targets whose window ends on or after days are NaN. */
+enum mf_status mf_targets_sink_store(const struct mf_sink *sink, struct mf_output *out, int days,
+				     struct mf_error *err);
 
 #endif

@@ -7,7 +7,7 @@
  * flow is summed and a stock taken on the window's last day.
  *
  * The calibration targets, the end-of-run summary and `migflow compare` use
- * this table; scripts/migflow.py (INDICATORS) mirrors it, and
+ * this table; python/migflow/series.py (INDICATORS) mirrors it, and
  * `migflow indicators --json` prints it for the test that checks they agree. */
 #ifndef MIGFLOW_INDICATORS_H
 #define MIGFLOW_INDICATORS_H

@@ -24,5 +24,6 @@
 #include "migflow/posterior.h"
 #include "migflow/checkpoint.h"
 #include "migflow/compare.h"
+#include "migflow/embed.h"
 
 #endif

@@ -169,6 +169,12 @@ const char *mf_event_kind_name(enum mf_event_kind kind);
  * mf_scenario_destroy. */
 struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err);
 
+/* As mf_scenario_load, with the scenario's YAML text given: path (which
+ * need not exist) names it in errors and places the files it refers to
+ * (extends, network, targets) relative to its directory. */
+struct mf_scenario *mf_scenario_load_text(const char *text, const char *path,
+					  struct mf_error *err);
+
 /* Frees a scenario. Accepts NULL. */
 void mf_scenario_destroy(struct mf_scenario *scenario);
 

@@ -24,11 +24,27 @@ struct mf_target {
 	int line, column;
 };
 
+/* An observation the model cannot represent (`not_represented:` in a
+ * targets file): listed beside the targets, never scored. */
+struct mf_unrepresented {
+	char name[MF_NAME_MAX];
+	double observed;
+	char period[32];   /* as written: "2025", "2025-01-01..2025-12-15" */
+	char source[256];
+	char reason[256];  /* why the model cannot represent it */
+};
+
 struct mf_targets {
 	char path[4096];
 	int n;
 	struct mf_target *targets;
 	struct mf_indicator_network *network; /* of the scenario they were read for */
+	/* `validation_only: true`: observations kept out of any fit (calibrate
+	 * and posterior refuse the file); where the key is. */
+	bool validation_only;
+	int validation_line, validation_column;
+	int n_unrepresented;
+	struct mf_unrepresented *unrepresented;
 };
 
 /* Reads a targets file for scenario (its places, countries and dates). A
@@ -51,6 +67,17 @@ void mf_targets_add_day(const struct mf_targets *targets, const struct mf_day_co
 
 /* Relative error of a simulated value (0 inside an at_least bound). */
 double mf_target_error(const struct mf_target *target, double simulated);
+
+/* Skill of an error against a reference's (a hindcast's against
+ * persistence's): 1 - |error| / |reference|; NAN when the reference error is
+ * 0 (the skill is undefined: nothing to improve on). */
+double mf_target_skill(double error, double reference);
+
+/* Fails (err at the file's `validation_only` key, field "validation_only")
+ * when targets are for validation only; what names the refusing use
+ * ("calibrate"). 0 otherwise. */
+int mf_targets_refuse_validation(const struct mf_targets *targets, const char *what,
+				 struct mf_error *err);
 
 /* Sum of weight x (relative error / tolerance)^2. */
 double mf_targets_objective(const struct mf_targets *targets, const double *simulated);

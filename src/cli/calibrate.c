@@ -351,7 +351,7 @@ int mf_cli_calibrate(int argc, char **argv)
 		goto done;
 	}
 	targets = mf_targets_load(targets_path, s, &err);
-	if (!targets) {
+	if (!targets || mf_targets_refuse_validation(targets, "calibrate", &err) < 0) {
 		status = err.code;
 		goto done;
 	}

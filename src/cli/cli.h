@@ -63,6 +63,7 @@ void mf_cli_run_resume_free(struct run_resume *resume);
 int mf_cli_exit_code(enum mf_status status);
 int mf_cli_calibrate(int argc, char **argv);
 int mf_cli_posterior(int argc, char **argv);
+int mf_cli_hindcast(int argc, char **argv);
 int mf_cli_sensitivity(int argc, char **argv);
 
 /* A count of persons as people read it: rounded to a whole number, with
@@ -72,6 +73,11 @@ const char *mf_cli_persons(double value, bool sign, char *out, size_t size);
 
 /* Parses a number in [min, max] (no junk after it). */
 bool mf_cli_parse_number(const char *text, double min, double max, double *value);
+
+/* Parses a date YYYY-MM-DD given to option into days since 1970-01-01
+ * (MF_ERR_INPUT naming the option otherwise). */
+enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
+				  struct mf_error *err);
 
 /* Parses a whole non-negative decimal number up to max (no sign, no junk). */
 bool mf_cli_parse_count(const char *text, long long max, long long *value);

@@ -240,6 +240,14 @@ static enum mf_status plot(const struct compare_args *args, struct mf_error *err
 		argv[n++] = (char *)args->to;
 	}
 	argv[n] = NULL;
+	/* The script imports the migflow package: this checkout's python/
+	 * first (an installed package is on python3's path anyway). */
+	const char *inherited = getenv("PYTHONPATH");
+	char python_path[4200];
+	snprintf(python_path, sizeof(python_path), "%s%s%s", MF_PYTHON_DIR,
+		 inherited && *inherited ? ":" : "", inherited ? inherited : "");
+	if (setenv("PYTHONPATH", python_path, 1) < 0)
+		return mf_error_set(err, MF_ERR_IO, "cannot set PYTHONPATH: %s", strerror(errno));
 	fflush(stdout);
 	pid_t child;
 	int spawned = posix_spawn(&child, PYTHON, NULL, NULL, argv, environ);
@@ -259,15 +267,6 @@ static enum mf_status plot(const struct compare_args *args, struct mf_error *err
 
 /* --- the command ------------------------------------------------------------------- */
 
-static enum mf_status parse_date(const char *option, const char *text, int *day,
-				 struct mf_error *err)
-{
-	if (!mf_date_parse(text, day))
-		return mf_error_set(err, MF_ERR_INPUT, "%s: expected a date YYYY-MM-DD, got '%s'",
-				    option, text);
-	return MF_OK;
-}
-
 int mf_cli_compare(int argc, char **argv)
 {
 	struct compare_args args;
@@ -284,8 +283,8 @@ int mf_cli_compare(int argc, char **argv)
 	int from = base.start > alt.start ? base.start : alt.start;
 	int base_last = base.start + base.days - 1, alt_last = alt.start + alt.days - 1;
 	int to = base_last < alt_last ? base_last : alt_last;
-	if ((args.from && (status = parse_date("--from", args.from, &from, &err)) != MF_OK) ||
-	    (args.to && (status = parse_date("--to", args.to, &to, &err)) != MF_OK))
+	if ((args.from && (status = mf_cli_parse_date("--from", args.from, &from, &err)) != MF_OK) ||
+	    (args.to && (status = mf_cli_parse_date("--to", args.to, &to, &err)) != MF_OK))
 		goto done;
 	if (from > to) {
 		status = mf_error_set(&err, MF_ERR_INPUT, "the window is empty (from after to; or "

@@ -1,5 +1,5 @@
 /* migflow indicators: the table of src/indicators.c, as text or JSON (which
- * tests/test_indicators.py compares with scripts/migflow.py's INDICATORS). */
+ * tests/test_indicators.py compares with python/migflow's INDICATORS). */
 #include <string.h>
 
 #include "cli.h"
@@ -9,7 +9,7 @@ static void indicators_usage(FILE *out)
 	fprintf(out,
 		"usage: migflow indicators [--json]\n\n"
 		"Lists the indicators that calibration targets (their `quantity`), the end-of-run\n"
-		"summary and `migflow compare` compute, and scripts/migflow.py mirrors: name,\n"
+		"summary and `migflow compare` compute, and python/migflow mirrors: name,\n"
 		"kind (a flow is summed over a window, a stock taken on its last day), units of\n"
 		"the daily value, the filters it takes (keys of a target) and its definition.\n\n"
 		"options:\n"

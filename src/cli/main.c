@@ -24,6 +24,9 @@ static void usage(FILE *out)
 		"  migflow posterior SCENARIO [--targets FILE] [-o POST.h5] [--budget N] [--particles N]\n"
 		"              [--agent-scale N] [--seed N] [--threads N] [--force] [--quiet]\n"
 		"  migflow posterior --summary POST.h5\n"
+		"  migflow hindcast HINDCAST.yaml --persistence BASELINE.yaml --targets FILE\n"
+		"              [--replicates N | --posterior POST.h5 --draws N] [--agent-scale N]\n"
+		"              [--seed N] [--threads N] [--json FILE] [--quiet]\n"
 		"  migflow sensitivity SCENARIO -o SA.h5 [--targets FILE] [--indicators NAME,...]\n"
 		"              [--base-samples N] [--replicates R] [--agent-scale N] [--seed N]\n"
 		"              [--threads N] [--resamples N] [--force] [--quiet]\n"
@@ -45,6 +48,7 @@ static void usage(FILE *out)
 		"  indicators the indicators runs are reported in: names, units, definitions\n"
 		"  calibrate fit a scenario's free parameters to observed targets\n"
 		"  posterior the posterior of a scenario's free parameters (ABC-SMC), resumable\n"
+		"  hindcast  score a hindcast against validation targets beside persistence (skill)\n"
 		"  sensitivity Sobol indices of a scenario's free parameters on targets\n"
 		"  flee      run a FLEE instance (input_csv/, source_data/, simsetting.yml)\n"
 		"  validate  FLEE's averaged relative difference of a run against UNHCR data\n\n"
@@ -84,6 +88,8 @@ int main(int argc, char **argv)
 		return mf_cli_calibrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "posterior") == 0)
 		return mf_cli_posterior(argc - 1, argv + 1);
+	if (strcmp(argv[1], "hindcast") == 0)
+		return mf_cli_hindcast(argc - 1, argv + 1);
 	if (strcmp(argv[1], "sensitivity") == 0)
 		return mf_cli_sensitivity(argc - 1, argv + 1);
 	if (strcmp(argv[1], "flee") == 0)
@@ -151,6 +157,15 @@ bool mf_cli_parse_number(const char *text, double min, double max, double *value
 		return false;
 	*value = v;
 	return true;
+}
+
+enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
+				  struct mf_error *err)
+{
+	if (!mf_date_parse(text, day))
+		return mf_error_set(err, MF_ERR_INPUT, "%s: expected a date YYYY-MM-DD, got '%s'",
+				    option, text);
+	return MF_OK;
 }
 
 bool mf_cli_parse_count(const char *text, long long max, long long *value)

@@ -356,7 +356,8 @@ int mf_cli_posterior(int argc, char **argv)
 			    "no targets: give --targets FILE or a `targets:` file in the scenario");
 		goto error;
 	}
-	if (!(targets = mf_targets_load(targets_path, s, &err)))
+	if (!(targets = mf_targets_load(targets_path, s, &err)) ||
+	    mf_targets_refuse_validation(targets, "posterior", &err) < 0)
 		goto error;
 	if (access(a.output, F_OK) == 0 && !a.force && lead) {
 		mf_error_set(&err, MF_ERR_EXISTS, "%s: file exists; use --force to overwrite it", a.output);

@@ -147,15 +147,6 @@ fail:
 			    strerror(reason ? reason : EIO));
 }
 
-static enum mf_status parse_date(const char *option, const char *text, int *day,
-				 struct mf_error *err)
-{
-	if (!mf_date_parse(text, day))
-		return mf_error_set(err, MF_ERR_INPUT, "%s: expected a date YYYY-MM-DD, got '%s'",
-				    option, text);
-	return MF_OK;
-}
-
 int mf_cli_report(int argc, char **argv)
 {
 	struct report_args args;
@@ -177,8 +168,8 @@ int mf_cli_report(int argc, char **argv)
 				      "overwrite it or -o to choose another", args.output);
 		goto done;
 	}
-	if ((args.from && (status = parse_date("--from", args.from, &from, &err)) != MF_OK) ||
-	    (args.to && (status = parse_date("--to", args.to, &to, &err)) != MF_OK))
+	if ((args.from && (status = mf_cli_parse_date("--from", args.from, &from, &err)) != MF_OK) ||
+	    (args.to && (status = mf_cli_parse_date("--to", args.to, &to, &err)) != MF_OK))
 		goto done;
 	status = report_load(&report, args.n_runs, (char **)args.runs, from, to, args.country, &err);
 	if (status != MF_OK)

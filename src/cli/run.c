@@ -235,70 +235,6 @@ int mf_cli_exit_code(enum mf_status status)
 	}
 }
 
-/* The scenario's calibration targets against what the run simulated
- * (mean and sd over its replicates), as a `target` table of the output.
- * Targets whose window the run does not cover are left as NaN. */
-static enum mf_status store_targets(struct mf_output *out, const struct mf_targets *targets,
-				    const double *values, int runs, int days, struct mf_error *err)
-{
-	int n = targets->n;
-	double *numbers = calloc((size_t)n * 6, sizeof(double));
-	const char **texts = calloc((size_t)n * 4, sizeof(char *));
-	if (!numbers || !texts) {
-		free(numbers);
-		free(texts);
-		return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-	}
-	double *observed = numbers, *mean = numbers + n, *sd = numbers + 2 * n;
-	double *error = numbers + 3 * n, *tolerance = numbers + 4 * n, *within = numbers + 5 * n;
-	const char **names = texts, **quantity = texts + n, **window = texts + 2 * n, **source = texts + 3 * n;
-	for (int i = 0; i < n; i++) {
-		const struct mf_target *t = &targets->targets[i];
-		names[i] = t->name;
-		quantity[i] = t->query.indicator->name;
-		window[i] = t->window;
-		source[i] = t->source;
-		observed[i] = t->observed;
-		tolerance[i] = t->tolerance;
-		if (t->query.last_day >= days) {
-			mean[i] = sd[i] = error[i] = within[i] = NAN;
-			continue;
-		}
-		double sum = 0, square = 0;
-		for (int r = 0; r < runs; r++)
-			sum += values[r * n + i];
-		mean[i] = sum / runs;
-		for (int r = 0; r < runs; r++)
-			square += (values[r * n + i] - mean[i]) * (values[r * n + i] - mean[i]);
-		sd[i] = runs > 1 ? sqrt(square / (runs - 1)) : 0;
-		error[i] = mf_target_error(t, mean[i]);
-		within[i] = fabs(error[i]) <= t->tolerance;
-	}
-	const struct mf_table_column columns[] = {
-		{"target_observed", "observed value (persons, or persons per day for a daily target)", "1", MF_COLUMN_NUMBER, observed, NULL},
-		{"target_simulated", "simulated value, mean over replicates", "1", MF_COLUMN_NUMBER, mean, NULL},
-		{"target_simulated_sd", "simulated value, standard deviation over replicates", "1", MF_COLUMN_NUMBER, sd, NULL},
-		{"target_error", "relative error of the simulated mean (0 above an at-least bound)", "1", MF_COLUMN_NUMBER, error, NULL},
-		{"target_tolerance", "relative tolerance", "1", MF_COLUMN_NUMBER, tolerance, NULL},
-		{"target_within", "1 when the error is within the tolerance", "1", MF_COLUMN_NUMBER, within, NULL},
-		{"target_quantity", "simulated quantity compared", NULL, MF_COLUMN_TEXT, NULL, quantity},
-		{"target_window", "window or date of the observation", NULL, MF_COLUMN_TEXT, NULL, window},
-		{"target_source", "source of the observed value", NULL, MF_COLUMN_TEXT, NULL, source},
-	};
-	const struct mf_table table = {
-		.dimension = "target",
-		.long_name = "calibration target",
-		.n_rows = n,
-		.labels = names,
-		.n_columns = (int)(sizeof(columns) / sizeof(*columns)),
-		.columns = columns,
-	};
-	enum mf_status status = mf_output_add_table(out, &table, err);
-	free(numbers);
-	free(texts);
-	return status;
-}
-
 /* What the command line keeps of a run: each replicate's summary, the
  * progress line, and at the end the targets table of the output. */
 struct run_front {
@@ -307,7 +243,6 @@ struct run_front {
 	struct run_summary *summaries;
 	int runs, ready;
 	struct mf_sink *targets, *output;
-	const struct mf_targets *target_list;
 	const struct mf_posterior_draws *draws;
 	struct progress progress;
 	bool progress_shown;
@@ -347,8 +282,7 @@ static enum mf_status front_finish(struct mf_sink *sink, const struct mf_ensembl
 	}
 	if (!f->targets)
 		return MF_OK;
-	return store_targets(mf_output_sink_output(f->output), f->target_list,
-			     mf_targets_sink_values(f->targets), f->runs, result->days, err);
+	return mf_targets_sink_store(f->targets, mf_output_sink_output(f->output), result->days, err);
 }
 
 static const struct mf_sink_impl front_impl = {
@@ -543,7 +477,6 @@ static int run_with(int argc, char **argv, struct run_args args)
 		.record_size = record_size,
 	};
 	front.targets = targets_sink;
-	front.target_list = targets;
 	front.output = output_sink;
 	front.sink = (struct mf_sink){.impl = &front_impl, .data = &front};
 	struct mf_ensemble_options options = {

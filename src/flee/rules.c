@@ -330,6 +330,50 @@ static enum mf_status audit(const struct mf_sim *sim, struct mf_error *err)
 	return status;
 }
 
+/* What the days change beyond the agents (checkpoints): the locations'
+ * and links' FLEE state (kinds as camps open and close, conflicts, move
+ * chances, capacities, populations, closures in force). The day's tables
+ * are rebuilt by begin_move from these. */
+static int state_arrays(struct mf_sim *sim, struct mf_state_array *a, int max)
+{
+	struct flee *f = flee_of(sim);
+	size_t P = (size_t)f->P, L = (size_t)f->L, C = (size_t)f->inst->n_closures;
+	struct mf_state_array all[] = {
+		{"camp", MF_STATE_BYTES, P * sizeof(*f->camp), f->camp},
+		{"idpcamp", MF_STATE_BYTES, P * sizeof(*f->idpcamp), f->idpcamp},
+		{"town", MF_STATE_BYTES, P * sizeof(*f->town), f->town},
+		{"conflict", MF_STATE_F64, P, f->conflict},
+		{"conflict_since", MF_STATE_BYTES, P * sizeof(*f->conflict_since), f->conflict_since},
+		{"movechance", MF_STATE_F64, P, f->movechance},
+		{"capacity", MF_STATE_F64, P, f->capacity},
+		{"population", MF_STATE_F64, P, f->population},
+		{"closed", MF_STATE_BYTES, L * sizeof(*f->closed), f->closed},
+		{"camp_closed", MF_STATE_BYTES, P * sizeof(*f->camp_closed), f->camp_closed},
+		{"closure_active", MF_STATE_BYTES, C * sizeof(*f->closure_active), f->closure_active},
+		{"link_open", MF_STATE_BYTES, L * sizeof(*f->link_open), f->link_open},
+	};
+	int n = (int)(sizeof(all) / sizeof(*all));
+	if (n > max)
+		return 0;
+	memcpy(a, all, sizeof(all));
+	return n;
+}
+
+/* The restored agents are where this instance has places and links, and
+ * recount to the kept counts. */
+static enum mf_status restored(struct mf_sim *sim, struct mf_error *err)
+{
+	struct flee *f = flee_of(sim);
+	int32_t codes = 2 * f->P + 1 + f->L;
+	for (int64_t i = 0; i < sim->store.n; i++)
+		if ((f->a.state[i] != AGENT_AT_PLACE && f->a.state[i] != AGENT_LEFT) ||
+		    f->a.where[i] < 0 || f->a.where[i] >= codes || f->a.where[i] == f->P)
+			return mf_error_set(err, MF_ERR_INPUT, "agent %lld is nowhere this world has",
+					    (long long)i);
+	f->day = sim->day;
+	return audit(sim, err);
+}
+
 /* flee.<number of move_rules>, e.g. flee.camp_movechance. */
 static bool has_parameter(const char *name, double *min, double *max)
 {
@@ -358,4 +402,6 @@ const struct mf_rules_impl mf_rules_flee = {
 	.audit = audit,
 	.default_threads = default_threads,
 	.has_parameter = has_parameter,
+	.state_arrays = state_arrays,
+	.restored = restored,
 };

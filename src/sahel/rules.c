@@ -169,14 +169,37 @@ static int state_arrays(struct mf_sim *sim, struct mf_state_array *arrays, int m
 	return 2;
 }
 
+static enum mf_status audit(const struct mf_sim *sim, struct mf_error *err);
+
+/* Whether every restored agent is one the step can take: places, links,
+ * states and intents in range. */
+static enum mf_status agents_in_range(const struct mf_sim *sim, struct mf_error *err)
+{
+	const struct mf_agents *a = &sahel_of(sim)->agents;
+	int P = sim->n_places, L = sim->n_links;
+	for (int64_t i = 0; i < sim->store.n; i++) {
+		if (a->state[i] >= AGENT_ARRIVED && a->state[i] <= AGENT_LEFT)
+			continue; /* out of the model, not yet reclaimed */
+		int where = a->state[i] == AGENT_AT_PLACE ? P : a->state[i] == AGENT_ON_LINK ? L : -1;
+		if (where < 0 || a->loc[i] >= where || a->goal[i] >= P || a->home[i] >= P ||
+		    a->intent[i] >= MF_INTENT_COUNT)
+			return mf_error_set(err, MF_ERR_INPUT, "agent %lld is nowhere this world has",
+					    (long long)i);
+	}
+	return MF_OK;
+}
+
 /* The tables of the restored world; nobody to reschedule: at the end of a
  * day every agent's next decision is already drawn. */
-static void restored(struct mf_sim *sim)
+static enum mf_status restored(struct mf_sim *sim, struct mf_error *err)
 {
 	struct sahel *r = sahel_of(sim);
+	if (agents_in_range(sim, err) != MF_OK || audit(sim, err) != MF_OK)
+		return err->code;
 	mf_routing_update(sim);
 	memset(r->reschedule, 0, (size_t)sim->n_places * MF_INTENT_COUNT);
 	r->any_reschedule = false;
+	return MF_OK;
 }
 
 static enum mf_status audit(const struct mf_sim *sim, struct mf_error *err)

@@ -330,19 +330,31 @@ fail:
 	return NULL;
 }
 
+/* A child's events come after its parent's; a child's days replace its
+ * parent's end and its end the parent's days. */
+static const char *const append_keys[] = {"events"};
+static const char *const alternatives[][2] = {{"days", "end"}};
+static const struct yt_merge_rules merge_rules = {append_keys, 1, alternatives, 1};
+
 struct yt_doc *mf_read_tree(const char *path, struct mf_error *err)
 {
-	/* A child's events come after its parent's; a child's days replace its
-	 * parent's end and its end the parent's days. */
-	static const char *const append_keys[] = {"events"};
-	static const char *const alternatives[][2] = {{"days", "end"}};
-	static const struct yt_merge_rules rules = {append_keys, 1, alternatives, 1};
-	return yt_load_extended(path, &rules, err);
+	return yt_load_extended(path, &merge_rules, err);
 }
 
 struct mf_scenario *mf_scenario_load(const char *path, struct mf_error *err)
 {
 	struct yt_doc *doc = mf_read_tree(path, err);
+	if (!doc)
+		return NULL;
+	struct mf_scenario *s = mf_read_scenario(path, doc, false, err);
+	yt_free(doc);
+	return s;
+}
+
+struct mf_scenario *mf_scenario_load_text(const char *text, const char *path,
+					  struct mf_error *err)
+{
+	struct yt_doc *doc = yt_load_extended_text(path, text, &merge_rules, err);
 	if (!doc)
 		return NULL;
 	struct mf_scenario *s = mf_read_scenario(path, doc, false, err);
