@@ -3,6 +3,7 @@
  * to a day. */
 #include "checkpoint.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,42 @@ static int world_arrays(const struct mf_sim *sim, struct mf_state_array *a)
 }
 
 #define ARRAYS_MAX 48
+
+static bool within(const double *values, size_t n, double min, double max)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(values[i] >= min && values[i] <= max)) /* NaN fails too */
+			return false;
+	return true;
+}
+
+/* Whether the restored world is one the day can go on from: levels and
+ * probabilities in range, ramps that end after they start, weekdays, and
+ * counts that are not negative. A damaged file is refused here rather than
+ * met by the step. */
+static bool world_valid(const struct mf_sim *sim)
+{
+	const struct world *w = &sim->world;
+	size_t P = (size_t)sim->n_places, L = (size_t)sim->n_links;
+	if (!within(w->security, P, 0, 1) || !within(w->ramp_from, P, 0, 1) ||
+	    !within(w->ramp_to, P, 0, 1) || !within(w->link_capacity, L, 0, INFINITY) ||
+	    !within(w->link_speed, L, 1e-9, INFINITY) || !within(w->link_fare, L, 0, INFINITY) ||
+	    !within(w->link_death_day, L, 0, 1) || !within(w->link_interception, L, 0, 1) ||
+	    !within(w->link_death_crossing, L, 0, 1) ||
+	    !within(w->source_multiplier, (size_t)sim->scenario->n_sources, 0, INFINITY) ||
+	    !within(sim->params.stay_days_by_country, (size_t)sim->graph->n_countries, 0, INFINITY))
+		return false;
+	for (size_t p = 0; p < P; p++)
+		if (w->ramp_end[p] >= 0 && w->ramp_end[p] <= w->ramp_start[p])
+			return false;
+	for (size_t l = 0; l < L; l++)
+		if (w->link_departs[l] < -1 || w->link_departs[l] > 6 || sim->transit_agents[l] < 0)
+			return false;
+	for (size_t k = 0; k < P * MF_INTENT_COUNT; k++)
+		if (sim->present_agents[k] < 0)
+			return false;
+	return true;
+}
 
 /* The rule set's arrays, named "rules.<name>" in the file. */
 static int rule_arrays(const struct mf_sim *sim, struct mf_state_array *a, char names[][80], int max)
@@ -186,6 +223,9 @@ enum mf_status mf_sim_restore(struct mf_sim *sim, struct mf_state_file *file, bo
 			      err) != MF_OK)
 		return err->code;
 	sim->params.stay_days_by_country = stay;
+	if (!world_valid(sim))
+		return mf_error_set(err, MF_ERR_INPUT, "%s: a damaged checkpoint (a level, probability,"
+				    " ramp, weekday or count out of range)", mf_state_file_path(file));
 	int64_t agents = clock[CLOCK_AGENTS];
 	if (mf_store_reserve(&sim->store, agents) < 0)
 		return mf_error_set(err, MF_ERR_NOMEM, "out of memory restoring %lld agents",

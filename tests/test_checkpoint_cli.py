@@ -239,7 +239,12 @@ def main(argv):
             head = f.read(4096)
         with open("truncated.h5", "wb") as f:
             f.write(head)
+        shutil.copy("state.h5", "bad-world.h5")
+        with h5py.File("bad-world.h5", "r+") as f:
+            security = f["world.security"]
+            security[0] = np.nan
         for state, words in (("bad-agents.h5", "a damaged checkpoint (agent 0 is nowhere"),
+                             ("bad-world.h5", "a damaged checkpoint (a level, probability"),
                              ("truncated.h5", "not a migflow checkpoint")):
             refused = runs.run([migflow, "run", "alt.yaml", "-o", "e.h5", "--quiet",
                                 "--from-state", state], expect=None)
