@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,13 +316,18 @@ static uint64_t mix_event(uint64_t h, const struct mf_event *e)
 	return h;
 }
 
-uint64_t mf_scenario_fingerprint(const struct mf_scenario *s, int before_day)
+void mf_scenario_fingerprints(const struct mf_scenario *s, int before_day,
+			      uint64_t fingerprint[MF_FINGERPRINT_COUNT])
 {
-	uint64_t h = MF_TEXT_HASH_START;
-	int ints[] = {s->start, s->agent_scale, (int)s->rules, s->destination, s->n_sources,
-		      s->n_initial, s->n_monitors, s->n_expulsions};
-	h = mf_text_hash_bytes(h, ints, sizeof(ints));
-	h = mix_graph(h, s->graph);
+	uint64_t *f = fingerprint;
+	for (int i = 0; i < MF_FINGERPRINT_COUNT; i++)
+		f[i] = MF_TEXT_HASH_START;
+	int settings[] = {s->start, s->agent_scale, (int)s->rules, s->destination};
+	f[MF_FINGERPRINT_SETTINGS] = mf_text_hash_bytes(f[MF_FINGERPRINT_SETTINGS], settings,
+							sizeof(settings));
+	f[MF_FINGERPRINT_NETWORK] = mix_graph(f[MF_FINGERPRINT_NETWORK], s->graph);
+	uint64_t h = f[MF_FINGERPRINT_SOURCES];
+	MIX(h, s->n_sources);
 	for (int i = 0; i < s->n_sources; i++) {
 		const struct mf_source *src = &s->sources[i];
 		h = mf_text_hash(h, src->name);
@@ -331,6 +337,9 @@ uint64_t mf_scenario_fingerprint(const struct mf_scenario *s, int before_day)
 		h = mf_text_hash_bytes(h, src->season, sizeof(src->season));
 		h = mix_goals(h, &src->goals);
 	}
+	f[MF_FINGERPRINT_SOURCES] = h;
+	h = f[MF_FINGERPRINT_INITIAL];
+	MIX(h, s->n_initial);
 	for (int i = 0; i < s->n_initial; i++) {
 		const struct mf_initial *in = &s->initial[i];
 		MIX(h, in->place);
@@ -338,6 +347,9 @@ uint64_t mf_scenario_fingerprint(const struct mf_scenario *s, int before_day)
 		MIX(h, in->persons);
 		h = mix_goals(h, &in->homes);
 	}
+	f[MF_FINGERPRINT_INITIAL] = h;
+	h = f[MF_FINGERPRINT_MONITORS];
+	MIX(h, s->n_monitors);
 	for (int i = 0; i < s->n_monitors; i++) {
 		const struct mf_monitor *m = &s->monitors[i];
 		MIX(h, m->place);
@@ -345,6 +357,7 @@ uint64_t mf_scenario_fingerprint(const struct mf_scenario *s, int before_day)
 		h = mf_text_hash_bytes(h, m->links, (size_t)m->n_links * sizeof(int));
 		h = mf_text_hash_bytes(h, m->count_direction, sizeof(m->count_direction));
 	}
+	MIX(h, s->n_expulsions);
 	for (int i = 0; i < s->n_expulsions; i++) {
 		const struct mf_expulsion *x = &s->expulsions[i];
 		int ends[] = {x->from, x->to};
@@ -352,15 +365,70 @@ uint64_t mf_scenario_fingerprint(const struct mf_scenario *s, int before_day)
 		h = mf_text_hash_bytes(h, ends, sizeof(ends));
 		h = mf_text_hash_bytes(h, values, sizeof(values));
 	}
+	f[MF_FINGERPRINT_MONITORS] = h;
 	struct mf_parameters params = s->params;
 	params.stay_days_by_country = NULL;
-	h = mf_text_hash_bytes(h, &params, sizeof(params));
+	h = mf_text_hash_bytes(f[MF_FINGERPRINT_PARAMETERS], &params, sizeof(params));
 	if (s->params.stay_days_by_country)
 		h = mf_text_hash_bytes(h, s->params.stay_days_by_country,
 				       (size_t)s->graph->n_countries * sizeof(double));
+	f[MF_FINGERPRINT_PARAMETERS] = h;
+	h = f[MF_FINGERPRINT_EVENTS];
 	for (int i = 0; i < s->n_events && s->events[i].day < before_day; i++)
 		h = mix_event(h, &s->events[i]);
-	return h;
+	f[MF_FINGERPRINT_EVENTS] = h;
+}
+
+const char *mf_fingerprint_name(int i)
+{
+	static const char *const names[MF_FINGERPRINT_COUNT] = {
+		[MF_FINGERPRINT_SETTINGS] = "start date, agent scale or rules",
+		[MF_FINGERPRINT_NETWORK] = "network",
+		[MF_FINGERPRINT_SOURCES] = "sources",
+		[MF_FINGERPRINT_INITIAL] = "initial population",
+		[MF_FINGERPRINT_MONITORS] = "monitoring points or expulsions",
+		[MF_FINGERPRINT_PARAMETERS] = "parameters",
+		[MF_FINGERPRINT_EVENTS] = "events",
+	};
+	return i >= 0 && i < MF_FINGERPRINT_COUNT ? names[i] : "";
+}
+
+/* The number of doubles a parameter's field holds. */
+static size_t field_values(const struct mf_param_info *info)
+{
+	switch (info->shape) {
+	case MF_PARAM_BY_MODE: return MF_MODE_COUNT;
+	case MF_PARAM_BY_PLACE_KIND: return (size_t)MF_PLACE_KIND_COUNT * MF_INTENT_COUNT;
+	default: return 1;
+	}
+}
+
+static bool same_values(const double *a, const double *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(a[i] == b[i] || (a[i] != a[i] && b[i] != b[i]))) /* NaN equals NaN */
+			return false;
+	return true;
+}
+
+void mf_parameters_differences(const struct mf_parameters *a, const struct mf_parameters *b,
+			       int n_countries, char *out, size_t size)
+{
+	struct mf_parameters x = *a, y = *b;
+	size_t used = 0;
+	out[0] = '\0';
+	for (int i = 0; i < mf_param_count(); i++) {
+		const struct mf_param_info *info = mf_param_table(i);
+		bool same = same_values(mf_param_field(&x, info), mf_param_field(&y, info),
+					field_values(info));
+		double *ca = mf_param_by_country(&x, info), *cb = mf_param_by_country(&y, info);
+		size_t countries = info->offset == offsetof(struct mf_parameters, onward_factor_default)
+			? MF_COUNTRY_MAX : (size_t)n_countries;
+		if (same && ca && cb)
+			same = same_values(ca, cb, countries);
+		if (!same && used < size)
+			used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", info->name);
+	}
 }
 
 uint64_t mf_scenario_text_hash(const struct mf_scenario *s)

@@ -30,11 +30,27 @@ enum mf_status mf_sim_save(const struct mf_sim *sim, struct mf_state_file *file,
 enum mf_status mf_sim_restore(struct mf_sim *sim, struct mf_state_file *file, bool branch,
 			      struct mf_error *err);
 
-/* A hash of everything that decides a simulation before day before_day:
- * network, sources, initial population, monitoring points, expulsions,
- * parameters, agent scale, start date, rule set and the events of the
- * days before (not where they were written). */
-uint64_t mf_scenario_fingerprint(const struct mf_scenario *scenario, int before_day);
+/* Hashes of everything that decides a simulation before day before_day,
+ * by part: settings (start, agent scale, rules, destination), network,
+ * sources, initial population, monitoring points and expulsions,
+ * parameters, and the events of the days before (not where they were
+ * written). Two scenarios with the same hashes simulate the same days
+ * before before_day. */
+enum {
+	MF_FINGERPRINT_SETTINGS, MF_FINGERPRINT_NETWORK, MF_FINGERPRINT_SOURCES,
+	MF_FINGERPRINT_INITIAL, MF_FINGERPRINT_MONITORS, MF_FINGERPRINT_PARAMETERS,
+	MF_FINGERPRINT_EVENTS, MF_FINGERPRINT_COUNT
+};
+void mf_scenario_fingerprints(const struct mf_scenario *scenario, int before_day,
+			      uint64_t fingerprint[MF_FINGERPRINT_COUNT]);
+
+/* What part i of the fingerprints covers ("network", "parameters" ...). */
+const char *mf_fingerprint_name(int i);
+
+/* The names of the parameters whose values differ between a and b (their
+ * stay_days_by_country arrays of n_countries), ", "-separated into out. */
+void mf_parameters_differences(const struct mf_parameters *a, const struct mf_parameters *b,
+			       int n_countries, char *out, size_t size);
 
 /* A hash of the scenario's text (every file read, and the resolved
  * scenario): the same file set, unchanged. */

@@ -14,7 +14,14 @@
 
 enum { HEAD_RUN, HEAD_RUNS, HEAD_DAYS, HEAD_REPLICATES, HEAD_SEED, HEAD_REPLICATE, HEAD_DAY,
        HEAD_START, HEAD_COUNT };
-enum { HASH_TEXT, HASH_WORLD, HASH_EVENTS, HASH_COUNT };
+/* The scenario's text hash, then its fingerprints up to the day saved. */
+enum { HASH_TEXT, HASH_PARTS, HASH_COUNT = HASH_PARTS + MF_FINGERPRINT_COUNT };
+
+static void hashes_of(const struct mf_scenario *scenario, int day, uint64_t *hashes)
+{
+	hashes[HASH_TEXT] = mf_scenario_text_hash(scenario);
+	mf_scenario_fingerprints(scenario, day, hashes + HASH_PARTS);
+}
 
 bool mf_checkpoint_supported(const struct mf_scenario *scenario)
 {
@@ -42,16 +49,21 @@ enum mf_status mf_checkpointing_write(struct mf_checkpointing *c, int run, const
 		[HEAD_REPLICATE] = c->replicates ? run : (int64_t)c->first_replicate,
 		[HEAD_DAY] = day, [HEAD_START] = c->scenario->start,
 	};
-	uint64_t hashes[HASH_COUNT] = {
-		[HASH_TEXT] = mf_scenario_text_hash(c->scenario),
-		[HASH_WORLD] = mf_scenario_fingerprint(c->scenario, 0),
-		[HASH_EVENTS] = mf_scenario_fingerprint(c->scenario, day),
-	};
+	uint64_t hashes[HASH_COUNT];
+	hashes_of(c->scenario, day, hashes);
+	/* The scenario's own parameters, to name those a branch changes. */
+	struct mf_parameters params = c->scenario->params;
+	params.stay_days_by_country = NULL;
+	const double *stay = c->scenario->params.stay_days_by_country;
 	struct mf_state_file *file = mf_state_file_create(o->path, err);
 	if (!file)
 		return err->code;
 	if (mf_state_file_put(file, "ensemble.head", MF_STATE_I64, HEAD_COUNT, head, 0, err) != MF_OK ||
 	    mf_state_file_put(file, "ensemble.hashes", MF_STATE_I64, HASH_COUNT, hashes, 0, err) != MF_OK ||
+	    mf_state_file_put(file, "ensemble.parameters", MF_STATE_BYTES, sizeof(params), &params, 0,
+			      err) != MF_OK ||
+	    mf_state_file_put(file, "ensemble.stay_days_by_country", MF_STATE_F64,
+			      stay ? (size_t)c->scenario->graph->n_countries : 0, stay, 0, err) != MF_OK ||
 	    mf_state_file_put_text(file, "ensemble.scenario", c->scenario->path, err) != MF_OK ||
 	    mf_state_file_put_text(file, "ensemble.name", c->scenario->name, err) != MF_OK ||
 	    mf_state_file_put(file, "ensemble.record", MF_STATE_BYTES, o->record ? o->record_size : 0,
@@ -95,12 +107,33 @@ static enum mf_status check_resume(const struct mf_checkpointing *c, const int64
 				    " %d of %d, seed %llu)", path, (long long)head[HEAD_RUNS],
 				    (long long)head[HEAD_DAYS], (unsigned long long)head[HEAD_SEED], c->runs,
 				    c->days, (unsigned long long)c->seed);
-	if (hashes[HASH_TEXT] != mf_scenario_text_hash(c->scenario) ||
-	    hashes[HASH_WORLD] != mf_scenario_fingerprint(c->scenario, 0))
+	uint64_t now[HASH_COUNT];
+	hashes_of(c->scenario, (int)head[HEAD_DAY], now);
+	if (memcmp(hashes, now, sizeof(now)) != 0)
 		return mf_error_set(err, MF_ERR_INPUT,
 				    "%s: %s or a file it reads changed since the checkpoint; resuming needs"
 				    " the same files", path, c->scenario->path);
 	return MF_OK;
+}
+
+/* The names of the parameters in which c's scenario differs from the
+ * saved scenario's own (none when they cannot be read). */
+static void parameter_differences(const struct mf_checkpointing *c, char *names, size_t size)
+{
+	struct mf_parameters saved;
+	int countries = c->scenario->graph->n_countries;
+	double *stay = calloc((size_t)(countries > 0 ? countries : 1), sizeof(double));
+	struct mf_error ignored = {0};
+	if (stay &&
+	    mf_state_file_get(c->from, "ensemble.parameters", MF_STATE_BYTES, sizeof(saved), &saved,
+			      &ignored) == MF_OK &&
+	    mf_state_file_get(c->from, "ensemble.stay_days_by_country", MF_STATE_F64,
+			      c->scenario->params.stay_days_by_country ? (size_t)countries : 0, stay,
+			      &ignored) == MF_OK) {
+		saved.stay_days_by_country = c->scenario->params.stay_days_by_country ? stay : NULL;
+		mf_parameters_differences(&saved, &c->scenario->params, countries, names, size);
+	}
+	free(stay);
 }
 
 /* The checks of a branch: one run, the same world before the state's day. */
@@ -120,16 +153,30 @@ static enum mf_status check_branch(const struct mf_checkpointing *c, const int64
 	if (day > c->days)
 		return mf_error_set(err, MF_ERR_INPUT, "%s: saved on day %d (%s), after the %d days of %s",
 				    path, day, date, c->days, c->scenario->path);
-	if (hashes[HASH_WORLD] != mf_scenario_fingerprint(c->scenario, 0))
-		return mf_error_set(err, MF_ERR_INPUT,
-				    "%s: %s is not the world of %s, whose state this is (network, sources,"
-				    " initial population, parameters or agent scale differ); a branch shares"
-				    " its parent's world", path, c->scenario->path, parent);
-	if (hashes[HASH_EVENTS] != mf_scenario_fingerprint(c->scenario, day))
+	uint64_t now[HASH_COUNT];
+	hashes_of(c->scenario, day, now);
+	int part = 0;
+	while (part < MF_FINGERPRINT_COUNT && now[HASH_PARTS + part] == hashes[HASH_PARTS + part])
+		part++;
+	if (part == MF_FINGERPRINT_EVENTS)
 		return mf_error_set(err, MF_ERR_INPUT,
 				    "%s: %s has other events than %s before day %d (%s), the state's day; a"
 				    " branch may differ from its parent only from that day on", path,
 				    c->scenario->path, parent, day, date);
+	if (part == MF_FINGERPRINT_PARAMETERS) {
+		char names[256] = "";
+		parameter_differences(c, names, sizeof(names));
+		return mf_error_set(err, MF_ERR_INPUT,
+				    "%s: %s sets other parameters than %s from day 0 (%s); a branch shares its"
+				    " parent's world until the state's day: set them with `kind: parameter`"
+				    " events dated on or after %s", path, c->scenario->path, parent,
+				    names[0] ? names : "values", date);
+	}
+	if (part < MF_FINGERPRINT_COUNT)
+		return mf_error_set(err, MF_ERR_INPUT,
+				    "%s: %s is not the world of %s, whose state this is (the %s differ); a"
+				    " branch shares its parent's world", path, c->scenario->path, parent,
+				    mf_fingerprint_name(part));
 	return MF_OK;
 }
 

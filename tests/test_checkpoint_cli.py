@@ -8,7 +8,9 @@
 - SIGTERM: a checkpoint, exit 75, no output file, and a resume equal to the
   uninterrupted run;
 - `--from-state`: a what-if started from its parent's state on day 35 (in
-  the middle of a security ramp) equals the what-if run from day 0; one
+  the middle of a security ramp) equals the what-if run from day 0, and so
+  do niger-collapse and mali-collapse from the baseline's state of
+  2025-01-01; a story that sets parameters from day 0 (named), one
   whose events differ before that day, replicates, and a file that is not a
   checkpoint are refused;
 - batches: a member stopped by SIGTERM resumes from its checkpoint, and
@@ -214,6 +216,29 @@ def main(argv):
                            expect=3)
         checks.check("other events than scenario.yaml before day 35" in refused.stderr,
                      "batch: a member that differs before the state's day fails, named",
+                     refused.stderr.strip())
+
+        # The library's what-ifs branch from the baseline's state of 2025-01-01 (agent scale
+        # 50 to keep it short): identical to the what-if from day 0; a story that sets
+        # parameters from day 0 is refused, naming them.
+        library = os.environ.get("MIGFLOW_SCENARIOS",
+                                 os.path.join(os.path.dirname(small), "../../../scenarios"))
+        scale = ["--agent-scale", "50", "--quiet"]
+        runs.run([migflow, "run", os.path.join(library, "baseline.yaml"), "-o", "base50.h5",
+                  "--checkpoint", "end-2024.h5", "--checkpoint-at", "2025-01-01"] + scale)
+        for what_if in ("niger-collapse", "mali-collapse"):
+            path = os.path.join(library, what_if + ".yaml")
+            runs.run([migflow, "run", path, "-o", what_if + "-full.h5"] + scale)
+            runs.run([migflow, "run", path, "-o", what_if + "-branch.h5",
+                      "--from-state", "end-2024.h5"] + scale)
+            differ = differences(what_if + "-full.h5", what_if + "-branch.h5")
+            checks.check(not differ, f"{what_if} branched from the baseline's end of 2024:"
+                         " identical to its run from day 0", ", ".join(differ[:8]))
+        refused = runs.run([migflow, "run", os.path.join(library, "niger-state-retreat.yaml"),
+                            "-o", "e.h5", "--from-state", "end-2024.h5"] + scale, expect=1)
+        checks.check("sets other parameters than" in refused.stderr and
+                     "state_retreat" in refused.stderr and "2025-01-01" in refused.stderr,
+                     "a story with its own parameters from day 0 is refused, naming them",
                      refused.stderr.strip())
 
         # Refusals on resuming.
