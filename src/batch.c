@@ -286,8 +286,7 @@ static int read_scenarios(struct loader *l, const struct yt_node *list)
 			return -1;
 		}
 		s->seed = b->has_seed ? b->seed : l->loaded[i]->seed;
-		s->text_hash = mf_text_hash(mf_text_hash(MF_TEXT_HASH_START, l->loaded[i]->resolved_text),
-				     l->loaded[i]->source_text);
+		s->text_hash = mf_scenario_text_hash(l->loaded[i]);
 	}
 	return 0;
 }
@@ -874,8 +873,7 @@ struct mf_scenario *mf_batch_member_scenario(const struct mf_batch *batch, int i
 	struct mf_scenario *s = mf_scenario_load(bs->path, err);
 	if (!s)
 		return NULL;
-	uint64_t hash = mf_text_hash(mf_text_hash(MF_TEXT_HASH_START, s->resolved_text), s->source_text);
-	if (hash != bs->text_hash) {
+	if (mf_scenario_text_hash(s) != bs->text_hash) {
 		mf_error_set(err, MF_ERR_INPUT, "%s: the scenario (or a file it reads) changed since "
 			     "the batch was loaded", bs->path);
 		mf_scenario_destroy(s);
@@ -1019,7 +1017,7 @@ enum mf_status mf_batch_run_member(const struct mf_batch *batch, int i,
 		.days = batch->days,
 		.cancelled = options ? options->cancelled : NULL,
 		.user = options ? options->user : NULL,
-		.checkpoint = mf_checkpoint_supported(scenario) ? &checkpoint : NULL,
+		.checkpoint = &checkpoint,
 	};
 	/* Under a posterior: replicate k draws its parameters, then the
 	 * member's own parameters apply on top. */

@@ -431,10 +431,6 @@ void mf_parameters_differences(const struct mf_parameters *a, const struct mf_pa
 	}
 }
 
-uint64_t mf_scenario_text_hash(const struct mf_scenario *s)
-{
-	return mf_text_hash(mf_text_hash(MF_TEXT_HASH_START, s->resolved_text), s->source_text);
-}
 
 /* ---- the history of the days ---- */
 

@@ -52,10 +52,6 @@ const char *mf_fingerprint_name(int i);
 void mf_parameters_differences(const struct mf_parameters *a, const struct mf_parameters *b,
 			       int n_countries, char *out, size_t size);
 
-/* A hash of the scenario's text (every file read, and the resolved
- * scenario): the same file set, unchanged. */
-uint64_t mf_scenario_text_hash(const struct mf_scenario *scenario);
-
 /* The counts of every day simulated so far, run by run (the day's counts
  * and the totals at its end), to give the sinks again on resuming. */
 struct mf_history;

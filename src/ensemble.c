@@ -80,12 +80,12 @@ static enum mf_status start_checkpointing(struct mf_checkpointing *cp, struct mf
 			mf_history_unpack(cp->history, r, day, sim);
 			EACH_SINK(day)(sinks[k], r, sim, err);
 		}
-		if (r == first)
-			break;
-		struct mf_totals totals;
-		mf_sim_totals(sim, &totals);
-		*agent_steps += totals.agent_steps;
-		EACH_SINK(end_replicate)(sinks[k], r, sim, err);
+		if (r < first) { /* a run done before the checkpoint */
+			struct mf_totals totals;
+			mf_sim_totals(sim, &totals);
+			*agent_steps += totals.agent_steps;
+			EACH_SINK(end_replicate)(sinks[k], r, sim, err);
+		}
 	}
 	return status;
 }

@@ -23,11 +23,6 @@ static void hashes_of(const struct mf_scenario *scenario, int day, uint64_t *has
 	mf_scenario_fingerprints(scenario, day, hashes + HASH_PARTS);
 }
 
-bool mf_checkpoint_supported(const struct mf_scenario *scenario)
-{
-	return scenario->rules == MF_RULES_SAHEL || scenario->rules == MF_RULES_FLEE;
-}
-
 bool mf_checkpointing_due(const struct mf_checkpointing *c, const struct mf_sim *sim)
 {
 	const struct mf_checkpoint_options *o = c->options;

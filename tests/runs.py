@@ -89,3 +89,22 @@ def same(a, b):
         return type(a) is type(b) and a == b
     a, b = np.asarray(a), np.asarray(b)
     return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+
+
+def differences(a, b, equal=None):
+    """What differs between two files read by read_all: missing objects,
+    values, attribute names and values (compared with equal, default same),
+    as short texts; empty when they are the same."""
+    equal = equal or same
+    found = []
+    if sorted(a) != sorted(b):
+        found.append(f"objects {sorted(set(a) ^ set(b))[:5]}")
+    for name in sorted(set(a) & set(b)):
+        (va, aa), (vb, ab) = a[name], b[name]
+        if not equal(va, vb):
+            found.append(f"values of {name}")
+        if sorted(aa) != sorted(ab):
+            found.append(f"attributes of {name}: {sorted(set(aa) ^ set(ab))}")
+        else:
+            found += [f"attribute {name}:{k}" for k in aa if not equal(aa[k], ab[k])]
+    return found

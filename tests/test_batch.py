@@ -24,7 +24,7 @@ import sys
 import time
 
 from checks import Checks
-from runs import TIMING_ATTRS, read_all, same
+from runs import TIMING_ATTRS, differences, read_all
 import runs
 
 try:
@@ -58,21 +58,6 @@ def write(path, text):
 
 def migflow(binary, *args, expect=0, env_extra=None):
     return runs.run([binary, *args], expect, env_extra)
-
-
-def differences(a, b):
-    found = []
-    if sorted(a) != sorted(b):
-        found.append(f"objects {sorted(set(a) ^ set(b))[:5]}")
-    for name in sorted(set(a) & set(b)):
-        (va, aa), (vb, ab) = a[name], b[name]
-        if not same(va, vb):
-            found.append(f"values of {name}")
-        if sorted(aa) != sorted(ab):
-            found.append(f"attributes of {name}: {sorted(set(aa) ^ set(ab))}")
-        else:
-            found += [f"attribute {name}:{k}" for k in aa if not same(aa[k], ab[k])]
-    return found
 
 
 def member_files(work):

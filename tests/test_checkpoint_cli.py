@@ -39,20 +39,11 @@ DAYS = 1000
 
 
 def differences(reference, other, skip=()):
-    """Names of the objects (and attributes) that differ between two files,
-    timing attributes and those in skip aside."""
+    """What differs between two files, timing attributes and those in skip
+    aside (NaN equal to NaN)."""
     skip = runs.TIMING_ATTRS | set(skip)
-    a, b = runs.read_all(reference, skip), runs.read_all(other, skip)
-    differ = sorted(set(a) ^ set(b))
-    for name in sorted(set(a) & set(b)):
-        (x, x_attrs), (y, y_attrs) = a[name], b[name]
-        if not runs.same_nan(x, y):
-            differ.append(name)
-        if sorted(x_attrs) != sorted(y_attrs):
-            differ.append(name + "@")
-        differ += [f"{name}@{k}" for k in x_attrs
-                   if k in y_attrs and not runs.same_nan(x_attrs[k], y_attrs[k])]
-    return differ
+    return runs.differences(runs.read_all(reference, skip), runs.read_all(other, skip),
+                            runs.same_nan)
 
 
 def saved_position(path):

@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "migflow/error.h"
-#include "migflow/scenario.h"
 
 struct mf_checkpoint_options {
 	const char *path;        /* where checkpoints go (NULL: none are written) */
@@ -46,10 +45,6 @@ struct mf_checkpoint_info {
 	void *record;            /* the front end's record (owned) */
 	size_t record_size;
 };
-
-/* Whether runs of scenario can be checkpointed and branched: the Sahel
- * rules can; the FLEE rules (rules: flee) cannot yet. */
-bool mf_checkpoint_supported(const struct mf_scenario *scenario);
 
 /* Reads what path says of itself. Caller frees with
  * mf_checkpoint_info_finish. */

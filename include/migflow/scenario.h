@@ -178,6 +178,10 @@ struct mf_scenario *mf_scenario_load_text(const char *text, const char *path,
 /* Frees a scenario. Accepts NULL. */
 void mf_scenario_destroy(struct mf_scenario *scenario);
 
+/* A hash of the scenario's text (the resolved scenario and every file
+ * read): the same files, unchanged (batches, checkpoints). */
+uint64_t mf_scenario_text_hash(const struct mf_scenario *scenario);
+
 /* A scenario kept as its YAML tree, to be built again with the values of
  * its free parameters changed (calibration). */
 struct mf_scenario_source;

@@ -90,22 +90,23 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 		} else if (strcmp(a, "--quiet") == 0) {
 			args->quiet = true;
 			continue;
-		} else if (strcmp(a, "--resume") == 0 && value && *value) {
+		} else if (strcmp(a, "--resume") == 0) {
+			/* Allowed with --resume, like --quiet and --threads. */
+			if (!value || !*value)
+				goto missing;
 			args->resume = value;
 			i++;
 			continue;
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
 			   strcmp(a, "--summary-json") == 0 || strcmp(a, "--posterior") == 0 ||
 			   strcmp(a, "--checkpoint") == 0 || strcmp(a, "--checkpoint-at") == 0 ||
-			   strcmp(a, "--resume") == 0 || strcmp(a, "--from-state") == 0) {
+			   strcmp(a, "--from-state") == 0) {
 			if (!value || !*value)
 				goto missing;
 			if (strcmp(a, "--checkpoint") == 0)
 				args->checkpoint = value;
 			else if (strcmp(a, "--checkpoint-at") == 0)
 				args->checkpoint_at = value;
-			else if (strcmp(a, "--resume") == 0)
-				args->resume = value;
 			else if (strcmp(a, "--from-state") == 0)
 				args->from_state = value;
 			else if (strcmp(a, "--summary-json") == 0)

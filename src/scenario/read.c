@@ -362,6 +362,11 @@ struct mf_scenario *mf_scenario_load_text(const char *text, const char *path,
 	return s;
 }
 
+uint64_t mf_scenario_text_hash(const struct mf_scenario *s)
+{
+	return mf_text_hash(mf_text_hash(MF_TEXT_HASH_START, s->resolved_text), s->source_text);
+}
+
 void mf_scenario_destroy(struct mf_scenario *s)
 {
 	if (!s)
