@@ -148,13 +148,23 @@ static inline struct sahel *sahel_of(const struct mf_sim *sim)
 }
 
 /* The day after `day` on which an agent whose daily chance of a decision is
- * H / 2^32 makes one: day + G, G geometric on 1, 2, ... with gap =
- * 1 / log(1 - H / 2^32); UINT16_MAX (never) when gap = 0 or past 60000. */
-static inline uint16_t mf_decision_day(uint64_t bits, double gap, int day)
+ * p = H / 2^32 makes one: day + G, G geometric on 1, 2, ... with gap =
+ * 1 / log(1 - p); UINT16_MAX (never) when gap = 0 or past 60000.
+ * G = 1 + floor(log(u) * gap) is the smallest k >= 1 with u > (1 - p)^k, so
+ * where p >= 1/4 the first four terms are tested by multiplication, and the
+ * logarithm is taken only for the rest (the same G for the same u, up to
+ * rounding at the boundaries: a chance of about 2^-50 a draw). */
+static inline uint16_t mf_decision_day(uint64_t bits, uint32_t hazard, double gap, int day)
 {
 	if (gap == 0)
 		return UINT16_MAX;
 	double u = (double)((bits >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
+	if (hazard >= UINT32_C(1) << 30) {
+		double q = 1 - (double)hazard * 0x1.0p-32, t = q;
+		for (int k = 1; k <= 4; k++, t *= q)
+			if (u > t)
+				return day + k < 60000 ? (uint16_t)(day + k) : UINT16_MAX;
+	}
 	double g = log(u) * gap;               /* >= 0 */
 	return g < 60000.0 - day ? (uint16_t)(day + 1 + (int)g) : UINT16_MAX;
 }

@@ -25,17 +25,20 @@ static inline uint64_t draw(const struct step_ctx *ctx, uint32_t stream, int64_t
 }
 
 /* Next decision day of agent i, at a place since `from` (world.h). */
-static inline uint16_t next_decision(const struct mf_agents *a, const double *gap_goal,
+static inline uint16_t next_decision(const struct mf_agents *a, const uint32_t *hazard_goal,
+				     const uint32_t *hazard_away, const double *gap_goal,
 				     const double *gap_away, uint64_t bits, int64_t i, int from)
 {
 	int slot = a->loc[i] * MF_INTENT_COUNT + a->intent[i];
-	double gap = a->loc[i] == a->goal[i] ? gap_goal[slot] : gap_away[slot];
-	return mf_decision_day(bits, gap, from);
+	bool at_goal = a->loc[i] == a->goal[i];
+	return mf_decision_day(bits, at_goal ? hazard_goal[slot] : hazard_away[slot],
+			       at_goal ? gap_goal[slot] : gap_away[slot], from);
 }
 
 static inline void schedule(const struct step_ctx *ctx, int64_t i, int from, uint32_t why)
 {
-	ctx->agents.timer[i] = next_decision(&ctx->agents, ctx->gap_goal, ctx->gap_away,
+	ctx->agents.timer[i] = next_decision(&ctx->agents, ctx->hazard_goal, ctx->hazard_away,
+					     ctx->gap_goal, ctx->gap_away,
 					     draw(ctx, STREAM_SCHEDULE, i, why), i, from);
 }
 
@@ -44,7 +47,8 @@ void mf_schedule_agent(struct mf_sim *sim, int64_t i, int from, uint32_t why)
 	struct sahel *r = sahel_of(sim);
 	uint64_t bits = mf_rng_bits(sim->key, mf_rng_counter((uint32_t)sim->day, STREAM_SCHEDULE,
 							      (uint64_t)i, why));
-	r->agents.timer[i] = next_decision(&r->agents, r->gap_goal, r->gap_away, bits, i, from);
+	r->agents.timer[i] = next_decision(&r->agents, r->hazard_goal, r->hazard_away, r->gap_goal,
+					   r->gap_away, bits, i, from);
 }
 
 /* Agent i is at a place at the end of its step today: counted there, and
