@@ -99,13 +99,6 @@ def link_flow(start, **which):
     return measure
 
 
-def mean_in_transit(start, **which):
-    def measure(ds):
-        window = ds.in_transit.sel(time=slice(start, None)).values[:, link_mask(ds, **which)]
-        return float(window.sum(axis=1).mean())
-    return measure
-
-
 def total(variable, start, place=None):
     def measure(ds):
         values = ds[variable].sel(time=slice(start, None))
@@ -127,6 +120,7 @@ LIBRARY = [
     {"file": "mali-collapse.yaml", "days": 900, "shock": "2025-06-01", "indicators": [
         ("displaced in the Tillabéri camps, last day", UP, displaced_in(places=CAMPS)),
         ("displaced in Burkina Faso, last day", UP, displaced_in(country="Burkina Faso")),
+        ("displaced in Guinea (Bamako's nearest refuge, Kankan), last day", UP, displaced_in(country="Guinea")),
     ]},
     {"file": "niger-collapse.yaml", "days": 1000, "shock": "2025-06-01", "indicators": [
         ("displaced in Niger, last day", UP, displaced_in(country="Niger")),
@@ -143,15 +137,15 @@ LIBRARY = [
          passes("Madama", "outbound", "2025-10-01")),
         ("deaths on Niger's desert links from 2025-10-01", UP,
          link_deaths("2025-10-01", mode="desert", country="Niger")),
-        ("persons taking the Chad route into the Fezzan (Faya-Qatrun) from 2025-10-01", UP,
-         link_flow("2025-10-01", links=["faya->qatrun"])),
+        ("persons taking the Chad route into the Fezzan (Kouri Bougoudi-Qatrun) from 2025-10-01", UP,
+         link_flow("2025-10-01", links=["kouri_bougoudi->qatrun"])),
     ]},
     {"file": "niger-jihadist-control.yaml", "days": 1000, "shock": "2025-06-01", "indicators": [
         ("displaced in Niger, last day", UP, displaced_in(country="Niger")),
         ("outbound passes at Madama from 2025-10-01 (the route is all but abandoned)", DOWN,
          passes("Madama", "outbound", "2025-10-01")),
-        ("persons taking the Chad route into the Fezzan (Faya-Qatrun) from 2025-10-01", UP,
-         link_flow("2025-10-01", links=["faya->qatrun"])),
+        ("persons taking the Chad route into the Fezzan (Kouri Bougoudi-Qatrun) from 2025-10-01", UP,
+         link_flow("2025-10-01", links=["kouri_bougoudi->qatrun"])),
     ]},
     {"file": "sahel-cascade.yaml", "days": 1100, "shock": "2025-03-01", "indicators": [
         ("displaced in Burkina Faso on 2025-06-30 (Mali stage)", UP,
@@ -164,10 +158,10 @@ LIBRARY = [
         ("spawned in Niger before 2025-11-01", spawned_in("Niger", None, "2025-10-31")),
     ]},
     {"file": "mali-fuel-blockade.yaml", "days": 1000, "shock": "2025-09-03", "indicators": [
-        ("persons in transit on Mali's roads, mean from 2025-09-03", UP,
-         mean_in_transit("2025-09-03", mode="road", country="Mali")),
-        ("persons leaving Bamako by road from 2025-09-03", DOWN,
-         link_flow("2025-09-03", links=["bamako->ouagadougou", "bamako->gao"])),
+        ("persons going round Mali (Abidjan-Bobo-Dioulasso-Ouagadougou) from 2025-09-03", UP,
+         link_flow("2025-09-03", links=["abidjan->bobo_dioulasso", "bobo_dioulasso->ouagadougou"])),
+        ("persons leaving Bamako eastwards by road from 2025-09-03", DOWN,
+         link_flow("2025-09-03", links=["bamako->ouagadougou", "bamako->segou"])),
     ]},
     {"file": "sudan-escalation.yaml", "days": 900, "shock": "2025-01-01", "indicators": [
         ("displaced in Chad, last day", UP, displaced_in(country="Chad")),

@@ -78,15 +78,25 @@ void summary_add_day(struct run_summary *s, const struct mf_day_counts *day)
 	}
 }
 
+/* The field width that pads a UTF-8 label to `width` characters, not bytes
+ * ("Côte d'Ivoire"). */
+static int label_width(const char *label, int width)
+{
+	for (; *label; label++)
+		if (((unsigned char)*label & 0xC0) == 0x80)
+			width++;
+	return width;
+}
+
 static void row(FILE *out, const char *label, int64_t whole, int64_t window, bool has_window)
 {
 	char a[32], b[32];
 	mf_cli_persons((double)whole, false, a, sizeof(a));
 	if (has_window)
-		fprintf(out, "  %-34s %14s %14s\n", label, a,
+		fprintf(out, "  %-*s %14s %14s\n", label_width(label, 34), label, a,
 			mf_cli_persons((double)window, false, b, sizeof(b)));
 	else
-		fprintf(out, "  %-34s %14s\n", label, a);
+		fprintf(out, "  %-*s %14s\n", label_width(label, 34), label, a);
 }
 
 static void line_row(FILE *out, const char *label, const struct summary_line *line,
@@ -203,7 +213,7 @@ static void ensemble_row(FILE *out, const char *label, int64_t *values, double *
 	for (int r = 0; r < n; r++)
 		sorted[r] = (double)values[r];
 	char mean[32], low[32], high[32];
-	fprintf(out, "  %-34s %14s %14s %14s\n", label, mf_cli_persons(sum / n, false, mean, sizeof(mean)),
+	fprintf(out, "  %-*s %14s %14s %14s\n", label_width(label, 34), label, mf_cli_persons(sum / n, false, mean, sizeof(mean)),
 		mf_cli_persons(mf_output_percentile(sorted, n, 0.05), false, low, sizeof(low)),
 		mf_cli_persons(mf_output_percentile(sorted, n, 0.95), false, high, sizeof(high)));
 }
