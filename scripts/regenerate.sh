@@ -13,6 +13,7 @@
 # `posterior` recomputes scenarios/baseline-posterior.h5 with the README's command (about 40 minutes
 # on 2 cores); the steps after it read that file. Run from the repository root after
 # `ninja -C build`; OMP_WAIT_POLICY=passive when other work shares the cores.
+# shellcheck disable=SC2317 # the steps below are called by name, from the loop at the end
 set -eu
 work=${1:?usage: scripts/regenerate.sh WORK [STEP ...]}
 shift
@@ -52,9 +53,9 @@ posterior() {
 whatifs() {
 	runs() {
 		for s in baseline niger-collapse mali-collapse sudan-escalation law-2015-36-restored; do
-			"$migflow" run scenarios/$s.yaml --posterior "$post" --draws 40 --agent-scale 10 \
+			"$migflow" run "scenarios/$s.yaml" --posterior "$post" --draws 40 --agent-scale 10 \
 				--seed 1 -o "$work/$s-post.h5" --quiet --force
-			"$migflow" run scenarios/$s.yaml --replicates 40 --agent-scale 10 --seed 1 \
+			"$migflow" run "scenarios/$s.yaml" --replicates 40 --agent-scale 10 --seed 1 \
 				-o "$work/$s-fixed.h5" --quiet --force
 		done
 	}
@@ -69,11 +70,11 @@ whatifs() {
 stories() {
 	runs() {
 		for s in baseline niger-collapse niger-state-retreat niger-jihadist-control law-2015-36-restored; do
-			"$migflow" run scenarios/$s.yaml --replicates 4 --agent-scale 10 --seed 1 --days 1280 \
+			"$migflow" run "scenarios/$s.yaml" --replicates 4 --agent-scale 10 --seed 1 --days 1280 \
 				-o "$work/story-$s.h5" --quiet --force
 		done
 		for s in baseline niger-collapse niger-state-retreat niger-jihadist-control; do
-			"$migflow" run scenarios/$s.yaml --posterior "$post" --draws 40 --agent-scale 10 \
+			"$migflow" run "scenarios/$s.yaml" --posterior "$post" --draws 40 --agent-scale 10 \
 				--seed 1 --days 1280 -o "$work/story-$s-post.h5" --quiet --force
 		done
 		"$migflow" batch scenarios/niger-stories-sweep.yaml -o "$work/sweep.h5" --force
@@ -121,7 +122,7 @@ sensitivity() {
 
 report() {
 	for s in baseline niger-collapse; do
-		"$migflow" run scenarios/$s.yaml --posterior "$post" --draws 20 --agent-scale 10 --seed 1 \
+		"$migflow" run "scenarios/$s.yaml" --posterior "$post" --draws 20 --agent-scale 10 --seed 1 \
 			-o "$work/$s-report.h5" --quiet --force
 	done
 	timed report "$migflow" report "$work/baseline-report.h5" "$work/niger-collapse-report.h5" \
