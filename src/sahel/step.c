@@ -13,6 +13,9 @@
 #include <math.h>
 #include <string.h>
 #include <omp.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "migflow/date.h"
 #include "migflow/rng.h"
@@ -262,12 +265,13 @@ static void decide_at_place(const struct step_ctx *ctx, struct counters *c, int6
 	/* Next link towards the goal, then whether to leave today: on a convoy
 	 * link only on its weekday, with the chance of a whole week of waiting. */
 	const uint32_t *cum = ctx->route_cum + ((size_t)intent * ctx->n_places + goal) * ctx->n_links;
-	int l = -1;
-	for (int k = ctx->out_offset[p]; k < ctx->out_offset[p + 1]; k++)
-		if (v < cum[k]) {
-			l = ctx->out_links[k];
-			break;
-		}
+	/* The first of p's out-links whose cumulative threshold is above v:
+	 * the thresholds never fall (routing.c), so its rank is the number at
+	 * or below v, counted without a branch. */
+	int first = ctx->out_offset[p], degree = ctx->out_offset[p + 1] - first, rank = 0;
+	for (int k = 0; k < degree; k++)
+		rank += v >= cum[first + k];
+	int l = rank < degree ? ctx->out_links[first + rank] : -1;
 	if (l >= 0) {
 		int weekday = ctx->links[l].departs_weekday;
 		int at = intent * ctx->n_places + p;
@@ -362,22 +366,50 @@ static void fill_ctx(const struct mf_sim *sim, struct step_ctx *ctx)
 	};
 }
 
-/* Whether an agent is stepped today: on a link, or at a place on its
- * decision day. A byte of 0 or 1. */
-static inline uint8_t acting(uint8_t state, uint16_t timer, uint16_t today)
-{
-	return (uint8_t)((state == AGENT_ON_LINK) | ((state == AGENT_AT_PLACE) & (timer == today)));
-}
-
 #define BLOCK 64
 #define GAMMA UINT64_C(0x9e3779b97f4a7c15) /* mf_rng_bits' counter multiplier */
 
-static void flag_acting(const uint8_t *restrict state, const uint16_t *restrict timer, uint16_t today,
-			uint8_t *restrict acts)
+/* The agents of a block that act today, as two masks (bit k for slot
+ * first + k): at a place on their decision day, and on a link. */
+struct acting {
+	uint64_t at_place, on_link;
+};
+
+static struct acting acting_scalar(const uint8_t *state, const uint16_t *timer, uint16_t today,
+				   int width)
 {
-	for (int k = 0; k < BLOCK; k++)
-		acts[k] = acting(state[k], timer[k], today);
+	struct acting m = { 0, 0 };
+	for (int k = 0; k < width; k++) {
+		m.at_place |= (uint64_t)((state[k] == AGENT_AT_PLACE) & (timer[k] == today)) << k;
+		m.on_link |= (uint64_t)(state[k] == AGENT_ON_LINK) << k;
+	}
+	return m;
 }
+
+#ifdef __SSE2__
+/* The same masks of a whole block, 16 slots at a time. */
+static struct acting acting_block(const uint8_t *state, const uint16_t *timer, uint16_t today)
+{
+	const __m128i place = _mm_set1_epi8(AGENT_AT_PLACE), link = _mm_set1_epi8(AGENT_ON_LINK);
+	const __m128i day = _mm_set1_epi16((short)today);
+	struct acting m = { 0, 0 };
+	for (int k = 0; k < BLOCK; k += 16) {
+		__m128i s = _mm_loadu_si128((const __m128i *)(state + k));
+		__m128i t0 = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(timer + k)), day);
+		__m128i t1 = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(timer + k + 8)), day);
+		__m128i due = _mm_packs_epi16(t0, t1); /* 0 or -1 per slot */
+		__m128i acts = _mm_and_si128(_mm_cmpeq_epi8(s, place), due);
+		m.at_place |= (uint64_t)(uint16_t)_mm_movemask_epi8(acts) << k;
+		m.on_link |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(s, link)) << k;
+	}
+	return m;
+}
+#else
+static struct acting acting_block(const uint8_t *state, const uint16_t *timer, uint16_t today)
+{
+	return acting_scalar(state, timer, today, BLOCK);
+}
+#endif
 
 void mf_sahel_begin_move(struct mf_sim *sim)
 {
@@ -392,9 +424,10 @@ void mf_sahel_begin_move(struct mf_sim *sim)
 }
 
 /* Most agents wait for a later decision day: they read two arrays and
- * write nothing. A block of 64 slots is first reduced to the flags of those
- * that act today (a loop the compiler vectorises), then only the flagged
- * ones are stepped. */
+ * write nothing. A block of 64 slots is first reduced to the masks of those
+ * that act today, then only those are stepped: the ones at a place, then
+ * the ones on a link (each agent's step is its own, so the order within a
+ * block does not matter). */
 void mf_sahel_move_block(const struct mf_sim *sim, struct counters *c, int64_t begin, int64_t end)
 {
 	const struct step_ctx *ctx = &sahel_of(sim)->ctx;
@@ -412,23 +445,17 @@ void mf_sahel_move_block(const struct mf_sim *sim, struct counters *c, int64_t b
 				    changed[ctx->agents.loc[i] * MF_INTENT_COUNT + ctx->agents.intent[i]])
 					schedule(ctx, i, today - 1, SCHEDULE_CHANGED);
 			}
-		uint8_t acts[BLOCK] __attribute__((aligned(BLOCK)));
-		if (width == BLOCK)
-			flag_acting(state + first, timer + first, today, acts);
-		else
-			for (int k = 0; k < BLOCK; k++)
-				acts[k] = k < width && acting(state[first + k], timer[first + k], today);
-		for (int w = 0; w < BLOCK; w += 8) {
-			uint64_t word;
-			memcpy(&word, acts + w, sizeof(word));
-			while (word) {
-				int64_t i = first + w + (__builtin_ctzll(word) >> 3);
-				word &= word - 1;
-				if (state[i] == AGENT_AT_PLACE)
-					decide_at_place(ctx, c, i, mf_rng_mix(base + (uint64_t)i * GAMMA));
-				else
-					step_on_link(ctx, c, i);
-			}
+		struct acting m = width == BLOCK ? acting_block(state + first, timer + first, today)
+						 : acting_scalar(state + first, timer + first, today, width);
+		while (m.at_place) {
+			int64_t i = first + __builtin_ctzll(m.at_place);
+			m.at_place &= m.at_place - 1;
+			decide_at_place(ctx, c, i, mf_rng_mix(base + (uint64_t)i * GAMMA));
+		}
+		while (m.on_link) {
+			int64_t i = first + __builtin_ctzll(m.on_link);
+			m.on_link &= m.on_link - 1;
+			step_on_link(ctx, c, i);
 		}
 	}
 }
