@@ -160,10 +160,15 @@ static inline uint16_t mf_decision_day(uint64_t bits, uint32_t hazard, double ga
 		return UINT16_MAX;
 	double u = (double)((bits >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
 	if (hazard >= UINT32_C(1) << 30) {
-		double q = 1 - (double)hazard * 0x1.0p-32, t = q;
-		for (int k = 1; k <= 4; k++, t *= q)
-			if (u > t)
-				return day + k < 60000 ? (uint16_t)(day + k) : UINT16_MAX;
+		/* t_k = (1 - p)^k by repeated products; they fall with k, so the
+		 * first k with u > t_k is 1 + the number of t_1..t_3 at or above u
+		 * (counted without a branch) once u > t_4. */
+		double q = 1 - (double)hazard * 0x1.0p-32;
+		double t1 = q, t2 = t1 * q, t3 = t2 * q, t4 = t3 * q;
+		if (u > t4) {
+			int k = 1 + (u <= t1) + (u <= t2) + (u <= t3);
+			return day + k < 60000 ? (uint16_t)(day + k) : UINT16_MAX;
+		}
 	}
 	double g = log(u) * gap;               /* >= 0 */
 	return g < 60000.0 - day ? (uint16_t)(day + 1 + (int)g) : UINT16_MAX;
