@@ -226,6 +226,38 @@ static void people_living_at_a_falling_place_flee(void **state)
 	text_run_finish(&r);
 }
 
+/* The decision day's draw (sahel.h) against its definition: G is the
+ * smallest k >= 1 with u > (1 - p)^k, where u = (bits >> 11 + 1) 2^-53. Where
+ * p >= 1/4 the draw compares its first four terms without a branch and takes
+ * the logarithm only beyond; here every k is found by powers, one by one,
+ * for a million draws of each of eight chances at and above 1/4 (and one
+ * below, where the logarithm alone decides), and near the last day. */
+static void the_decision_day_is_the_first_day_its_draw_clears(void **state)
+{
+	(void)state;
+	const double chances[] = { 0.25, 0.3, 0.5, 0.63, 0.75, 0.9, 0.999, 0.2 };
+	const int days[] = { 0, 100, 59996 };
+	long checked = 0, beyond_four = 0;
+	for (size_t c = 0; c < sizeof(chances) / sizeof(chances[0]); c++) {
+		uint32_t hazard = mf_rng_threshold(chances[c]);
+		double p = (double)hazard * 0x1.0p-32, gap = 1 / log(1 - p);
+		for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++)
+			for (uint64_t n = 0; n < 1000000; n += d == 0 ? 1 : 97) {
+				uint64_t bits = mf_rng_bits(UINT64_C(0xdec1de) + c, n);
+				double u = (double)((bits >> 11) + 1) * 0x1.0p-53;
+				int k = 1;
+				while (!(u > pow(1 - p, k)))
+					k++;
+				int expected = days[d] + k < 60000 ? days[d] + k : UINT16_MAX;
+				assert_int_equal(mf_decision_day(bits, hazard, gap, days[d]), expected);
+				checked++;
+				beyond_four += k > 4;
+			}
+	}
+	print_message("# %ld draws, %ld of them beyond the fourth day\n", checked, beyond_four);
+	assert_true(beyond_four > 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +266,7 @@ int main(void)
 		cmocka_unit_test(a_convoy_event_reschedules_the_waiting),
 		cmocka_unit_test(a_parameter_event_changes_the_daily_chances),
 		cmocka_unit_test(people_living_at_a_falling_place_flee),
+		cmocka_unit_test(the_decision_day_is_the_first_day_its_draw_clears),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

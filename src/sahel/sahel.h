@@ -149,7 +149,7 @@ static inline struct sahel *sahel_of(const struct mf_sim *sim)
 
 /* The day after `day` on which an agent whose daily chance of a decision is
  * p = H / 2^32 makes one: day + G, G geometric on 1, 2, ... with gap =
- * 1 / log(1 - p); UINT16_MAX (never) when gap = 0 or past 60000.
+ * 1 / log(1 - p); UINT16_MAX (never) when gap = 0 or on day 60000 or later.
  * G = 1 + floor(log(u) * gap) is the smallest k >= 1 with u > (1 - p)^k, so
  * where p >= 1/4 the first four terms are tested by multiplication, and the
  * logarithm is taken only for the rest (the same G for the same u, up to
@@ -171,7 +171,7 @@ static inline uint16_t mf_decision_day(uint64_t bits, uint32_t hazard, double ga
 		}
 	}
 	double g = log(u) * gap;               /* >= 0 */
-	return g < 60000.0 - day ? (uint16_t)(day + 1 + (int)g) : UINT16_MAX;
+	return g < 59999.0 - day ? (uint16_t)(day + 1 + (int)g) : UINT16_MAX;
 }
 
 /* Schedules the next decision of agent i, at a place since `day` (the day
