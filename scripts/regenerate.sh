@@ -43,7 +43,7 @@ outcomes() { # the outcome table of scenarios/README.md (the slow test prints it
 
 posterior() {
 	timed posterior-run /usr/bin/time -v "$migflow" posterior scenarios/baseline-start.yaml \
-		--agent-scale 10 --particles 500 --budget 20000 --predictive 200 --seed 1 --threads 2 \
+		--agent-scale 10 --particles 500 --budget 20500 --predictive 200 --seed 1 --threads 2 \
 		-o "$post" --force
 	timed posterior "$migflow" posterior --summary "$post"
 	$py scripts/plot_posterior.py "$post" -o docs/figures/posterior-pairs-2024.png \
