@@ -227,11 +227,12 @@ static void people_living_at_a_falling_place_flee(void **state)
 }
 
 /* The decision day's draw (sahel.h) against its definition: G is the
- * smallest k >= 1 with u > (1 - p)^k, where u = (bits >> 11 + 1) 2^-53. Where
- * p >= 1/4 the draw compares its first four terms without a branch and takes
- * the logarithm only beyond; here every k is found by powers, one by one,
- * for a million draws of each of eight chances at and above 1/4 (and one
- * below, where the logarithm alone decides), and near the last day. */
+ * smallest k >= 1 with u > (1 - p)^k, where u = ((bits >> 11) + 1) 2^-53.
+ * Where p >= 1/4 the draw compares its first four terms without a branch and
+ * takes the logarithm only beyond; here every k is found by powers, one by
+ * one, for seven chances from 1/4 up and one below (where the logarithm
+ * alone decides): a million draws each from day 0, every 97th of them from
+ * day 100 and from day 59996, next to the last day (60000 is never). */
 static void the_decision_day_is_the_first_day_its_draw_clears(void **state)
 {
 	(void)state;
