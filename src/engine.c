@@ -376,9 +376,9 @@ struct mf_sim *mf_sim_create(const struct mf_scenario *scenario,
 	sim->n_links = scenario->graph->n_links;
 	sim->n_monitors = scenario->n_monitors;
 	sim->days_total = options->days > 0 ? options->days : scenario->days;
-	if (sim->days_total > 60000) {
-		mf_error_set(err, MF_ERR_INPUT, "at most 60000 days can be simulated, %d asked",
-			     sim->days_total);
+	if (sim->days_total > MF_DAYS_MAX) {
+		mf_error_set(err, MF_ERR_INPUT, "at most %d days can be simulated, %d asked",
+			     MF_DAYS_MAX, sim->days_total);
 		goto fail;
 	}
 	if (sim->graph->n_countries > 255 || sim->n_monitors > 32000) {

@@ -12,6 +12,10 @@
 
 struct mf_sim;
 
+/* The most days a run can simulate: an agent's next decision day is kept
+ * in 16 bits, UINT16_MAX meaning never. */
+#define MF_DAYS_MAX 60000
+
 /* A parameter set for a run: a model parameter of the scenario's
  * `parameters:` block (scenarios/README.md), or a parameter of the rule
  * set (flee.<setting> for rules flee, scenarios/FLEE.md). */

@@ -69,7 +69,7 @@ struct number_option {
 static const struct number_option number_options[] = {
 	{"--seed", 0, INT64_MAX},
 	{"--replicates", 1, REPLICATES_MAX},
-	{"--days", 1, 60000},
+	{"--days", 1, MF_DAYS_MAX},
 	{"--threads", 1, 1024},
 	{"--hasten", 1, 1000000},
 };

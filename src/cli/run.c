@@ -14,6 +14,9 @@
 static volatile sig_atomic_t interrupted;
 
 #define REPLICATES_MAX 10000
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x)
+#define DAYS_MAX_TEXT TEXT_OF(MF_DAYS_MAX) /* "60000" */
 
 static void on_signal(int signal_number)
 {
@@ -123,7 +126,7 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 			args->has_seed = true;
 			i++;
 		} else if (strcmp(a, "--days") == 0) {
-			if (!mf_cli_parse_count(value, 60000, &number) || number < 1)
+			if (!mf_cli_parse_count(value, MF_DAYS_MAX, &number) || number < 1)
 				goto bad_number;
 			args->days = (int)number;
 			i++;
@@ -153,7 +156,7 @@ static int parse_args(int argc, char **argv, struct run_args *args, int *exit_co
 			i++;
 			continue;
 		} else if (strcmp(a, "--checkpoint-every") == 0) {
-			if (!mf_cli_parse_count(value, 60000, &number) || number < 1)
+			if (!mf_cli_parse_count(value, MF_DAYS_MAX, &number) || number < 1)
 				goto bad_number;
 			args->checkpoint_every = (int)number;
 			i++;
@@ -173,7 +176,7 @@ missing:
 		goto usage;
 bad_number:
 		fprintf(stderr, "migflow run: error: option '%s' expects a whole number%s, got '%s'\n", a,
-			strcmp(a, "--days") == 0 || strcmp(a, "--checkpoint-every") == 0 ? " in 1..60000"
+			strcmp(a, "--days") == 0 || strcmp(a, "--checkpoint-every") == 0 ? " in 1.." DAYS_MAX_TEXT
 			: strcmp(a, "--threads") == 0 ? " in 1..1024"
 			: strcmp(a, "--agent-scale") == 0 ? " in 1..100000"
 			: strcmp(a, "--replicates") == 0 || strcmp(a, "--draws") == 0 ? " in 1..10000"
@@ -323,7 +326,7 @@ static enum mf_status checkpoint_day(const struct run_args *args, const struct m
 	if (!args->checkpoint_at)
 		return MF_OK;
 	int days = args->days ? args->days : scenario->days;
-	if (mf_cli_parse_count(args->checkpoint_at, 60000, &number))
+	if (mf_cli_parse_count(args->checkpoint_at, MF_DAYS_MAX, &number))
 		*day = (int)number;
 	else if (mf_date_parse(args->checkpoint_at, &date))
 		*day = date - scenario->start;

@@ -34,6 +34,8 @@ struct mf_agents {
 	uint8_t *flags;     /* enum agent_flag */
 };
 
+_Static_assert(MF_DAYS_MAX < UINT16_MAX, "a decision day and `never` fit an agent's 16-bit timer");
+
 #define MF_AGENT_BYTES (5 * 2 + 4 * 1)
 
 /* What the step needs to know about a link, packed for the hot path. */
@@ -149,7 +151,7 @@ static inline struct sahel *sahel_of(const struct mf_sim *sim)
 
 /* The day after `day` on which an agent whose daily chance of a decision is
  * p = H / 2^32 makes one: day + G, G geometric on 1, 2, ... with gap =
- * 1 / log(1 - p); UINT16_MAX (never) when gap = 0 or on day 60000 or later.
+ * 1 / log(1 - p); UINT16_MAX (never) when gap = 0 or on day MF_DAYS_MAX or later.
  * G = 1 + floor(log(u) * gap) is the smallest k >= 1 with u > (1 - p)^k, so
  * where p >= 1/4 the first four terms are tested by multiplication, and the
  * logarithm is taken only for the rest (the same G for the same u, up to
@@ -167,11 +169,11 @@ static inline uint16_t mf_decision_day(uint64_t bits, uint32_t hazard, double ga
 		double t1 = q, t2 = t1 * q, t3 = t2 * q, t4 = t3 * q;
 		if (u > t4) {
 			int k = 1 + (u <= t1) + (u <= t2) + (u <= t3);
-			return day + k < 60000 ? (uint16_t)(day + k) : UINT16_MAX;
+			return day + k < MF_DAYS_MAX ? (uint16_t)(day + k) : UINT16_MAX;
 		}
 	}
 	double g = log(u) * gap;               /* >= 0 */
-	return g < 59999.0 - day ? (uint16_t)(day + 1 + (int)g) : UINT16_MAX;
+	return g < MF_DAYS_MAX - 1.0 - day ? (uint16_t)(day + 1 + (int)g) : UINT16_MAX;
 }
 
 /* Schedules the next decision of agent i, at a place since `day` (the day
