@@ -636,7 +636,7 @@ static int read_batch(struct loader *l)
 		return -1;
 	long value;
 	if ((node = yt_get(root, "days"))) {
-		if (yt_integer(l->doc, node, "days", 1, 60000, &value, l->err) < 0)
+		if (yt_integer(l->doc, node, "days", 1, MF_DAYS_MAX, &value, l->err) < 0)
 			return -1;
 		b->days = (int)value;
 	}
@@ -662,7 +662,7 @@ static int read_batch(struct loader *l)
 	if ((node = yt_get(root, "from_state")) && read_from_state(l, node) < 0)
 		return -1;
 	if ((node = yt_get(root, "checkpoint_every"))) {
-		if (yt_integer(l->doc, node, "checkpoint_every", 1, 60000, &value, l->err) < 0)
+		if (yt_integer(l->doc, node, "checkpoint_every", 1, MF_DAYS_MAX, &value, l->err) < 0)
 			return -1;
 		b->checkpoint_every = (int)value;
 	}
