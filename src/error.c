@@ -11,6 +11,9 @@ void mf_error_clear(struct mf_error *err)
 }
 
 static void set_message(struct mf_error *err, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
+static void set_message(struct mf_error *err, const char *fmt, va_list args)
 {
 	vsnprintf(err->message, sizeof(err->message), fmt, args);
 }

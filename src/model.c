@@ -116,7 +116,7 @@ const struct mf_param_info *mf_param_find(const char *name)
 
 double *mf_param_field(struct mf_parameters *params, const struct mf_param_info *info)
 {
-	return (double *)((char *)params + info->offset);
+	return (double *)(void *)((char *)params + info->offset); /* offsetof a double field */
 }
 
 double *mf_param_by_country(struct mf_parameters *params, const struct mf_param_info *info)
