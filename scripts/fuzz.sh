@@ -20,7 +20,7 @@ targets=(scenario network targets batch flee)
 
 if [[ ! -f build-fuzz/build.ninja ]]; then
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
-		-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
+		-Db_lundef=false -Dbuildtype=debugoptimized -Dwerror=true >/dev/null
 fi
 ninja -C build-fuzz "${targets[@]/#/fuzz/fuzz_}" >/dev/null
 ((seconds > 0)) || exit 0

@@ -159,7 +159,7 @@ double *mf_flee_setting(struct mf_flee_settings *settings, const char *name, dou
 	size_t offset;
 	if (!mf_flee_setting_number(name, &offset, min, max))
 		return NULL;
-	return (double *)((char *)settings + offset);
+	return (double *)(void *)((char *)settings + offset); /* offsetof a double field */
 }
 
 static const struct key_spec *find_key(const struct key_spec *specs, int n, const char *name)
