@@ -1,5 +1,10 @@
-/* realpath(3) */
-#define _DEFAULT_SOURCE
+/* Reading a YAML document into a tree with the line and column of every
+ * node (yt_load: libyaml's events built into nodes, aliases, depth, node
+ * count and size bounded, a key given twice refused), freeing it, and the
+ * typed accessors (yt_get, yt_check_keys, yt_expect, yt_number, yt_integer,
+ * yt_string, yt_date, yt_choice, yt_fail). The extends chain is in
+ * yamltree_extends.c, selecting by path and emitting in
+ * yamltree_select_emit.c; yamltree_private.h declares what they share. */
 #include "yamltree.h"
 
 #include <errno.h>
@@ -13,6 +18,7 @@
 
 #include "migflow/date.h"
 #include "text.h"
+#include "yamltree_private.h"
 
 void yt_free(struct yt_doc *doc)
 {
@@ -31,7 +37,7 @@ void yt_free(struct yt_doc *doc)
 }
 
 /* A new node owned by doc, or NULL when out of memory. */
-static struct yt_node *new_node(struct yt_doc *doc, enum yt_kind kind, int line, int column)
+struct yt_node *yt_new_node(struct yt_doc *doc, enum yt_kind kind, int line, int column)
 {
 	if (doc->n_nodes == doc->nodes_capacity) {
 		int next = doc->nodes_capacity ? 2 * doc->nodes_capacity : 256;
@@ -158,8 +164,8 @@ static struct yt_node *build(struct builder *b, yaml_event_t *event, int depth)
 		return NULL;
 	}
 	int capacity = 0, used = 0;
-	struct yt_node *node = new_node(b->doc, YT_SCALAR, (int)event->start_mark.line + 1,
-					(int)event->start_mark.column + 1);
+	struct yt_node *node = yt_new_node(b->doc, YT_SCALAR, (int)event->start_mark.line + 1,
+					   (int)event->start_mark.column + 1);
 	if (!node) {
 		mf_error_set(b->err, MF_ERR_NOMEM, "out of memory reading %s", b->doc->path);
 		return NULL;
@@ -275,7 +281,7 @@ static char *copy_text(const char *path, const char *text, size_t *length, struc
 }
 
 /* Parses text (NULL: the file at path) as the document at path. */
-static struct yt_doc *load_document(const char *path, const char *text, struct mf_error *err)
+struct yt_doc *yt_load_document(const char *path, const char *text, struct mf_error *err)
 {
 	struct yt_doc *doc = calloc(1, sizeof(*doc));
 	if (!doc) {
@@ -345,7 +351,7 @@ fail:
 
 struct yt_doc *yt_load(const char *path, struct mf_error *err)
 {
-	return load_document(path, NULL, err);
+	return yt_load_document(path, NULL, err);
 }
 
 struct yt_node *yt_get(const struct yt_node *map, const char *key)
@@ -485,374 +491,4 @@ int yt_choice(const struct yt_doc *doc, const struct yt_node *node, const char *
 		return yt_fail(doc, node, field, err, "unknown value '%s' (did you mean '%s'?)",
 			       node->text, hint);
 	return yt_fail(doc, node, field, err, "unknown value '%s'; expected one of: %s", node->text, list);
-}
-
-/* ---- extends: a chain of documents merged into one tree ---- */
-
-#define YT_MAX_CHAIN 16
-
-static bool is_append_key(const char *key, const char *const *keys, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(key, keys[i]) == 0)
-			return true;
-	return false;
-}
-
-static int add_item(struct yt_node *list, struct yt_node *item)
-{
-	struct yt_node **bigger = realloc(list->items, (size_t)(list->n + 1) * sizeof(*bigger));
-	if (!bigger)
-		return -1;
-	list->items = bigger;
-	list->items[list->n++] = item;
-	return 0;
-}
-
-static int add_pair(struct yt_node *map, struct yt_node *key, struct yt_node *value)
-{
-	struct yt_node **bigger = realloc(map->items, (size_t)(2 * map->n + 2) * sizeof(*bigger));
-	if (!bigger)
-		return -1;
-	map->items = bigger;
-	map->items[2 * map->n] = key;
-	map->items[2 * map->n + 1] = value;
-	map->n++;
-	return 0;
-}
-
-static struct yt_node *key_node(const struct yt_node *map, const char *key)
-{
-	for (int i = 0; i < map->n; i++)
-		if (map->items[2 * i]->kind == YT_SCALAR && strcmp(map->items[2 * i]->text, key) == 0)
-			return map->items[2 * i];
-	return NULL;
-}
-
-/* child over parent, as a new node of doc sharing the unchanged subtrees. */
-/* A top-level key of the parent that the child replaces by giving its
- * alternative (and not the key itself). */
-static bool replaced_by_alternative(const struct yt_node *child, const char *key,
-				    const struct yt_merge_rules *rules)
-{
-	if (yt_get(child, key))
-		return false;
-	for (int i = 0; i < rules->n_alternatives; i++)
-		for (int side = 0; side < 2; side++)
-			if (strcmp(rules->alternatives[i][side], key) == 0 &&
-			    yt_get(child, rules->alternatives[i][1 - side]))
-				return true;
-	return false;
-}
-
-static struct yt_node *merge(struct yt_doc *doc, struct yt_node *parent, struct yt_node *child,
-			     const struct yt_merge_rules *rules, bool top)
-{
-	const char *const *append_keys = rules->append_keys;
-	int n_append = rules->n_append_keys;
-	if (parent->kind != YT_MAPPING || child->kind != YT_MAPPING)
-		return child;
-	struct yt_node *out = new_node(doc, YT_MAPPING, child->line, child->column);
-	if (!out)
-		return NULL;
-	out->file = child->file;
-	/* The parent's keys in their order, then the keys only the child has. */
-	for (int i = 0; i < parent->n; i++) {
-		struct yt_node *key = parent->items[2 * i], *value = parent->items[2 * i + 1];
-		if (key->kind != YT_SCALAR || (top && strcmp(key->text, "extends") == 0) ||
-		    (top && replaced_by_alternative(child, key->text, rules)))
-			continue;
-		struct yt_node *mine = yt_get(child, key->text);
-		if (mine && top && is_append_key(key->text, append_keys, n_append) &&
-		    value->kind == YT_SEQUENCE && mine->kind == YT_SEQUENCE) {
-			struct yt_node *list = new_node(doc, YT_SEQUENCE, mine->line, mine->column);
-			if (!list)
-				return NULL;
-			list->file = mine->file;
-			for (int k = 0; k < value->n; k++)
-				if (add_item(list, value->items[k]) < 0)
-					return NULL;
-			for (int k = 0; k < mine->n; k++)
-				if (add_item(list, mine->items[k]) < 0)
-					return NULL;
-			value = list;
-		} else if (mine) {
-			value = merge(doc, value, mine, rules, false);
-			if (!value)
-				return NULL;
-		}
-		if (add_pair(out, mine ? key_node(child, key->text) : key, value) < 0)
-			return NULL;
-	}
-	for (int i = 0; i < child->n; i++) {
-		struct yt_node *key = child->items[2 * i];
-		if (key->kind != YT_SCALAR || (top && strcmp(key->text, "extends") == 0) ||
-		    yt_get(parent, key->text))
-			continue;
-		if (add_pair(out, key, child->items[2 * i + 1]) < 0)
-			return NULL;
-	}
-	return out;
-}
-
-static void directory_of(const char *path, char *out, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(out, size, ".");
-	else
-		snprintf(out, size, "%.*s", (int)(slash - path), path);
-}
-
-static struct yt_doc *load_chain(const char *path, const char *text,
-				 const struct yt_merge_rules *rules, char chain[][PATH_MAX], int depth,
-				 struct mf_error *err)
-{
-	struct yt_doc *doc = load_document(path, text, err);
-	if (!doc)
-		return NULL;
-	struct yt_node *extends = doc->root && doc->root->kind == YT_MAPPING
-					  ? yt_get(doc->root, "extends") : NULL;
-	if (!extends)
-		return doc;
-	char name[PATH_MAX], parent_path[PATH_MAX];
-	if (yt_string(doc, extends, "extends", name, sizeof(name), err) < 0)
-		goto fail;
-	if (name[0] == '/') {
-		snprintf(parent_path, sizeof(parent_path), "%s", name);
-	} else {
-		char dir[PATH_MAX];
-		directory_of(path, dir, sizeof(dir));
-		if (strcmp(dir, ".") == 0)
-			snprintf(parent_path, sizeof(parent_path), "%s", name);
-		else
-			snprintf(parent_path, sizeof(parent_path), "%s/%s", dir, name);
-	}
-	char real[PATH_MAX];
-	if (!realpath(parent_path, real)) {
-		yt_fail(doc, extends, "extends", err, "cannot open '%s': %s", parent_path, strerror(errno));
-		goto fail;
-	}
-	for (int i = 0; i <= depth; i++)
-		if (strcmp(chain[i], real) == 0) {
-			yt_fail(doc, extends, "extends", err, "'%s' extends itself through a cycle", parent_path);
-			goto fail;
-		}
-	if (depth + 1 >= YT_MAX_CHAIN) {
-		yt_fail(doc, extends, "extends", err, "more than %d files extend one another", YT_MAX_CHAIN);
-		goto fail;
-	}
-	snprintf(chain[depth + 1], PATH_MAX, "%s", real);
-	doc->parent = load_chain(parent_path, NULL, rules, chain, depth + 1, err);
-	if (!doc->parent)
-		goto fail;
-	if (!doc->parent->root || doc->parent->root->kind != YT_MAPPING) {
-		yt_fail(doc, extends, "extends", err, "'%s' is not a scenario (expected a mapping)", parent_path);
-		goto fail;
-	}
-	if (doc->root->kind == YT_MAPPING) {
-		struct yt_node *merged = merge(doc, doc->parent->root, doc->root, rules, true);
-		if (!merged) {
-			mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
-			goto fail;
-		}
-		doc->root = merged;
-	}
-	return doc;
-fail:
-	yt_free(doc);
-	return NULL;
-}
-
-struct yt_doc *yt_load_extended(const char *path, const struct yt_merge_rules *rules,
-				struct mf_error *err)
-{
-	return yt_load_extended_text(path, NULL, rules, err);
-}
-
-struct yt_doc *yt_load_extended_text(const char *path, const char *text,
-				     const struct yt_merge_rules *rules, struct mf_error *err)
-{
-	char (*paths)[PATH_MAX] = calloc(YT_MAX_CHAIN, PATH_MAX);
-	if (!paths) {
-		mf_error_set(err, MF_ERR_NOMEM, "out of memory reading %s", path);
-		return NULL;
-	}
-	if (!realpath(path, paths[0]))
-		snprintf(paths[0], PATH_MAX, "%s", path);
-	struct yt_doc *doc = load_chain(path, text, rules, paths, 0, err);
-	free(paths);
-	return doc;
-}
-
-/* ---- selecting nodes by path ---- */
-
-static int select_from(struct yt_node *node, const char *path, struct yt_node **nodes, int max,
-		       int found)
-{
-	if (!*path) {
-		if (found < max)
-			nodes[found] = node;
-		return found + 1;
-	}
-	/* One segment: key, optionally followed by [index], [*] or [key=value]. */
-	char key[96], filter[96] = "";
-	size_t n = strcspn(path, ".[");
-	if (n == 0 || n >= sizeof(key))
-		return -1;
-	memcpy(key, path, n);
-	key[n] = '\0';
-	const char *rest = path + n;
-	bool has_filter = *rest == '[';
-	if (has_filter) {
-		const char *close = strchr(rest, ']');
-		if (!close || (size_t)(close - rest - 1) >= sizeof(filter) || close == rest + 1)
-			return -1;
-		memcpy(filter, rest + 1, (size_t)(close - rest - 1));
-		filter[close - rest - 1] = '\0';
-		rest = close + 1;
-	}
-	if (*rest == '.')
-		rest++;
-	else if (*rest)
-		return -1;
-	struct yt_node *child = yt_get(node, key);
-	if (!child)
-		return found;
-	if (!has_filter)
-		return select_from(child, rest, nodes, max, found);
-	if (child->kind != YT_SEQUENCE)
-		return found;
-	char *equals = strchr(filter, '=');
-	long index = -1;
-	if (!equals && strcmp(filter, "*") != 0) {
-		char *end;
-		index = strtol(filter, &end, 10);
-		if (*end || index < 0)
-			return -1;
-	}
-	for (int i = 0; i < child->n; i++) {
-		struct yt_node *item = child->items[i];
-		bool take = false;
-		if (equals) {
-			*equals = '\0';
-			struct yt_node *field = yt_get(item, filter);
-			take = field && field->kind == YT_SCALAR && strcmp(field->text, equals + 1) == 0;
-			*equals = '=';
-		} else {
-			take = index < 0 || i == index;
-		}
-		if (take) {
-			found = select_from(item, rest, nodes, max, found);
-			if (found < 0)
-				return -1;
-		}
-	}
-	return found;
-}
-
-int yt_select(struct yt_node *root, const char *path, struct yt_node **nodes, int max)
-{
-	return select_from(root, path, nodes, max, 0);
-}
-
-/* ---- emitting a tree as YAML text ---- */
-
-struct text_buffer {
-	char *data;
-	size_t length, capacity;
-	bool failed;
-};
-
-static int write_text(void *data, unsigned char *buffer, size_t size)
-{
-	struct text_buffer *out = data;
-	if (out->length + size + 1 > out->capacity) {
-		size_t next = out->capacity ? out->capacity : 4096;
-		while (next < out->length + size + 1)
-			next *= 2;
-		char *bigger = realloc(out->data, next);
-		if (!bigger) {
-			out->failed = true;
-			return 0;
-		}
-		out->data = bigger;
-		out->capacity = next;
-	}
-	memcpy(out->data + out->length, buffer, size);
-	out->length += size;
-	out->data[out->length] = '\0';
-	return 1;
-}
-
-static int emit_node(yaml_emitter_t *emitter, const struct yt_node *node)
-{
-	yaml_event_t event;
-	switch (node->kind) {
-	case YT_SCALAR:
-		yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)node->text,
-					     (int)strlen(node->text), 1, 1,
-					     node->plain ? YAML_ANY_SCALAR_STYLE
-							 : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-		return yaml_emitter_emit(emitter, &event) ? 0 : -1;
-	case YT_SEQUENCE:
-	case YT_MAPPING: {
-		bool map = node->kind == YT_MAPPING;
-		/* Short lists of scalars print on one line, as people write them. */
-		bool flow = !map && node->n <= 16;
-		for (int i = 0; i < node->n && flow; i++)
-			flow = node->items[i]->kind == YT_SCALAR;
-		if (map)
-			yaml_mapping_start_event_initialize(&event, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-		else
-			yaml_sequence_start_event_initialize(&event, NULL, NULL, 1,
-							     flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
-		if (!yaml_emitter_emit(emitter, &event))
-			return -1;
-		for (int i = 0; i < (map ? 2 * node->n : node->n); i++)
-			if (emit_node(emitter, node->items[i]) < 0)
-				return -1;
-		if (map)
-			yaml_mapping_end_event_initialize(&event);
-		else
-			yaml_sequence_end_event_initialize(&event);
-		return yaml_emitter_emit(emitter, &event) ? 0 : -1;
-	}
-	}
-	return -1;
-}
-
-char *yt_emit(const struct yt_doc *doc)
-{
-	struct text_buffer out = {0};
-	yaml_emitter_t emitter;
-	yaml_event_t event;
-	if (!yaml_emitter_initialize(&emitter))
-		return NULL;
-	yaml_emitter_set_output(&emitter, write_text, &out);
-	yaml_emitter_set_unicode(&emitter, 1);
-	yaml_emitter_set_width(&emitter, 100);
-	int ok = 1;
-	yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING);
-	ok = ok && yaml_emitter_emit(&emitter, &event);
-	yaml_document_start_event_initialize(&event, NULL, NULL, NULL, 1);
-	ok = ok && yaml_emitter_emit(&emitter, &event);
-	if (ok && doc->root) {
-		ok = emit_node(&emitter, doc->root) == 0;
-	} else if (ok) {
-		yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)"", 0, 1, 1,
-					     YAML_ANY_SCALAR_STYLE);
-		ok = yaml_emitter_emit(&emitter, &event);
-	}
-	yaml_document_end_event_initialize(&event, 1);
-	ok = ok && yaml_emitter_emit(&emitter, &event);
-	yaml_stream_end_event_initialize(&event);
-	ok = ok && yaml_emitter_emit(&emitter, &event);
-	ok = ok && yaml_emitter_flush(&emitter);
-	yaml_emitter_delete(&emitter);
-	if (!ok || out.failed) {
-		free(out.data);
-		return NULL;
-	}
-	return out.data;
 }

@@ -1,7 +1,9 @@
 /* A YAML document as a small tree with the line and column of every node,
  * built from libyaml's event parser. Aliases are refused (they are how YAML
  * documents blow up), nesting depth, node count and file size are bounded,
- * and typed getters report errors as file:line:column plus the field. */
+ * and typed getters report errors as file:line:column plus the field.
+ * Reading and the getters are in yamltree.c, extends in yamltree_extends.c,
+ * yt_select and yt_emit in yamltree_select_emit.c (yamltree_private.h). */
 #ifndef MF_YAMLTREE_H
 #define MF_YAMLTREE_H
 
