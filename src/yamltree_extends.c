@@ -55,7 +55,6 @@ static struct yt_node *key_node(const struct yt_node *map, const char *key)
 	return NULL;
 }
 
-/* child over parent, as a new node of doc sharing the unchanged subtrees. */
 /* A top-level key of the parent that the child replaces by giving its
  * alternative (and not the key itself). */
 static bool replaced_by_alternative(const struct yt_node *child, const char *key,
@@ -71,6 +70,7 @@ static bool replaced_by_alternative(const struct yt_node *child, const char *key
 	return false;
 }
 
+/* child over parent, as a new node of doc sharing the unchanged subtrees. */
 static struct yt_node *merge(struct yt_doc *doc, struct yt_node *parent, struct yt_node *child,
 			     const struct yt_merge_rules *rules, bool top)
 {
