@@ -1,4 +1,5 @@
-/* migflow-bench: shared declarations of the benchmark's modules. */
+/* migflow-bench: the traffic model (traffic.c) and the cache-miss counter
+ * (perf_counter.c); the files that use them are listed in migflow_bench.h. */
 #ifndef MF_BENCH_H
 #define MF_BENCH_H
 

@@ -12,47 +12,28 @@
  * Every measurement runs in its own child process (fork before any OpenMP
  * thread exists in the parent), so that peak RSS belongs to one measurement
  * and one run's heap does not disturb the next. Absolute times drift on a
- * shared machine: compare the ratios measured in the same run. */
+ * shared machine: compare the ratios measured in the same run.
+ *
+ * This file: the command line, the report and main. The measurements are in
+ * their own files, listed in migflow_bench.h. */
 #define _DEFAULT_SOURCE /* realpath, mkdtemp */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <omp.h>
 
 #include "migflow/migflow.h"
 #include "bench.h"
+#include "migflow_bench.h"
 
 #ifndef MF_BENCH_SOURCE_ROOT
 #define MF_BENCH_SOURCE_ROOT "."
 #endif
-
-#define MAX_SIZES 8
-#define MAX_THREADS 8
-#define MAX_PERF_THREADS 256
-#define MAX_DAYS 1000
-#define MAX_REPEAT 9
-
-/* The synthetic population (section 1): shares of N. The stock is the
- * baseline's initial population (people at their goals in Libya, Chad's
- * camps, Kano, Tamanrasset; onward migrants waiting on the coast), scaled;
- * movers are onward migrants starting at the baseline's onward sources
- * (weighted by rate) and return migrants leaving the baseline's circular
- * stocks for their homes. No sources and no events, so N only drifts down
- * as movers arrive, die or reach home. */
-#define SHARE_STOCK 0.80
-#define SHARE_ONWARD 0.10
-#define SHARE_RETURN 0.10
-#define PIECES 16
 
 /* The targets. */
 #define TARGET_STEP_PER_CORE 2.5e8    /* agent-steps/s per core at 4e6 agents */
@@ -79,560 +60,6 @@ struct options {
 	bool traffic;
 	const char *write_scenario; /* write the first size's synthetic scenario here and stop */
 };
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* CPU seconds (user + system) of the whole process so far. */
-static double cpu_seconds(void)
-{
-	struct rusage usage;
-	getrusage(RUSAGE_SELF, &usage);
-	return (double)usage.ru_utime.tv_sec + 1e-6 * (double)usage.ru_utime.tv_usec +
-	       (double)usage.ru_stime.tv_sec + 1e-6 * (double)usage.ru_stime.tv_usec;
-}
-
-static long peak_rss_kib(void)
-{
-	struct rusage usage;
-	getrusage(RUSAGE_SELF, &usage);
-	return usage.ru_maxrss;
-}
-
-/* ---- running a measurement in a child process ---- */
-
-typedef void (*child_fn)(const void *arg, void *result);
-
-static bool write_all(int fd, const void *data, size_t size)
-{
-	const char *p = data;
-	while (size > 0) {
-		ssize_t n = write(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		size -= (size_t)n;
-	}
-	return true;
-}
-
-static bool read_all(int fd, void *data, size_t size)
-{
-	char *p = data;
-	while (size > 0) {
-		ssize_t n = read(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		size -= (size_t)n;
-	}
-	return true;
-}
-
-/* Runs fn(arg, result) in a child and copies its result back. */
-static bool in_child(child_fn fn, const void *arg, void *result, size_t size)
-{
-	int fds[2];
-	if (pipe(fds) < 0)
-		return false;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return false;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		memset(result, 0, size);
-		fn(arg, result);
-		_exit(write_all(fds[1], result, size) ? 0 : 1);
-	}
-	close(fds[1]);
-	bool ok = read_all(fds[0], result, size);
-	close(fds[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* ---- 2. memory bandwidth: a[i] = b[i] + s * c[i] ---- */
-
-struct triad_arg {
-	int threads;
-	size_t n;
-	int reps;
-};
-
-struct triad_result {
-	int ok;
-	double best_seconds, bytes_per_second, check;
-};
-
-static void triad_child(const void *argp, void *resultp)
-{
-	const struct triad_arg *arg = argp;
-	struct triad_result *r = resultp;
-	size_t n = arg->n;
-	double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double)),
-	       *c = malloc(n * sizeof(double));
-	if (!a || !b || !c)
-		return;
-	const long count = (long)n;
-	/* First touch by the threads that will use the pages. */
-#pragma omp parallel for num_threads(arg->threads) schedule(static)
-	for (long i = 0; i < count; i++) {
-		a[i] = 0;
-		b[i] = 1;
-		c[i] = 2;
-	}
-	const double s = 3;
-	r->best_seconds = INFINITY;
-	for (int rep = 0; rep < arg->reps; rep++) {
-		double start = now();
-#pragma omp parallel for num_threads(arg->threads) schedule(static)
-		for (long i = 0; i < count; i++)
-			a[i] = b[i] + s * c[i];
-		double seconds = now() - start;
-		if (seconds < r->best_seconds)
-			r->best_seconds = seconds;
-	}
-	/* STREAM's convention: 3 arrays x 8 bytes per element (the write
-	 * allocate of a[] is not counted). */
-	r->bytes_per_second = 3.0 * sizeof(double) * (double)n / r->best_seconds;
-	r->check = a[n / 2];
-	r->ok = r->check == 7.0;
-	free(a);
-	free(b);
-	free(c);
-}
-
-/* ---- 1. the day step on a synthetic population ---- */
-
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *text = NULL;
-	size_t length = 0, capacity = 0;
-	int ch;
-	while ((ch = fgetc(f)) != EOF) {
-		if (length + 2 > capacity) {
-			capacity = capacity ? 2 * capacity : 65536;
-			char *bigger = realloc(text, capacity);
-			if (!bigger) {
-				free(text);
-				fclose(f);
-				return NULL;
-			}
-			text = bigger;
-		}
-		text[length++] = (char)ch;
-	}
-	fclose(f);
-	if (!text)
-		text = calloc(1, 1);
-	else
-		text[length] = '\0';
-	return text;
-}
-
-/* Top-level keys of the baseline that the synthetic scenario replaces. */
-static bool replaced_key(const char *line)
-{
-	static const char *const keys[] = {"days", "end", "report_from", "network", "sources",
-					   "initial", "events", "policies", "extends", "calibrate",
-					   "targets"};
-	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
-		size_t length = strlen(keys[k]);
-		if (strncmp(line, keys[k], length) == 0 &&
-		    (line[length] == ':' || line[length] == ' '))
-			return true;
-	}
-	return false;
-}
-
-static void write_group(FILE *f, const struct mf_graph *g, int place, enum mf_intent intent,
-			double persons, const struct mf_goal_set *homes)
-{
-	long long count = llround(persons);
-	if (count <= 0)
-		return;
-	fprintf(f, "  - place: %s\n    intent: %s\n    persons: %lld\n", g->places[place].id,
-		mf_intent_name(intent), count);
-	if (homes) {
-		fprintf(f, "    homes: {");
-		for (int k = 0; k < homes->n; k++)
-			fprintf(f, "%s%s: %.17g", k ? ", " : "", g->places[homes->place[k]].id,
-				homes->weight[k]);
-		fprintf(f, "}\n");
-	}
-}
-
-/* Writes the baseline with its sources, events and initial population
- * replaced by a synthetic population of about n agents, network paths made
- * absolute, run length `days`. */
-static int write_synthetic(const struct mf_scenario *base, const char *base_text, const char *path,
-			   int64_t n, int days)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "# Synthetic population for migflow-bench: the baseline's parameters, network,\n"
-		   "# monitoring and expulsions; no sources, no events.\n");
-	bool keep = true;
-	for (const char *line = base_text; *line;) {
-		const char *end = strchr(line, '\n');
-		size_t length = end ? (size_t)(end - line) + 1 : strlen(line);
-		if (isalpha((unsigned char)line[0]) || line[0] == '_')
-			keep = !replaced_key(line);
-		if (keep)
-			fwrite(line, 1, length, f);
-		line += length;
-	}
-	const struct mf_graph *g = base->graph;
-	fprintf(f, "\ndays: %d\nnetwork: {places: \"%s\", links: \"%s\"}\ninitial:\n", days,
-		g->places_path, g->links_path);
-	double stock = 0, circular = 0, onward_rate = 0;
-	for (int i = 0; i < base->n_initial; i++) {
-		stock += base->initial[i].persons;
-		if (base->initial[i].intent == MF_INTENT_CIRCULAR)
-			circular += base->initial[i].persons;
-	}
-	for (int i = 0; i < base->n_sources; i++)
-		if (base->sources[i].intent == MF_INTENT_ONWARD)
-			onward_rate += base->sources[i].rate;
-	/* Each group in PIECES pieces, written round robin, so that movers and
-	 * stayers are spread over the store as spawning by day spreads them. */
-	for (int piece = 0; piece < PIECES; piece++) {
-		for (int i = 0; i < base->n_initial && stock > 0; i++) {
-			const struct mf_initial *init = &base->initial[i];
-			write_group(f, g, init->place, init->intent,
-				    (double)n * SHARE_STOCK * init->persons / stock / PIECES, &init->homes);
-		}
-		for (int i = 0; i < base->n_initial && circular > 0; i++) {
-			const struct mf_initial *init = &base->initial[i];
-			if (init->intent == MF_INTENT_CIRCULAR)
-				write_group(f, g, init->place, MF_INTENT_RETURN,
-					    (double)n * SHARE_RETURN * init->persons / circular / PIECES,
-					    &init->homes);
-		}
-		for (int i = 0; i < base->n_sources && onward_rate > 0; i++) {
-			const struct mf_source *src = &base->sources[i];
-			if (src->intent == MF_INTENT_ONWARD)
-				write_group(f, g, src->place, MF_INTENT_ONWARD,
-					    (double)n * SHARE_ONWARD * src->rate / onward_rate / PIECES, NULL);
-		}
-	}
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-struct step_arg {
-	char path[PATH_MAX];
-	int threads, warmup, days;
-	bool traffic;
-};
-
-struct step_result {
-	int ok;
-	char message[640];
-	int64_t alive_start, alive_end, on_links_start, on_links_end;
-	uint64_t steps;
-	double move_seconds, capacity_seconds, create_seconds;
-	double cpu_share; /* CPU seconds / (wall seconds x threads) over the timed days */
-	double cpu_seconds; /* CPU seconds of the process over the timed days (all phases) */
-	int days;
-	double day_ns[MAX_DAYS]; /* move-phase wall ns per agent-step, day by day */
-	int64_t llc_misses; /* -1: not available */
-	long maxrss_kib;    /* before the traffic snapshot */
-	struct bench_traffic traffic;
-};
-
-static void fail_message(char *message, size_t size, const char *what, const struct mf_error *err)
-{
-	char text[600];
-	snprintf(message, size, "%s: %s", what, mf_error_format(err, text, sizeof(text)));
-}
-
-/* The step's observer, a sink of the ensemble: after the warm-up days it
- * starts the clocks and the cache-miss counters, times the move phase day
- * by day, stops after the timed days, and brackets one more day with the
- * traffic snapshot when asked. */
-struct step_sink {
-	struct mf_sink sink;
-	const struct step_arg *arg;
-	struct step_result *r;
-	double start, wall_before, cpu_before;
-	double phase_before[MF_PHASE_COUNT], day_move;
-	uint64_t steps_before, day_steps;
-	int fds[MAX_PERF_THREADS], n_fds;
-	struct bench_snapshot *snapshot;
-};
-
-static enum mf_status step_begin(struct mf_sink *sink, const struct mf_ensemble_info *info,
-				 struct mf_error *err)
-{
-	struct step_sink *k = sink->data;
-	k->r->create_seconds = now() - k->start;
-	return MF_OK;
-}
-
-static void timing_start(struct step_sink *k, const struct mf_sim *sim)
-{
-	const struct step_arg *arg = k->arg;
-	struct mf_totals totals;
-	mf_sim_totals(sim, &totals);
-	mf_sim_phase_seconds(sim, k->phase_before);
-	k->steps_before = k->day_steps = totals.agent_steps;
-	k->day_move = k->phase_before[MF_PHASE_MOVE];
-	k->r->alive_start = mf_sim_agents_alive(sim);
-	k->r->on_links_start = totals.on_links;
-	k->n_fds = arg->threads < MAX_PERF_THREADS ? arg->threads : MAX_PERF_THREADS;
-	for (int t = 0; t < k->n_fds; t++)
-		k->fds[t] = -1;
-	/* One counter per thread of the pool the step's parallel region reuses. */
-	int *fds = k->fds, n_fds = k->n_fds;
-#pragma omp parallel num_threads(arg->threads)
-	{
-		int t = omp_get_thread_num();
-		if (t < n_fds)
-			fds[t] = bench_perf_open();
-	}
-	for (int t = 0; t < k->n_fds; t++)
-		bench_perf_start(k->fds[t]);
-	k->wall_before = now();
-	k->cpu_before = cpu_seconds();
-}
-
-static void timing_stop(struct step_sink *k, const struct mf_sim *sim)
-{
-	struct step_result *r = k->r;
-	const struct step_arg *arg = k->arg;
-	r->cpu_seconds = cpu_seconds() - k->cpu_before;
-	r->cpu_share = r->cpu_seconds / ((now() - k->wall_before) * arg->threads);
-	r->llc_misses = 0;
-	for (int t = 0; t < k->n_fds; t++) {
-		int64_t misses = bench_perf_stop(k->fds[t]);
-		bench_perf_close(k->fds[t]);
-		r->llc_misses = misses < 0 || r->llc_misses < 0 ? -1 : r->llc_misses + misses;
-	}
-	struct mf_totals totals;
-	double phase[MF_PHASE_COUNT];
-	mf_sim_totals(sim, &totals);
-	mf_sim_phase_seconds(sim, phase);
-	r->steps = totals.agent_steps - k->steps_before;
-	r->move_seconds = phase[MF_PHASE_MOVE] - k->phase_before[MF_PHASE_MOVE];
-	r->capacity_seconds = phase[MF_PHASE_CAPACITY] - k->phase_before[MF_PHASE_CAPACITY];
-	r->alive_end = mf_sim_agents_alive(sim);
-	r->on_links_end = totals.on_links;
-	r->maxrss_kib = peak_rss_kib();
-}
-
-static enum mf_status step_day(struct mf_sink *sink, int run, const struct mf_sim *sim,
-			       struct mf_error *err)
-{
-	struct step_sink *k = sink->data;
-	const struct step_arg *arg = k->arg;
-	struct step_result *r = k->r;
-	int done = mf_sim_days_done(sim);
-	if (done == arg->warmup) {
-		timing_start(k, sim);
-	} else if (done > arg->warmup && done <= arg->warmup + arg->days) {
-		struct mf_totals totals;
-		double phase[MF_PHASE_COUNT];
-		mf_sim_totals(sim, &totals);
-		mf_sim_phase_seconds(sim, phase);
-		uint64_t day_steps = totals.agent_steps - k->day_steps;
-		if (day_steps > 0 && r->days < MAX_DAYS)
-			r->day_ns[r->days++] = 1e9 * (phase[MF_PHASE_MOVE] - k->day_move) / (double)day_steps;
-		k->day_steps = totals.agent_steps;
-		k->day_move = phase[MF_PHASE_MOVE];
-		if (done == arg->warmup + arg->days) {
-			timing_stop(k, sim);
-			if (arg->traffic)
-				k->snapshot = bench_traffic_begin(sim, &r->traffic);
-		}
-	} else if (done == arg->warmup + arg->days + 1 && k->snapshot) {
-		bench_traffic_end(sim, k->snapshot, &r->traffic);
-		k->snapshot = NULL;
-	}
-	return MF_OK;
-}
-
-static const struct mf_sink_impl step_impl = {
-	.begin = step_begin,
-	.day = step_day,
-};
-
-static void step_child(const void *argp, void *resultp)
-{
-	const struct step_arg *arg = argp;
-	struct step_result *r = resultp;
-	struct mf_error err = {0};
-	struct mf_scenario *scenario = mf_scenario_load(arg->path, &err);
-	if (!scenario) {
-		fail_message(r->message, sizeof(r->message), "loading the synthetic scenario", &err);
-		return;
-	}
-	struct step_sink k = {.arg = arg, .r = r};
-	k.sink = (struct mf_sink){.impl = &step_impl, .data = &k};
-	struct mf_sink *sinks[] = {&k.sink};
-	/* The warm-up days, the timed days and, for the traffic snapshot, one more. */
-	struct mf_ensemble_options options = {
-		.seed = scenario->seed,
-		.threads = arg->threads,
-		.days = arg->warmup + arg->days + (arg->traffic ? 1 : 0),
-	};
-	k.start = now();
-	if (mf_ensemble_run(scenario, &options, sinks, 1, NULL, &err) != MF_OK)
-		fail_message(r->message, sizeof(r->message), "stepping", &err);
-	else
-		r->ok = 1;
-	mf_scenario_destroy(scenario);
-}
-
-/* ---- 3. the baseline end to end ---- */
-
-struct e2e_arg {
-	char path[PATH_MAX];
-	char output[PATH_MAX];
-	int threads;
-};
-
-struct e2e_result {
-	int ok;
-	char message[640];
-	int threads, days;
-	uint64_t steps;
-	double load_seconds, create_seconds, output_seconds, wall_seconds;
-	double phase[MF_PHASE_COUNT];
-	int64_t alive_end, alive_peak, on_links_end;
-	long maxrss_kib;
-	long long output_bytes;
-	double cpu_share; /* CPU seconds / (wall seconds x threads) */
-};
-
-/* The run's observer: wraps the output sink to time HDF5 apart, and keeps
- * what the result reports. */
-struct e2e_sink {
-	struct mf_sink sink;
-	struct mf_sink *output;
-	struct e2e_result *r;
-	double start;
-};
-
-static enum mf_status e2e_begin(struct mf_sink *sink, const struct mf_ensemble_info *info,
-				struct mf_error *err)
-{
-	struct e2e_sink *e = sink->data;
-	double mark = now();
-	e->r->create_seconds = mark - e->start; /* the simulation was created just before */
-	e->r->threads = info->threads;
-	e->r->days = info->days;
-	enum mf_status status = e->output->impl->begin(e->output, info, err);
-	e->r->output_seconds += now() - mark;
-	return status;
-}
-
-static enum mf_status e2e_day(struct mf_sink *sink, int run, const struct mf_sim *sim,
-			      struct mf_error *err)
-{
-	struct e2e_sink *e = sink->data;
-	int64_t alive = mf_sim_agents_alive(sim);
-	if (alive > e->r->alive_peak)
-		e->r->alive_peak = alive;
-	double mark = now();
-	enum mf_status status = e->output->impl->day(e->output, run, sim, err);
-	e->r->output_seconds += now() - mark;
-	return status;
-}
-
-static enum mf_status e2e_end(struct mf_sink *sink, int run, const struct mf_sim *sim,
-			      struct mf_error *err)
-{
-	struct e2e_sink *e = sink->data;
-	struct mf_totals totals;
-	mf_sim_totals(sim, &totals);
-	e->r->steps = totals.agent_steps;
-	mf_sim_phase_seconds(sim, e->r->phase);
-	e->r->alive_end = mf_sim_agents_alive(sim);
-	e->r->on_links_end = totals.on_links;
-	return MF_OK;
-}
-
-static enum mf_status e2e_finish(struct mf_sink *sink, const struct mf_ensemble_result *result,
-				 struct mf_error *err)
-{
-	struct e2e_sink *e = sink->data;
-	double mark = now();
-	enum mf_status status = e->output->impl->finish(e->output, result, err);
-	e->r->output_seconds += now() - mark;
-	return status;
-}
-
-static void e2e_discard(struct mf_sink *sink)
-{
-	struct e2e_sink *e = sink->data;
-	e->output->impl->discard(e->output);
-}
-
-static const struct mf_sink_impl e2e_impl = {
-	.begin = e2e_begin,
-	.day = e2e_day,
-	.end_replicate = e2e_end,
-	.finish = e2e_finish,
-	.discard = e2e_discard,
-};
-
-static void e2e_child(const void *argp, void *resultp)
-{
-	const struct e2e_arg *arg = argp;
-	struct e2e_result *r = resultp;
-	struct mf_error err = {0};
-	double start = now();
-	struct mf_scenario *scenario = mf_scenario_load(arg->path, &err);
-	r->load_seconds = now() - start;
-	if (!scenario) {
-		fail_message(r->message, sizeof(r->message), "loading the baseline", &err);
-		return;
-	}
-	struct e2e_sink e = {.output = mf_output_sink_create(arg->output, true, NULL, 0), .r = r};
-	e.sink = (struct mf_sink){.impl = &e2e_impl, .data = &e};
-	struct mf_sink *sinks[] = {&e.sink};
-	struct mf_ensemble_options options = {.seed = scenario->seed, .threads = arg->threads};
-	struct mf_ensemble_result result;
-	double cpu_start = cpu_seconds();
-	e.start = start = now();
-	if (!e.output) {
-		snprintf(r->message, sizeof(r->message), "out of memory");
-		goto done;
-	}
-	if (mf_ensemble_run(scenario, &options, sinks, 1, &result, &err) != MF_OK) {
-		fail_message(r->message, sizeof(r->message), "running the baseline", &err);
-		goto done;
-	}
-	r->wall_seconds = now() - start;
-	r->cpu_share = (cpu_seconds() - cpu_start) / (r->wall_seconds * r->threads);
-	r->maxrss_kib = peak_rss_kib();
-	struct stat st;
-	if (stat(arg->output, &st) == 0)
-		r->output_bytes = (long long)st.st_size;
-	r->ok = 1;
-done:
-	mf_output_sink_destroy(e.output);
-	mf_scenario_destroy(scenario);
-}
 
 /* ---- command line ---- */
 
@@ -804,104 +231,6 @@ static void print_machine(void)
 	       sysconf(_SC_NPROCESSORS_ONLN), (double)mem_kib / (1024.0 * 1024.0), host.release);
 }
 
-/* One (size, threads) configuration over its repetitions. */
-struct step_cell {
-	int reps;                  /* repetitions that succeeded */
-	struct step_result first;  /* the first one: population, traffic */
-	double median_ns, mean_ns, best_ns; /* wall ns per agent-step over all timed days */
-	double cpu_share;          /* lowest over the repetitions */
-	double rep_rate[MAX_REPEAT]; /* agent-steps/s of each repetition's median day */
-	bool rep_ok[MAX_REPEAT];
-	long maxrss_kib;           /* largest over the repetitions */
-	int64_t llc_misses;        /* summed, -1 not available */
-	uint64_t steps;
-	double move_seconds, cpu_seconds;
-};
-
-static int compare_doubles(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *values, int n)
-{
-	if (n == 0)
-		return 0;
-	qsort(values, (size_t)n, sizeof(double), compare_doubles);
-	return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-/* Wall ns per agent-step of the median day of one run. */
-static double median_day_ns(const struct step_result *r)
-{
-	double sorted[MAX_DAYS];
-	memcpy(sorted, r->day_ns, (size_t)r->days * sizeof(double));
-	return median(sorted, r->days);
-}
-
-static void cell_add(struct step_cell *cell, int rep, const struct step_result *r)
-{
-	if (cell->reps == 0) {
-		cell->first = *r;
-		cell->best_ns = INFINITY;
-		cell->cpu_share = INFINITY;
-	}
-	if (r->cpu_share < cell->cpu_share)
-		cell->cpu_share = r->cpu_share;
-	cell->reps++;
-	double ns = median_day_ns(r);
-	cell->rep_ok[rep] = ns > 0;
-	cell->rep_rate[rep] = ns > 0 ? 1e9 / ns : 0;
-	if (r->maxrss_kib > cell->maxrss_kib)
-		cell->maxrss_kib = r->maxrss_kib;
-	cell->llc_misses = r->llc_misses < 0 || cell->llc_misses < 0 ? -1 : cell->llc_misses + r->llc_misses;
-	cell->steps += r->steps;
-	cell->move_seconds += r->move_seconds;
-	cell->cpu_seconds += r->cpu_seconds;
-	for (int d = 0; d < r->days; d++)
-		if (r->day_ns[d] < cell->best_ns)
-			cell->best_ns = r->day_ns[d];
-}
-
-/* Pools the days of all repetitions: the median day is robust to other
- * tenants taking a core now and then, which on 2 cores stalls a whole
- * parallel day. */
-static void cell_finish(struct step_cell *cell, const struct step_result *reps, int n_reps)
-{
-	static double pooled[MAX_REPEAT * MAX_DAYS];
-	int n = 0;
-	for (int k = 0; k < n_reps; k++)
-		if (cell->rep_ok[k])
-			for (int d = 0; d < reps[k].days; d++)
-				pooled[n++] = reps[k].day_ns[d];
-	cell->median_ns = median(pooled, n);
-	cell->mean_ns = cell->steps ? 1e9 * cell->move_seconds / (double)cell->steps : 0;
-}
-
-/* Agent-steps per second (wall) of the median day. */
-static double steps_per_second(const struct step_cell *cell)
-{
-	return cell->median_ns > 0 ? 1e9 / cell->median_ns : 0;
-}
-
-/* ns per agent-step per core (median day): wall ns times threads. */
-static double ns_per_step_core(const struct step_cell *cell, int threads)
-{
-	return cell->median_ns * threads;
-}
-
-/* Speed-up of cell b over cell a: median over repetitions run side by side. */
-static double speedup(const struct step_cell *a, const struct step_cell *b, int n_reps)
-{
-	double ratios[MAX_REPEAT];
-	int n = 0;
-	for (int k = 0; k < n_reps; k++)
-		if (a->rep_ok[k] && b->rep_ok[k])
-			ratios[n++] = b->rep_rate[k] / a->rep_rate[k];
-	return median(ratios, n);
-}
-
 static const char *verdict(bool pass)
 {
 	return pass ? "PASS" : "MISS";
@@ -932,7 +261,7 @@ int main(int argc, char **argv)
 	}
 	struct mf_error err = {0};
 	struct mf_scenario *base = mf_scenario_load(baseline, &err);
-	char *base_text = read_text(baseline);
+	char *base_text = bench_read_text(baseline);
 	if (!base || !base_text) {
 		char text[600];
 		fprintf(stderr, "migflow-bench: error: %s\n",
@@ -941,7 +270,7 @@ int main(int argc, char **argv)
 	}
 	if (o.write_scenario) {
 		int days = o.sizes[0] < 1000000 ? 3 * o.days : o.days;
-		if (write_synthetic(base, base_text, o.write_scenario, o.sizes[0], o.warmup + days + 1) < 0) {
+		if (bench_write_synthetic(base, base_text, o.write_scenario, o.sizes[0], o.warmup + days + 1) < 0) {
 			fprintf(stderr, "migflow-bench: error: cannot write %s: %s\n", o.write_scenario,
 				strerror(errno));
 			return 1;
@@ -968,7 +297,7 @@ int main(int argc, char **argv)
 	size_t triad_n = (size_t)o.triad_mib * 1024 * 1024 / sizeof(double);
 	for (int t = 0; t < o.n_threads; t++) {
 		struct triad_arg arg = {.threads = o.threads[t], .n = triad_n, .reps = o.triad_reps};
-		if (!in_child(triad_child, &arg, &triad[t], sizeof(triad[t])) || !triad[t].ok) {
+		if (!bench_in_child(bench_triad_child, &arg, &triad[t], sizeof(triad[t])) || !triad[t].ok) {
 			fprintf(stderr, "migflow-bench: triad on %d threads failed\n", o.threads[t]);
 			triad[t].ok = 0;
 			status = 1;
@@ -992,7 +321,7 @@ int main(int argc, char **argv)
 		int days = n < 1000000 ? 3 * o.days : o.days;
 		struct step_arg arg = {.warmup = o.warmup, .days = days};
 		snprintf(arg.path, sizeof(arg.path), "%s/synthetic-%lld.yaml", dir, (long long)n);
-		if (write_synthetic(base, base_text, arg.path, n, o.warmup + days + 1) < 0) {
+		if (bench_write_synthetic(base, base_text, arg.path, n, o.warmup + days + 1) < 0) {
 			fprintf(stderr, "migflow-bench: cannot write %s\n", arg.path);
 			status = 1;
 			continue;
@@ -1005,24 +334,24 @@ int main(int argc, char **argv)
 				arg.threads = o.threads[t];
 				/* The traffic model does not depend on threads: once per size. */
 				arg.traffic = o.traffic && t == 0 && rep == 0;
-				if (!in_child(step_child, &arg, r, sizeof(*r)) || !r->ok) {
+				if (!bench_in_child(bench_step_child, &arg, r, sizeof(*r)) || !r->ok) {
 					fprintf(stderr, "migflow-bench: step at %lld agents on %d threads failed: %s\n",
 						(long long)n, arg.threads, r->message);
 					r->ok = 0;
 					status = 1;
 					continue;
 				}
-				cell_add(&cells[s][t], rep, r);
+				bench_cell_add(&cells[s][t], rep, r);
 			}
 		for (int t = 0; t < o.n_threads; t++) {
 			struct step_cell *cell = &cells[s][t];
 			if (cell->reps == 0)
 				continue;
-			cell_finish(cell, runs[t], o.repeat);
+			bench_cell_finish(cell, runs[t], o.repeat);
 			int threads = o.threads[t];
 			const struct step_result *r = &cell->first;
 			double bytes = bench_traffic_bytes_per_step(&cells[s][0].first.traffic);
-			double rate = steps_per_second(cell);
+			double rate = bench_steps_per_second(cell);
 			double bound = bytes > 0 && triad[t].ok ? triad[t].bytes_per_second / bytes : 0;
 			double alive = 0.5 * (double)(r->alive_start + r->alive_end);
 			double on_link = 0.5 * (double)(r->on_links_start + r->on_links_end) / alive;
@@ -1031,7 +360,7 @@ int main(int argc, char **argv)
 				snprintf(llc, sizeof(llc), "%.3f", (double)cell->llc_misses / (double)cell->steps);
 			printf("   %-9.1e %3d %9.3g %5.1f%% %11.3e %11.3e %8.2f %8.2f %8.2f %8.2f %9.2e %7.2f %7s %5.0f MiB %4.0f%% %6.2f\n",
 			       (double)n, threads, alive, 100 * on_link, rate, rate / threads,
-			       ns_per_step_core(cell, threads), cell->mean_ns * threads, cell->best_ns * threads,
+			       bench_ns_per_step_core(cell, threads), cell->mean_ns * threads, cell->best_ns * threads,
 			       bytes, bound, bound > 0 ? rate / bound : 0, llc, (double)cell->maxrss_kib / 1024,
 			       100 * cell->cpu_share, cell->steps ? 1e9 * cell->cpu_seconds / (double)cell->steps : 0);
 		}
@@ -1092,7 +421,7 @@ int main(int argc, char **argv)
 		struct e2e_arg arg = {.threads = o.e2e_threads[t]};
 		snprintf(arg.path, sizeof(arg.path), "%s", baseline);
 		snprintf(arg.output, sizeof(arg.output), "%s/baseline.h5", dir);
-		bool ok = in_child(e2e_child, &arg, &e2e[t], sizeof(e2e[t])) && e2e[t].ok;
+		bool ok = bench_in_child(bench_e2e_child, &arg, &e2e[t], sizeof(e2e[t])) && e2e[t].ok;
 		remove(arg.output);
 		if (!ok) {
 			fprintf(stderr, "migflow-bench: baseline on %d threads failed: %s\n", arg.threads,
@@ -1162,7 +491,7 @@ int main(int argc, char **argv)
 		for (int s = 0; s < o.n_sizes; s++)
 			if (cells[s][t1].reps > 0 && cells[s][t2].reps > 0)
 				printf("   1 -> 2 threads at %.1e agents: %.2fx (median of side-by-side repetitions;"
-				       " triad %.2fx)\n", (double)o.sizes[s], speedup(&cells[s][t1], &cells[s][t2], o.repeat),
+				       " triad %.2fx)\n", (double)o.sizes[s], bench_speedup(&cells[s][t1], &cells[s][t2], o.repeat),
 				       triad[t1].ok && triad[t2].ok ? triad[t2].bytes_per_second / triad[t1].bytes_per_second : 0);
 	for (int t = 0; t < o.n_e2e_threads; t++)
 		for (int u = 0; u < o.n_e2e_threads; u++)
@@ -1185,8 +514,8 @@ int main(int argc, char **argv)
 		if (s_ref < 0 || cells[s_ref][t].reps == 0)
 			continue;
 		const struct step_cell *cell = &cells[s_ref][t];
-		double per_core = steps_per_second(cell) / o.threads[t];
-		snprintf(measured, sizeof(measured), "%.3e/s (%.2f ns)", per_core, ns_per_step_core(cell, o.threads[t]));
+		double per_core = bench_steps_per_second(cell) / o.threads[t];
+		snprintf(measured, sizeof(measured), "%.3e/s (%.2f ns)", per_core, bench_ns_per_step_core(cell, o.threads[t]));
 		printf("   (1)  step >= 2.5e8 agent-steps/s per core at 4e6, %d thread%s    %-26s %s%s\n",
 		       o.threads[t], o.threads[t] > 1 ? "s" : " ", measured, verdict(per_core >= TARGET_STEP_PER_CORE),
 		       contention(cell->cpu_share, note, sizeof(note)));
@@ -1205,7 +534,7 @@ int main(int argc, char **argv)
 		for (int s = 0; s < o.n_sizes; s++) {
 			if (o.sizes[s] < REFERENCE_SIZE || cells[s][t1].reps == 0 || cells[s][t2].reps == 0)
 				continue;
-			double gain = speedup(&cells[s][t1], &cells[s][t2], o.repeat);
+			double gain = bench_speedup(&cells[s][t1], &cells[s][t2], o.repeat);
 			snprintf(measured, sizeof(measured), "%.2fx", gain);
 			printf("   (3)  step 1 -> 2 threads >= 1.8x at %.0e                       %-26s %s%s\n",
 			       (double)o.sizes[s], measured, verdict(gain >= TARGET_SPEEDUP),
