@@ -134,12 +134,11 @@ static int fail(struct loader *l, const struct yt_node *node, const char *field,
 static int fail(struct loader *l, const struct yt_node *node, const char *field,
 		const char *fmt, ...)
 {
-	char message[512];
 	va_list args;
 	va_start(args, fmt);
-	vsnprintf(message, sizeof(message), fmt, args);
+	yt_failv(l->doc, node, field, l->err, fmt, args);
 	va_end(args);
-	return yt_fail(l->doc, node, field, l->err, "%s", message);
+	return -1;
 }
 
 static int read_scenarios(struct loader *l, const struct yt_node *list)

@@ -366,16 +366,23 @@ struct yt_node *yt_get(const struct yt_node *map, const char *key)
 	return NULL;
 }
 
+int yt_failv(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	     struct mf_error *err, const char *fmt, va_list args)
+{
+	char message[sizeof(err->message)];
+	vsnprintf(message, sizeof(message), fmt, args);
+	mf_error_at(err, node && node->file ? node->file : doc->path, node ? node->line : 0,
+		    node ? node->column : 0, field, "%s", message);
+	return -1;
+}
+
 int yt_fail(const struct yt_doc *doc, const struct yt_node *node, const char *field,
 	    struct mf_error *err, const char *fmt, ...)
 {
-	char message[sizeof(err->message)];
 	va_list args;
 	va_start(args, fmt);
-	vsnprintf(message, sizeof(message), fmt, args);
+	yt_failv(doc, node, field, err, fmt, args);
 	va_end(args);
-	mf_error_at(err, node && node->file ? node->file : doc->path, node ? node->line : 0,
-		    node ? node->column : 0, field, "%s", message);
 	return -1;
 }
 

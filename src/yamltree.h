@@ -7,6 +7,7 @@
 #ifndef MF_YAMLTREE_H
 #define MF_YAMLTREE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include "migflow/error.h"
 
@@ -102,5 +103,10 @@ int yt_choice(const struct yt_doc *doc, const struct yt_node *node, const char *
 int yt_fail(const struct yt_doc *doc, const struct yt_node *node, const char *field,
 	    struct mf_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/* The same with the arguments as a va_list, for readers' own error helpers. */
+int yt_failv(const struct yt_doc *doc, const struct yt_node *node, const char *field,
+	     struct mf_error *err, const char *fmt, va_list args)
+	__attribute__((format(printf, 5, 0)));
 
 #endif

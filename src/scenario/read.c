@@ -17,12 +17,11 @@
 
 int mf_read_fail(struct reader *r, const struct yt_node *node, const char *field, const char *fmt, ...)
 {
-	char message[512];
 	va_list args;
 	va_start(args, fmt);
-	vsnprintf(message, sizeof(message), fmt, args);
+	yt_failv(r->doc, node, field, r->err, fmt, args);
 	va_end(args);
-	return yt_fail(r->doc, node, field, r->err, "%s", message);
+	return -1;
 }
 
 int mf_read_require_keys(struct reader *r, const struct yt_node *m, const char *where,
