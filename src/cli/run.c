@@ -16,7 +16,7 @@ static volatile sig_atomic_t interrupted;
 #define REPLICATES_MAX 10000
 #define TEXT_OF_(x) #x
 #define TEXT_OF(x) TEXT_OF_(x)
-#define DAYS_MAX_TEXT TEXT_OF(MF_DAYS_MAX) /* "60000" */
+#define DAYS_MAX_TEXT TEXT_OF(MF_DAYS_MAX)
 
 static void on_signal(int signal_number)
 {
