@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "migflow/scenario.h"
+#include "tree.h"
 
 #define PATH_SIZE 1024
 #define TEXT_SIZE 8192
@@ -58,27 +59,6 @@ static inline int group_setup(void **state)
 		snprintf(s->data, sizeof(s->data), "%s", real);
 	*state = s;
 	return 0;
-}
-
-static inline void remove_tree(const char *path)
-{
-	DIR *dir = opendir(path);
-	if (dir) {
-		struct dirent *entry;
-		while ((entry = readdir(dir))) {
-			if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-				continue;
-			char child[PATH_SIZE];
-			snprintf(child, sizeof(child), "%s/%s", path, entry->d_name);
-			struct stat info;
-			if (lstat(child, &info) == 0 && S_ISDIR(info.st_mode))
-				remove_tree(child);
-			else
-				unlink(child);
-		}
-		closedir(dir);
-	}
-	rmdir(path);
 }
 
 static inline int group_teardown(void **state)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "migflow/migflow.h"
+#include "tree.h"
 
 struct scratch {
 	char dir[256];
@@ -40,10 +41,7 @@ static inline void scratch_write(const struct scratch *s, const char *name, cons
 
 static inline void scratch_close(struct scratch *s)
 {
-	char command[300];
-	snprintf(command, sizeof(command), "rm -rf '%s'", s->dir);
-	if (system(command) != 0)
-		abort();
+	remove_tree(s->dir);
 }
 
 #define PLACES_HEADER "id,name,country,region,lat,lon,kind,population,capacity,security,source\n"

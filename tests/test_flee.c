@@ -24,6 +24,7 @@
 
 #include "migflow/migflow.h"
 #include "engine.h"
+#include "tree.h"
 
 #define PATH_SIZE 1024
 
@@ -541,28 +542,6 @@ static void write_toy(struct scratch *s, const char *name, const char *text)
 	for (size_t i = 0; i < sizeof(toy_files) / sizeof(*toy_files); i++)
 		write_text(s->dir, toy_files[i].name,
 			   name && strcmp(name, toy_files[i].name) == 0 ? text : toy_files[i].text);
-}
-
-static void remove_tree(const char *dir)
-{
-	static const char *const subs[] = {"input_csv", "source_data", ""};
-	for (size_t k = 0; k < 3; k++) {
-		char sub[PATH_SIZE];
-		snprintf(sub, sizeof(sub), "%s/%s", dir, subs[k]);
-		DIR *d = opendir(sub);
-		if (!d)
-			continue;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			char path[PATH_SIZE * 2];
-			snprintf(path, sizeof(path), "%s/%s", sub, e->d_name);
-			unlink(path); /* fails harmlessly on . and .. */
-		}
-		closedir(d);
-		if (k < 2)
-			rmdir(sub);
-	}
-	rmdir(dir);
 }
 
 /* Loads the toy with one file replaced (strictly or not) and checks the

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "migflow/graph.h"
+#include "tree.h"
 
 #define PATH_SIZE 1024
 
@@ -52,28 +53,6 @@ static int group_setup(void **state)
 	}
 	*state = s;
 	return 0;
-}
-
-/* Removes a directory tree of plain files and directories. */
-static void remove_tree(const char *path)
-{
-	DIR *dir = opendir(path);
-	if (dir) {
-		struct dirent *entry;
-		while ((entry = readdir(dir))) {
-			if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-				continue;
-			char child[PATH_SIZE];
-			snprintf(child, sizeof(child), "%s/%s", path, entry->d_name);
-			struct stat info;
-			if (lstat(child, &info) == 0 && S_ISDIR(info.st_mode))
-				remove_tree(child);
-			else
-				unlink(child);
-		}
-		closedir(dir);
-	}
-	rmdir(path);
 }
 
 static int group_teardown(void **state)
