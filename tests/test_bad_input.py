@@ -231,8 +231,9 @@ def check_existing_output(runner, good):
     return problems
 
 
-def check_command_line(runner, arguments, expected=EXIT_USAGE):
-    """A bad command line exits with status 2 and writes nothing."""
+def check_command_line(runner, arguments, says=None, expected=EXIT_USAGE):
+    """A bad command line exits with status 2 and writes nothing; its first
+    line on stderr is `says` when given."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="migflow-bad-") as scratch:
         arguments = [a.replace("@OUT@", os.path.join(scratch, "out.h5")) for a in arguments]
@@ -242,11 +243,72 @@ def check_command_line(runner, arguments, expected=EXIT_USAGE):
             problems.append(f"expected exit status {expected}, got {describe_status(status)}")
         if "error" not in stderr and "usage" not in stderr:
             problems.append("stderr has neither 'error' nor 'usage'")
+        first = stderr.splitlines()[0] if stderr else ""
+        if says is not None and first != says:
+            problems.append(f"expected the message {says!r}, got {first!r}")
+        if says is not None and "usage: migflow" not in stderr:
+            problems.append("the usage does not follow the message")
         if os.listdir(scratch):
             problems.append(f"files were written: {sorted(os.listdir(scratch))}")
         if problems:
             problems.append("stderr was: " + (stderr.strip() or "(empty)"))
     return problems
+
+
+def subcommand_misuses(good):
+    """(arguments, message after 'migflow COMMAND: error: ') of every
+    subcommand: unknown options, missing and bad values, one argument too
+    many, a missing argument."""
+    return [
+        (["run", good, "--days", "abc"], "option '--days' expects a whole number in 1..60000, got 'abc'"),
+        (["run", good, "--replicate", "-1"],
+         "option '--replicate' expects a whole number in 0..4294967295, got '-1'"),
+        (["run", good, "--seed", "1e3"], "option '--seed' expects a whole number >= 0, got '1e3'"),
+        (["run", good, "--posterior", ""], "option '--posterior' needs a value"),
+        (["run", good, good], f"unexpected argument '{good}' (one scenario per run)"),
+        (["run", "--resume", "x.ckpt", "--days", "3"],
+         "--resume FILE continues a run as it was started: only --threads and --quiet may be added"),
+        (["run", good, "--draws", "3"], "--posterior POST.h5 and --draws N go together"),
+        (["check", good, "--resolved", "-x"], "unknown option '-x'"),
+        (["check"], "no scenario file given"),
+        (["batch", "b.yaml", "--threads", "+4"],
+         "option '--threads' expects a whole number in 1..1024, got '+4'"),
+        (["batch", "a.yaml", "b.yaml"], "unexpected argument 'b.yaml' (one batch file)"),
+        (["batch", "--quiet"], "no batch file given"),
+        (["compare", "a.h5", "b.h5", "c.h5"], "unexpected argument 'c.h5' (two runs)"),
+        (["compare", "a.h5", "--country"], "option '--country' needs a value"),
+        (["compare", "a.h5"], "give two runs, BASE.h5 and ALT.h5"),
+        (["report", "a.h5", "b.h5", "--title"], "option '--title' needs a value"),
+        (["report", "a.h5"], "give a baseline and at least one alternative, BASE.h5 ALT.h5 [ALT2.h5 ...]"),
+        (["report"] + [f"r{k}.h5" for k in range(9)], "unexpected argument 'r8.h5' (at most 8 runs)"),
+        (["indicators", "--bogus"], "unknown option '--bogus'"),
+        (["indicators", "extra"], "unexpected argument 'extra'"),
+        (["calibrate", good, "--max-evals", "0"],
+         "option '--max-evals' expects a whole number in 1..100000, got '0'"),
+        (["calibrate", good, "--targets"], "option '--targets' needs a value"),
+        (["calibrate", "--evaluate"], "no scenario file given"),
+        (["posterior", good, "--quantile", "1.5"], "option '--quantile' expects a number in 0.01..0.99, got '1.5'"),
+        (["posterior", good, "--particles", "1"],
+         "option '--particles' expects a whole number in 2..1000000, got '1'"),
+        (["posterior", good, "--budget", "10", "--particles", "20"],
+         "a budget of 10 simulations is below the 20 particles of generation 0"),
+        (["posterior", good, "--summary", "p.h5"], "give a scenario or --summary POST.h5, not both"),
+        (["sensitivity", good, "-o", "@OUT@", "--base-samples", "100"],
+         "option '--base-samples' expects a power of two >= 2 (2, 4, 8, ... 2^30), got '100'"),
+        (["sensitivity", good, "-o", "@OUT@", "--resamples", "5"],
+         "option '--resamples' expects 0 or a whole number in 10..1000000, got '5'"),
+        (["sensitivity", good], "no output file given (-o SA.h5)"),
+        (["hindcast", good, "--persistence", good, "--targets", "t.yaml", "--draws", "2"],
+         "--posterior POST.h5 and --draws N go together"),
+        (["hindcast", good, good], f"unexpected argument '{good}' (one hindcast scenario)"),
+        (["hindcast", good, "-q", "--threads", "x"],
+         "option '--threads' expects a whole number in 0..10000, got 'x'"),
+        (["flee", "dir", "--hasten", "0"], "option '--hasten' expects a whole number in 1..1000000, got '0'"),
+        (["flee", "dir", "other"], "unexpected argument 'other' (one instance per run)"),
+        (["flee", "--strict"], "no instance directory given"),
+        (["validate", "run.h5"], "expected one or more run files and the instance directory"),
+        (["validate", "run.h5", "dir", "--store"], "unknown option '--store'"),
+    ]
 
 
 def main():
@@ -288,6 +350,13 @@ def main():
     ]
     for name, arguments in bad_command_lines:
         checks.report(f"command line: {name}", check_command_line(runner, arguments))
+
+    # Every subcommand words a misuse the same way (src/cli/options.c): the
+    # first line names the subcommand, the option and what it expects.
+    for arguments, says in subcommand_misuses(good):
+        name = " ".join(a if a != good else "SCENARIO" for a in arguments)
+        checks.report(f"command line: {name}",
+                      check_command_line(runner, arguments, f"migflow {arguments[0]}: error: {says}"))
 
     print(f"{checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0

@@ -58,57 +58,25 @@ static void batch_usage(FILE *out)
 		"  -h, --help         this help\n");
 }
 
-/* Returns -1 when done with an exit code in *exit_code. */
-static int parse_args(int argc, char **argv, struct batch_args *args, int *exit_code)
+/* Returns -1 when the batch goes on, otherwise its exit code. */
+static int parse_args(int argc, char **argv, struct batch_args *args)
 {
-	memset(args, 0, sizeof(*args));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			batch_usage(stdout);
-			*exit_code = EXIT_OK;
-			return -1;
-		} else if (strcmp(a, "--force") == 0) {
-			args->force = true;
-		} else if (strcmp(a, "--quiet") == 0) {
-			args->quiet = true;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-			if (!value || !*value) {
-				fprintf(stderr, "migflow batch: error: option '%s' needs a value\n", a);
-				goto usage;
-			}
-			args->output = value;
-			i++;
-		} else if (strcmp(a, "--threads") == 0) {
-			char *end = NULL;
-			long n = value ? strtol(value, &end, 10) : 0;
-			if (!value || !*value || *end || n < 1 || n > 1024) {
-				fprintf(stderr, "migflow batch: error: option '--threads' expects a whole "
-					"number in 1..1024, got '%s'\n", value ? value : "");
-				goto usage;
-			}
-			args->threads = (int)n;
-			i++;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "migflow batch: error: unknown option '%s'\n", a);
-			goto usage;
-		} else if (!args->batch) {
-			args->batch = a;
-		} else {
-			fprintf(stderr, "migflow batch: error: unexpected argument '%s' (one batch file)\n", a);
-			goto usage;
-		}
-	}
-	if (!args->batch) {
-		fprintf(stderr, "migflow batch: error: no batch file given\n");
-		goto usage;
-	}
-	return 0;
-usage:
-	batch_usage(stderr);
-	*exit_code = EXIT_USAGE;
-	return -1;
+	*args = (struct batch_args){0};
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--force", &args->force),
+		MF_OPT_FLAG("--quiet", &args->quiet),
+		MF_OPT_OUTPUT(&args->output),
+		MF_OPT_INT("--threads", &args->threads, 1, 1024),
+	};
+	const struct mf_cli_command command = {
+		.name = "batch", .usage = batch_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = &args->batch, .max_positional = 1, .too_many = "one batch file",
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code < 0 && !args->batch)
+		code = mf_cli_usage_error(&command, "no batch file given");
+	return code;
 }
 
 /* How the members went on one rank, ordered so that the worst wins. */
@@ -165,7 +133,7 @@ int mf_cli_batch(int argc, char **argv)
 {
 	struct batch_args args;
 	int code;
-	if (parse_args(argc, argv, &args, &code) < 0)
+	if ((code = parse_args(argc, argv, &args)) >= 0)
 		return code;
 	char output[1024];
 	if (args.output)

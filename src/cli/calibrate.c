@@ -35,84 +35,31 @@ struct calibrate_args {
 	uint64_t seed;
 };
 
-static bool whole(const char *text, long long min, long long max, long long *value)
-{
-	if (!text || !*text)
-		return false;
-	char *end;
-	errno = 0;
-	long long v = strtoll(text, &end, 10);
-	if (*end || errno || v < min || v > max)
-		return false;
-	*value = v;
-	return true;
-}
-
 static int parse(int argc, char **argv, struct calibrate_args *a)
 {
 	*a = (struct calibrate_args){.replicates = 3, .max_evaluations = 200};
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		long long number;
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			calibrate_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(arg, "--force")) {
-			a->force = true;
-		} else if (!strcmp(arg, "--quiet")) {
-			a->quiet = true;
-		} else if (!strcmp(arg, "--evaluate")) {
-			a->evaluate = true;
-		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output") ||
-			   !strcmp(arg, "--report-json")) {
-			if (!value || !*value) {
-				fprintf(stderr, "migflow calibrate: error: option '%s' needs a value\n", arg);
-				return EXIT_USAGE;
-			}
-			if (!strcmp(arg, "--targets"))
-				a->targets = value;
-			else if (!strcmp(arg, "--report-json"))
-				a->report_json = value;
-			else
-				a->output = value;
-			i++;
-		} else if (!strcmp(arg, "--replicates") || !strcmp(arg, "--max-evals") ||
-			   !strcmp(arg, "--seed") || !strcmp(arg, "--threads") ||
-			   !strcmp(arg, "--agent-scale")) {
-			bool seed = !strcmp(arg, "--seed");
-			if (!whole(value, seed ? 0 : 1, seed ? INT64_MAX : 100000, &number)) {
-				fprintf(stderr, "migflow calibrate: error: option '%s' expects a whole number%s, got '%s'\n",
-					arg, seed ? " >= 0" : " in 1..100000", value ? value : "");
-				return EXIT_USAGE;
-			}
-			if (seed) {
-				a->seed = (uint64_t)number;
-				a->has_seed = true;
-			} else if (!strcmp(arg, "--replicates")) {
-				a->replicates = (int)number;
-			} else if (!strcmp(arg, "--max-evals")) {
-				a->max_evaluations = (int)number;
-			} else if (!strcmp(arg, "--threads")) {
-				a->threads = (int)number;
-			} else {
-				a->agent_scale = (int)number;
-			}
-			i++;
-		} else if (arg[0] == '-') {
-			fprintf(stderr, "migflow calibrate: error: unknown option '%s'\n", arg);
-			return EXIT_USAGE;
-		} else if (!a->scenario) {
-			a->scenario = arg;
-		} else {
-			fprintf(stderr, "migflow calibrate: error: unexpected argument '%s'\n", arg);
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->scenario) {
-		fprintf(stderr, "migflow calibrate: error: no scenario file given\n");
-		return EXIT_USAGE;
-	}
-	return -1;
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--force", &a->force),
+		MF_OPT_FLAG("--quiet", &a->quiet),
+		MF_OPT_FLAG("--evaluate", &a->evaluate),
+		MF_OPT_TEXT("--targets", &a->targets),
+		MF_OPT_OUTPUT(&a->output),
+		MF_OPT_TEXT("--report-json", &a->report_json),
+		MF_OPT_INT("--replicates", &a->replicates, 1, 100000),
+		MF_OPT_INT("--max-evals", &a->max_evaluations, 1, 100000),
+		MF_OPT_INT("--threads", &a->threads, 1, 100000),
+		MF_OPT_INT("--agent-scale", &a->agent_scale, 1, 100000),
+		MF_OPT_SEED(&a->seed, &a->has_seed),
+	};
+	const struct mf_cli_command command = {
+		.name = "calibrate", .usage = calibrate_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = &a->scenario, .max_positional = 1,
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code < 0 && !a->scenario)
+		code = mf_cli_usage_error(&command, "no scenario file given");
+	return code;
 }
 
 struct progress_context {
@@ -320,11 +267,8 @@ int mf_cli_calibrate(int argc, char **argv)
 {
 	struct calibrate_args a;
 	int code = parse(argc, argv, &a);
-	if (code >= 0) {
-		if (code == EXIT_USAGE)
-			calibrate_usage(stderr);
+	if (code >= 0)
 		return code;
-	}
 	struct mf_error err = {0};
 	struct mf_targets *targets = NULL;
 	struct mf_calibration_result result = {0};

@@ -99,29 +99,19 @@ int mf_cli_check(int argc, char **argv)
 {
 	const char *path = NULL;
 	bool resolved = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			check_usage(stdout);
-			return EXIT_OK;
-		} else if (strcmp(argv[i], "--resolved") == 0) {
-			resolved = true;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "migflow check: error: unknown option '%s'\n", argv[i]);
-			check_usage(stderr);
-			return EXIT_USAGE;
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "migflow check: error: unexpected argument '%s'\n", argv[i]);
-			check_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!path) {
-		fprintf(stderr, "migflow check: error: no scenario file given\n");
-		check_usage(stderr);
-		return EXIT_USAGE;
-	}
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--resolved", &resolved),
+	};
+	const struct mf_cli_command command = {
+		.name = "check", .usage = check_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = &path, .max_positional = 1,
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code >= 0)
+		return code;
+	if (!path)
+		return mf_cli_usage_error(&command, "no scenario file given");
 	struct mf_error err = {0};
 	struct mf_scenario *s = mf_scenario_load(path, &err);
 	if (!s) {

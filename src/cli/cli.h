@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "migflow/migflow.h"
+#include "options.h"
 
 /* Exit codes of the migflow program. */
 enum {
@@ -71,16 +72,10 @@ int mf_cli_sensitivity(int argc, char **argv);
  * Returns out. */
 const char *mf_cli_persons(double value, bool sign, char *out, size_t size);
 
-/* Parses a number in [min, max] (no junk after it). */
-bool mf_cli_parse_number(const char *text, double min, double max, double *value);
-
 /* Parses a date YYYY-MM-DD given to option into days since 1970-01-01
  * (MF_ERR_INPUT naming the option otherwise). */
 enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
 				  struct mf_error *err);
-
-/* Parses a whole non-negative decimal number up to max (no sign, no junk). */
-bool mf_cli_parse_count(const char *text, long long max, long long *value);
 
 /* The default output of an input file: "scenarios/baseline.yaml" -> "baseline.h5". */
 void mf_cli_default_output(const char *input, char *out, size_t size);

@@ -46,57 +46,31 @@ static void compare_usage(FILE *out)
 		"  -h, --help              this help\n");
 }
 
-static int parse_args(int argc, char **argv, struct compare_args *args, int *exit_code)
+/* Returns -1 when the comparison goes on, otherwise its exit code. */
+static int parse_args(int argc, char **argv, struct compare_args *args)
 {
-	memset(args, 0, sizeof(*args));
-	args->country = "Libya";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		const char **target = NULL;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			compare_usage(stdout);
-			*exit_code = EXIT_OK;
-			return -1;
-		} else if (strcmp(a, "--from") == 0) {
-			target = &args->from;
-		} else if (strcmp(a, "--to") == 0) {
-			target = &args->to;
-		} else if (strcmp(a, "--png") == 0) {
-			target = &args->png;
-		} else if (strcmp(a, "--json") == 0) {
-			target = &args->json;
-		} else if (strcmp(a, "--country") == 0) {
-			target = &args->country;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "migflow compare: error: unknown option '%s'\n", a);
-			goto usage;
-		} else if (!args->base) {
-			args->base = a;
-		} else if (!args->alt) {
-			args->alt = a;
-		} else {
-			fprintf(stderr, "migflow compare: error: unexpected argument '%s' (two runs)\n", a);
-			goto usage;
-		}
-		if (target) {
-			if (!value || !*value) {
-				fprintf(stderr, "migflow compare: error: option '%s' needs a value\n", a);
-				goto usage;
-			}
-			*target = value;
-			args->country_given = args->country_given || target == &args->country;
-			i++;
-		}
-	}
-	if (!args->alt) {
-		fprintf(stderr, "migflow compare: error: give two runs, BASE.h5 and ALT.h5\n");
-		goto usage;
-	}
-	return 0;
-usage:
-	compare_usage(stderr);
-	*exit_code = EXIT_USAGE;
+	*args = (struct compare_args){.country = "Libya"};
+	const struct mf_cli_option options[] = {
+		MF_OPT_TEXT("--from", &args->from),
+		MF_OPT_TEXT("--to", &args->to),
+		MF_OPT_TEXT("--png", &args->png),
+		MF_OPT_TEXT("--json", &args->json),
+		{.name = "--country", .kind = MF_CLI_TEXT, .value = &args->country,
+		 .given = &args->country_given},
+	};
+	const char *runs[2] = {NULL, NULL};
+	const struct mf_cli_command command = {
+		.name = "compare", .usage = compare_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = runs, .max_positional = 2, .too_many = "two runs",
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code >= 0)
+		return code;
+	args->base = runs[0];
+	args->alt = runs[1];
+	if (!args->alt)
+		return mf_cli_usage_error(&command, "give two runs, BASE.h5 and ALT.h5");
 	return -1;
 }
 
@@ -271,7 +245,7 @@ int mf_cli_compare(int argc, char **argv)
 {
 	struct compare_args args;
 	int code;
-	if (parse_args(argc, argv, &args, &code) < 0)
+	if ((code = parse_args(argc, argv, &args)) >= 0)
 		return code;
 	struct mf_error err = {0};
 	struct mf_compare_run base = {0}, alt = {0};

@@ -61,86 +61,30 @@ static void flee_usage(FILE *out)
 		DEFAULT_SEED);
 }
 
-struct number_option {
-	const char *name;
-	long long min, max;
-};
-
-static const struct number_option number_options[] = {
-	{"--seed", 0, INT64_MAX},
-	{"--replicates", 1, REPLICATES_MAX},
-	{"--days", 1, MF_DAYS_MAX},
-	{"--threads", 1, 1024},
-	{"--hasten", 1, 1000000},
-};
-
-/* Returns -1 when done with an exit code in *exit_code. */
-static int flee_parse(int argc, char **argv, struct flee_args *args, int *exit_code)
+/* Returns -1 when the run goes on, otherwise its exit code. */
+static int flee_parse(int argc, char **argv, struct flee_args *args)
 {
-	memset(args, 0, sizeof(*args));
-	args->seed = DEFAULT_SEED;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		const struct number_option *number = NULL;
-		for (size_t k = 0; k < sizeof(number_options) / sizeof(*number_options); k++)
-			if (strcmp(a, number_options[k].name) == 0)
-				number = &number_options[k];
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			flee_usage(stdout);
-			*exit_code = EXIT_OK;
-			return -1;
-		} else if (strcmp(a, "--force") == 0) {
-			args->force = true;
-		} else if (strcmp(a, "--quiet") == 0) {
-			args->quiet = true;
-		} else if (strcmp(a, "--strict") == 0) {
-			args->strict = true;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-			if (!value || !*value) {
-				fprintf(stderr, "migflow flee: error: option '%s' needs a value\n", a);
-				goto usage;
-			}
-			args->output = value;
-			i++;
-		} else if (number) {
-			long long v;
-			if (!mf_cli_parse_count(value, number->max, &v) || v < number->min) {
-				fprintf(stderr,
-					"migflow flee: error: option '%s' expects a whole number in %lld..%lld, got '%s'\n",
-					a, number->min, number->max, value ? value : "");
-				goto usage;
-			}
-			if (strcmp(a, "--seed") == 0)
-				args->seed = (uint64_t)v;
-			else if (strcmp(a, "--replicates") == 0)
-				args->replicates = (int)v;
-			else if (strcmp(a, "--days") == 0)
-				args->days = (int)v;
-			else if (strcmp(a, "--threads") == 0)
-				args->threads = (int)v;
-			else
-				args->hasten = (int)v;
-			i++;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "migflow flee: error: unknown option '%s'\n", a);
-			goto usage;
-		} else if (!args->dir) {
-			args->dir = a;
-		} else {
-			fprintf(stderr, "migflow flee: error: unexpected argument '%s' (one instance per run)\n", a);
-			goto usage;
-		}
-	}
-	if (!args->dir) {
-		fprintf(stderr, "migflow flee: error: no instance directory given\n");
-		goto usage;
-	}
-	return 0;
-usage:
-	flee_usage(stderr);
-	*exit_code = EXIT_USAGE;
-	return -1;
+	*args = (struct flee_args){.seed = DEFAULT_SEED};
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--force", &args->force),
+		MF_OPT_FLAG("--quiet", &args->quiet),
+		MF_OPT_FLAG("--strict", &args->strict),
+		MF_OPT_OUTPUT(&args->output),
+		MF_OPT_SEED(&args->seed, NULL),
+		MF_OPT_INT("--replicates", &args->replicates, 1, REPLICATES_MAX),
+		MF_OPT_INT("--days", &args->days, 1, MF_DAYS_MAX),
+		MF_OPT_INT("--threads", &args->threads, 1, 1024),
+		MF_OPT_INT("--hasten", &args->hasten, 1, 1000000),
+	};
+	const struct mf_cli_command command = {
+		.name = "flee", .usage = flee_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = &args->dir, .max_positional = 1, .too_many = "one instance per run",
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code < 0 && !args->dir)
+		code = mf_cli_usage_error(&command, "no instance directory given");
+	return code;
 }
 
 static int exit_code_of(enum mf_status status)
@@ -285,7 +229,7 @@ int mf_cli_flee(int argc, char **argv)
 {
 	struct flee_args args;
 	int code;
-	if (flee_parse(argc, argv, &args, &code) < 0)
+	if ((code = flee_parse(argc, argv, &args)) >= 0)
 		return code;
 	struct mf_error err = {0};
 	enum mf_status status = MF_OK;
@@ -419,33 +363,25 @@ int mf_cli_validate(int argc, char **argv)
 		return EXIT_FAILURE_RUN;
 	}
 	int n = 0;
-	bool store = true, quiet = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			validate_usage(stdout);
-			free(positional);
-			return EXIT_OK;
-		} else if (strcmp(a, "--no-store") == 0) {
-			store = false;
-		} else if (strcmp(a, "--quiet") == 0) {
-			quiet = true;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "migflow validate: error: unknown option '%s'\n", a);
-			validate_usage(stderr);
-			free(positional);
-			return EXIT_USAGE;
-		} else {
-			positional[n++] = a;
-		}
-	}
-	if (n < 2) {
-		fprintf(stderr, "migflow validate: error: expected one or more run files and the "
-				"instance directory\n");
-		validate_usage(stderr);
+	bool no_store = false, quiet = false;
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--no-store", &no_store),
+		MF_OPT_FLAG("--quiet", &quiet),
+	};
+	const struct mf_cli_command command = {
+		.name = "validate", .usage = validate_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = positional, .max_positional = argc, .n_positional = &n,
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code < 0 && n < 2)
+		code = mf_cli_usage_error(&command, "expected one or more run files and the instance "
+					  "directory");
+	if (code >= 0) {
 		free(positional);
-		return EXIT_USAGE;
+		return code;
 	}
+	bool store = !no_store;
 	const char *dir = positional[n - 1];
 	struct mf_error err = {0};
 	enum mf_status status = MF_OK;

@@ -33,74 +33,36 @@ struct hindcast_args {
 	const char *hindcast, *persistence, *targets, *posterior, *json;
 	int replicates, draws, threads, agent_scale;
 	bool has_seed, quiet;
-	unsigned long long seed;
+	uint64_t seed;
 };
 
 static int parse(int argc, char **argv, struct hindcast_args *a)
 {
 	*a = (struct hindcast_args){.replicates = 4};
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		long long n;
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			hindcast_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
-			a->quiet = true;
-		} else if (!strcmp(arg, "--persistence") || !strcmp(arg, "--targets") ||
-			   !strcmp(arg, "--posterior") || !strcmp(arg, "--json")) {
-			if (!value)
-				goto missing;
-			const char **slot = !strcmp(arg, "--persistence") ? &a->persistence
-					    : !strcmp(arg, "--targets")    ? &a->targets
-					    : !strcmp(arg, "--posterior")  ? &a->posterior
-									   : &a->json;
-			*slot = value;
-			i++;
-		} else if (!strcmp(arg, "--replicates") || !strcmp(arg, "--draws") ||
-			   !strcmp(arg, "--threads") || !strcmp(arg, "--agent-scale") ||
-			   !strcmp(arg, "--seed")) {
-			if (!value)
-				goto missing;
-			bool seed = !strcmp(arg, "--seed");
-			if (!mf_cli_parse_count(value, seed ? (long long)9e18 : 10000, &n) ||
-			    (!seed && n < (strcmp(arg, "--threads") ? 1 : 0))) {
-				fprintf(stderr, "migflow hindcast: error: %s: expected a whole number%s, got '%s'\n",
-					arg, seed ? "" : " in 1..10000", value);
-				return EXIT_USAGE;
-			}
-			if (seed) {
-				a->seed = (unsigned long long)n;
-				a->has_seed = true;
-			} else {
-				*(!strcmp(arg, "--replicates") ? &a->replicates
-				  : !strcmp(arg, "--draws")    ? &a->draws
-				  : !strcmp(arg, "--threads")  ? &a->threads
-							       : &a->agent_scale) = (int)n;
-			}
-			i++;
-		} else if (arg[0] == '-') {
-			fprintf(stderr, "migflow hindcast: error: unknown option %s\n", arg);
-			return EXIT_USAGE;
-		} else if (!a->hindcast) {
-			a->hindcast = arg;
-		} else {
-			fprintf(stderr, "migflow hindcast: error: one hindcast scenario (got '%s' too)\n", arg);
-			return EXIT_USAGE;
-		}
-		continue;
-	missing:
-		fprintf(stderr, "migflow hindcast: error: %s needs a value\n", arg);
-		return EXIT_USAGE;
-	}
-	if (!a->hindcast || !a->persistence || !a->targets) {
-		fprintf(stderr, "migflow hindcast: error: give HINDCAST.yaml, --persistence and --targets\n");
-		return EXIT_USAGE;
-	}
-	if (!a->posterior != !a->draws) {
-		fprintf(stderr, "migflow hindcast: error: --posterior POST.h5 and --draws N go together\n");
-		return EXIT_USAGE;
-	}
+	const struct mf_cli_option options[] = {
+		{.name = "--quiet", .alias = "-q", .kind = MF_CLI_FLAG, .value = &a->quiet},
+		MF_OPT_TEXT("--persistence", &a->persistence),
+		MF_OPT_TEXT("--targets", &a->targets),
+		MF_OPT_TEXT("--posterior", &a->posterior),
+		MF_OPT_TEXT("--json", &a->json),
+		MF_OPT_INT("--replicates", &a->replicates, 1, 10000),
+		MF_OPT_INT("--draws", &a->draws, 1, 10000),
+		MF_OPT_INT("--threads", &a->threads, 0, 10000),
+		MF_OPT_INT("--agent-scale", &a->agent_scale, 1, 10000),
+		MF_OPT_SEED(&a->seed, &a->has_seed),
+	};
+	const struct mf_cli_command command = {
+		.name = "hindcast", .usage = hindcast_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = &a->hindcast, .max_positional = 1, .too_many = "one hindcast scenario",
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code >= 0)
+		return code;
+	if (!a->hindcast || !a->persistence || !a->targets)
+		return mf_cli_usage_error(&command, "give HINDCAST.yaml, --persistence and --targets");
+	if (!a->posterior != !a->draws)
+		return mf_cli_usage_error(&command, "--posterior POST.h5 and --draws N go together");
 	if (a->draws)
 		a->replicates = a->draws;
 	return -1;
@@ -354,11 +316,8 @@ int mf_cli_hindcast(int argc, char **argv)
 {
 	struct hindcast_args a;
 	int code = parse(argc, argv, &a);
-	if (code >= 0) {
-		if (code == EXIT_USAGE)
-			hindcast_usage(stderr);
+	if (code >= 0)
 		return code;
-	}
 	struct mf_error err;
 	mf_error_clear(&err);
 	struct side h = {.path = a.hindcast}, p = {.path = a.persistence};

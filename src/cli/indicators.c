@@ -62,18 +62,16 @@ static void print_json(FILE *out)
 int mf_cli_indicators(int argc, char **argv)
 {
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			indicators_usage(stdout);
-			return EXIT_OK;
-		} else if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else {
-			fprintf(stderr, "migflow indicators: error: unexpected argument '%s'\n", argv[i]);
-			indicators_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--json", &json),
+	};
+	const struct mf_cli_command command = {
+		.name = "indicators", .usage = indicators_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code >= 0)
+		return code;
 	if (json)
 		print_json(stdout);
 	else

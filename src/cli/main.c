@@ -1,5 +1,4 @@
 /* migflow: the command-line program. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,19 +145,6 @@ const char *mf_cli_persons(double value, bool sign, char *out, size_t size)
 	return out;
 }
 
-bool mf_cli_parse_number(const char *text, double min, double max, double *value)
-{
-	if (!text || !*text)
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (*end || errno || !(v >= min && v <= max))
-		return false;
-	*value = v;
-	return true;
-}
-
 enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
 				  struct mf_error *err)
 {
@@ -166,19 +152,6 @@ enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
 		return mf_error_set(err, MF_ERR_INPUT, "%s: expected a date YYYY-MM-DD, got '%s'",
 				    option, text);
 	return MF_OK;
-}
-
-bool mf_cli_parse_count(const char *text, long long max, long long *value)
-{
-	if (!text || !*text || *text == '-' || *text == '+')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (*end || errno == ERANGE || v > (unsigned long long)max)
-		return false;
-	*value = (long long)v;
-	return true;
 }
 
 void mf_cli_default_output(const char *input, char *out, size_t size)

@@ -55,111 +55,45 @@ struct posterior_args {
 	bool has_seed, force, quiet;
 };
 
-static int option_value(const char *arg, const char *value)
-{
-	if (!value || !*value) {
-		fprintf(stderr, "migflow posterior: error: option '%s' needs a value\n", arg);
-		return EXIT_USAGE;
-	}
-	return -1;
-}
-
 static int parse(int argc, char **argv, struct posterior_args *a)
 {
 	*a = (struct posterior_args){
 		.options = { .particles = 500, .budget = 20000, .quantile = 0.5,
 			     .max_generations = 30, .min_acceptance = 0.02, .predictive_draws = 200 },
 	};
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		long long whole;
-		double number;
-		int rc;
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			posterior_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(arg, "--force")) {
-			a->force = true;
-		} else if (!strcmp(arg, "--quiet")) {
-			a->quiet = true;
-		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output") ||
-			   !strcmp(arg, "--summary")) {
-			if ((rc = option_value(arg, value)) >= 0)
-				return rc;
-			if (!strcmp(arg, "--targets"))
-				a->targets = value;
-			else if (!strcmp(arg, "--summary"))
-				a->summary = value;
-			else
-				a->output = value;
-			i++;
-		} else if (!strcmp(arg, "--quantile") || !strcmp(arg, "--min-acceptance")) {
-			bool quantile = !strcmp(arg, "--quantile");
-			if (!mf_cli_parse_number(value, quantile ? 0.01 : 0.0, 0.99, &number)) {
-				fprintf(stderr, "migflow posterior: error: option '%s' expects a number in %s, got '%s'\n",
-					arg, quantile ? "0.01..0.99" : "0..0.99", value ? value : "");
-				return EXIT_USAGE;
-			}
-			if (quantile)
-				a->options.quantile = number;
-			else
-				a->options.min_acceptance = number;
-			i++;
-		} else if (!strcmp(arg, "--budget") || !strcmp(arg, "--particles") ||
-			   !strcmp(arg, "--generations") || !strcmp(arg, "--predictive") ||
-			   !strcmp(arg, "--agent-scale") || !strcmp(arg, "--seed") ||
-			   !strcmp(arg, "--threads")) {
-			bool seed = !strcmp(arg, "--seed"), budget = !strcmp(arg, "--budget");
-			bool zero = seed || !strcmp(arg, "--predictive");
-			long long max = seed ? INT64_MAX : budget ? 100000000LL : 1000000LL;
-			if (!mf_cli_parse_count(value, max, &whole) || (!zero && whole < 1) ||
-			    (!strcmp(arg, "--particles") && whole < 2)) {
-				fprintf(stderr, "migflow posterior: error: option '%s' expects a whole number "
-					"in %d..%lld, got '%s'\n", arg, zero ? 0 : !strcmp(arg, "--particles") ? 2 : 1,
-					max, value ? value : "");
-				return EXIT_USAGE;
-			}
-			if (seed) {
-				a->options.seed = (uint64_t)whole;
-				a->has_seed = true;
-			} else if (budget) {
-				a->options.budget = (uint64_t)whole;
-			} else if (!strcmp(arg, "--particles")) {
-				a->options.particles = (int)whole;
-			} else if (!strcmp(arg, "--generations")) {
-				a->options.max_generations = (int)whole;
-			} else if (!strcmp(arg, "--predictive")) {
-				a->options.predictive_draws = (int)whole;
-			} else if (!strcmp(arg, "--agent-scale")) {
-				a->options.agent_scale = (int)whole;
-			} else {
-				a->options.threads = (int)whole;
-			}
-			i++;
-		} else if (arg[0] == '-') {
-			fprintf(stderr, "migflow posterior: error: unknown option '%s'\n", arg);
-			return EXIT_USAGE;
-		} else if (!a->scenario) {
-			a->scenario = arg;
-		} else {
-			fprintf(stderr, "migflow posterior: error: unexpected argument '%s'\n", arg);
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->scenario && !a->summary) {
-		fprintf(stderr, "migflow posterior: error: no scenario file given\n");
-		return EXIT_USAGE;
-	}
-	if (a->scenario && a->summary) {
-		fprintf(stderr, "migflow posterior: error: give a scenario or --summary POST.h5, not both\n");
-		return EXIT_USAGE;
-	}
-	if (a->options.budget && a->options.budget < (uint64_t)a->options.particles) {
-		fprintf(stderr, "migflow posterior: error: a budget of %llu simulations is below the "
-			"%d particles of generation 0\n", (unsigned long long)a->options.budget,
-			a->options.particles);
-		return EXIT_USAGE;
-	}
+	struct mf_posterior_options *o = &a->options;
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--force", &a->force),
+		MF_OPT_FLAG("--quiet", &a->quiet),
+		MF_OPT_TEXT("--targets", &a->targets),
+		MF_OPT_OUTPUT(&a->output),
+		MF_OPT_TEXT("--summary", &a->summary),
+		MF_OPT_NUMBER("--quantile", &o->quantile, 0.01, 0.99),
+		MF_OPT_NUMBER("--min-acceptance", &o->min_acceptance, 0.0, 0.99),
+		MF_OPT_U64("--budget", &o->budget, 1, 100000000),
+		MF_OPT_INT("--particles", &o->particles, 2, 1000000),
+		MF_OPT_INT("--generations", &o->max_generations, 1, 1000000),
+		MF_OPT_INT("--predictive", &o->predictive_draws, 0, 1000000),
+		MF_OPT_INT("--agent-scale", &o->agent_scale, 1, 1000000),
+		MF_OPT_INT("--threads", &o->threads, 1, 1000000),
+		MF_OPT_SEED(&o->seed, &a->has_seed),
+	};
+	const struct mf_cli_command command = {
+		.name = "posterior", .usage = posterior_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = &a->scenario, .max_positional = 1,
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code >= 0)
+		return code;
+	if (!a->scenario && !a->summary)
+		return mf_cli_usage_error(&command, "no scenario file given");
+	if (a->scenario && a->summary)
+		return mf_cli_usage_error(&command, "give a scenario or --summary POST.h5, not both");
+	if (o->budget && o->budget < (uint64_t)o->particles)
+		return mf_cli_usage_error(&command, "a budget of %llu simulations is below the %d "
+					  "particles of generation 0",
+					  (unsigned long long)o->budget, o->particles);
 	return -1;
 }
 

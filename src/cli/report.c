@@ -40,60 +40,32 @@ static void report_usage(FILE *out)
 		"  -h, --help              this help\n", MAX_RUNS);
 }
 
-static int parse_args(int argc, char **argv, struct report_args *args, int *exit_code)
+/* Returns -1 when the report goes on, otherwise its exit code. */
+static int parse_args(int argc, char **argv, struct report_args *args)
 {
-	memset(args, 0, sizeof(*args));
-	args->country = "Libya";
-	args->output = "brief.html";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		const char **target = NULL;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			report_usage(stdout);
-			*exit_code = EXIT_OK;
-			return -1;
-		} else if (strcmp(a, "--force") == 0) {
-			args->force = true;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-			target = &args->output;
-		} else if (strcmp(a, "--from") == 0) {
-			target = &args->from;
-		} else if (strcmp(a, "--to") == 0) {
-			target = &args->to;
-		} else if (strcmp(a, "--country") == 0) {
-			target = &args->country;
-		} else if (strcmp(a, "--title") == 0) {
-			target = &args->title;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "migflow report: error: unknown option '%s'\n", a);
-			goto usage;
-		} else if (args->n_runs < MAX_RUNS) {
-			args->runs[args->n_runs++] = a;
-		} else {
-			fprintf(stderr, "migflow report: error: at most %d runs\n", MAX_RUNS);
-			goto usage;
-		}
-		if (target) {
-			if (!value || !*value) {
-				fprintf(stderr, "migflow report: error: option '%s' needs a value\n", a);
-				goto usage;
-			}
-			*target = value;
-			args->country_given = args->country_given || target == &args->country;
-			i++;
-		}
-	}
-	if (args->n_runs < 2) {
-		fprintf(stderr, "migflow report: error: give a baseline and at least one alternative, "
-			"BASE.h5 ALT.h5 [ALT2.h5 ...]\n");
-		goto usage;
-	}
-	return 0;
-usage:
-	report_usage(stderr);
-	*exit_code = EXIT_USAGE;
-	return -1;
+	*args = (struct report_args){.country = "Libya", .output = "brief.html"};
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--force", &args->force),
+		MF_OPT_OUTPUT(&args->output),
+		MF_OPT_TEXT("--from", &args->from),
+		MF_OPT_TEXT("--to", &args->to),
+		{.name = "--country", .kind = MF_CLI_TEXT, .value = &args->country,
+		 .given = &args->country_given},
+		MF_OPT_TEXT("--title", &args->title),
+	};
+	char too_many[32];
+	snprintf(too_many, sizeof(too_many), "at most %d runs", MAX_RUNS);
+	const struct mf_cli_command command = {
+		.name = "report", .usage = report_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = args->runs, .max_positional = MAX_RUNS, .n_positional = &args->n_runs,
+		.too_many = too_many,
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code < 0 && args->n_runs < 2)
+		code = mf_cli_usage_error(&command, "give a baseline and at least one alternative, "
+					  "BASE.h5 ALT.h5 [ALT2.h5 ...]");
+	return code;
 }
 
 /* The page into a temporary file beside path, renamed over it when
@@ -151,7 +123,7 @@ int mf_cli_report(int argc, char **argv)
 {
 	struct report_args args;
 	int code;
-	if (parse_args(argc, argv, &args, &code) < 0)
+	if ((code = parse_args(argc, argv, &args)) >= 0)
 		return code;
 	struct mf_error err = {0};
 	struct report report = {0};

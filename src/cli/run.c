@@ -14,9 +14,6 @@
 static volatile sig_atomic_t interrupted;
 
 #define REPLICATES_MAX 10000
-#define TEXT_OF_(x) #x
-#define TEXT_OF(x) TEXT_OF_(x)
-#define DAYS_MAX_TEXT TEXT_OF(MF_DAYS_MAX)
 
 static void on_signal(int signal_number)
 {
@@ -30,12 +27,11 @@ struct run_args {
 	 * date; the run to resume; the state to branch from. */
 	const char *checkpoint, *checkpoint_at, *resume, *from_state;
 	int checkpoint_every;
-	bool only_resume_options; /* nothing but --resume, --threads, --quiet given */
 	int draws;            /* with posterior: replicates, each a particle */
 	bool force, quiet, has_seed;
 	uint64_t seed;
 	int days, threads, agent_scale;
-	uint32_t replicate;
+	uint64_t replicate;   /* 0..UINT32_MAX */
 	bool has_replicate;
 	int replicates;       /* 0: a single run */
 };
@@ -75,156 +71,73 @@ static void run_usage(FILE *out)
 		"  -h, --help            this help\n");
 }
 
-/* Returns -1 when done with an exit code in *exit_code. */
-static int parse_args(int argc, char **argv, struct run_args *args, int *exit_code)
+/* Options that --resume takes besides itself: the run goes on as it was
+ * started, on as many threads as now wanted, as quietly. */
+static bool resumable(const char *option)
 {
-	memset(args, 0, sizeof(*args));
-	args->only_resume_options = true;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-		long long number;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			run_usage(stdout);
-			*exit_code = EXIT_OK;
-			return -1;
-		} else if (strcmp(a, "--force") == 0) {
-			args->force = true;
-		} else if (strcmp(a, "--quiet") == 0) {
-			args->quiet = true;
-			continue;
-		} else if (strcmp(a, "--resume") == 0) {
-			/* Allowed with --resume, like --quiet and --threads. */
-			if (!value || !*value)
-				goto missing;
-			args->resume = value;
-			i++;
-			continue;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-			   strcmp(a, "--summary-json") == 0 || strcmp(a, "--posterior") == 0 ||
-			   strcmp(a, "--checkpoint") == 0 || strcmp(a, "--checkpoint-at") == 0 ||
-			   strcmp(a, "--from-state") == 0) {
-			if (!value || !*value)
-				goto missing;
-			if (strcmp(a, "--checkpoint") == 0)
-				args->checkpoint = value;
-			else if (strcmp(a, "--checkpoint-at") == 0)
-				args->checkpoint_at = value;
-			else if (strcmp(a, "--from-state") == 0)
-				args->from_state = value;
-			else if (strcmp(a, "--summary-json") == 0)
-				args->summary_json = value;
-			else if (strcmp(a, "--posterior") == 0)
-				args->posterior = value;
-			else
-				args->output = value;
-			i++;
-		} else if (strcmp(a, "--seed") == 0) {
-			if (!mf_cli_parse_count(value, INT64_MAX, &number))
-				goto bad_number;
-			args->seed = (uint64_t)number;
-			args->has_seed = true;
-			i++;
-		} else if (strcmp(a, "--days") == 0) {
-			if (!mf_cli_parse_count(value, MF_DAYS_MAX, &number) || number < 1)
-				goto bad_number;
-			args->days = (int)number;
-			i++;
-		} else if (strcmp(a, "--replicate") == 0) {
-			if (!mf_cli_parse_count(value, UINT32_MAX, &number))
-				goto bad_number;
-			args->replicate = (uint32_t)number;
-			args->has_replicate = true;
-			i++;
-		} else if (strcmp(a, "--replicates") == 0 || strcmp(a, "--draws") == 0) {
-			if (!mf_cli_parse_count(value, REPLICATES_MAX, &number) || number < 1)
-				goto bad_number;
-			if (strcmp(a, "--draws") == 0)
-				args->draws = (int)number;
-			else
-				args->replicates = (int)number;
-			i++;
-		} else if (strcmp(a, "--agent-scale") == 0) {
-			if (!mf_cli_parse_count(value, 100000, &number) || number < 1)
-				goto bad_number;
-			args->agent_scale = (int)number;
-			i++;
-		} else if (strcmp(a, "--threads") == 0) {
-			if (!mf_cli_parse_count(value, 1024, &number) || number < 1)
-				goto bad_number;
-			args->threads = (int)number;
-			i++;
-			continue;
-		} else if (strcmp(a, "--checkpoint-every") == 0) {
-			if (!mf_cli_parse_count(value, MF_DAYS_MAX, &number) || number < 1)
-				goto bad_number;
-			args->checkpoint_every = (int)number;
-			i++;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "migflow run: error: unknown option '%s'\n", a);
-			goto usage;
-		} else if (!args->scenario) {
-			args->scenario = a;
-		} else {
-			fprintf(stderr, "migflow run: error: unexpected argument '%s' (one scenario per run)\n", a);
-			goto usage;
-		}
-		args->only_resume_options = false;
-		continue;
-missing:
-		fprintf(stderr, "migflow run: error: option '%s' needs a value\n", a);
-		goto usage;
-bad_number:
-		fprintf(stderr, "migflow run: error: option '%s' expects a whole number%s, got '%s'\n", a,
-			strcmp(a, "--days") == 0 || strcmp(a, "--checkpoint-every") == 0 ? " in 1.." DAYS_MAX_TEXT
-			: strcmp(a, "--threads") == 0 ? " in 1..1024"
-			: strcmp(a, "--agent-scale") == 0 ? " in 1..100000"
-			: strcmp(a, "--replicates") == 0 || strcmp(a, "--draws") == 0 ? " in 1..10000"
-			: " >= 0",
-			value ? value : "");
-		goto usage;
-	}
+	return !strcmp(option, "--resume") || !strcmp(option, "--threads") ||
+	       !strcmp(option, "--quiet");
+}
+
+/* Returns -1 when the run goes on, otherwise its exit code. */
+static int parse_args(int argc, char **argv, struct run_args *args)
+{
+	*args = (struct run_args){0};
+	bool other = false; /* an option given that --resume does not take */
+	struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--force", &args->force),
+		MF_OPT_FLAG("--quiet", &args->quiet),
+		MF_OPT_TEXT("--resume", &args->resume),
+		MF_OPT_OUTPUT(&args->output),
+		MF_OPT_TEXT("--summary-json", &args->summary_json),
+		MF_OPT_TEXT("--posterior", &args->posterior),
+		MF_OPT_TEXT("--checkpoint", &args->checkpoint),
+		MF_OPT_TEXT("--checkpoint-at", &args->checkpoint_at),
+		MF_OPT_TEXT("--from-state", &args->from_state),
+		MF_OPT_SEED(&args->seed, &args->has_seed),
+		MF_OPT_INT("--days", &args->days, 1, MF_DAYS_MAX),
+		{.name = "--replicate", .kind = MF_CLI_U64, .value = &args->replicate, .min = 0,
+		 .max = UINT32_MAX, .given = &args->has_replicate},
+		MF_OPT_INT("--replicates", &args->replicates, 1, REPLICATES_MAX),
+		MF_OPT_INT("--draws", &args->draws, 1, REPLICATES_MAX),
+		MF_OPT_INT("--agent-scale", &args->agent_scale, 1, 100000),
+		MF_OPT_INT("--threads", &args->threads, 1, 1024),
+		MF_OPT_INT("--checkpoint-every", &args->checkpoint_every, 1, MF_DAYS_MAX),
+	};
+	const size_t n_options = sizeof(options) / sizeof(*options);
+	for (size_t k = 0; k < n_options; k++)
+		if (!options[k].given && !resumable(options[k].name))
+			options[k].given = &other;
+	const struct mf_cli_command command = {
+		.name = "run", .usage = run_usage, .options = options, .n_options = n_options,
+		.positional = &args->scenario, .max_positional = 1, .too_many = "one scenario per run",
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code >= 0)
+		return code;
 	if (args->resume) {
-		if (!args->only_resume_options) {
-			fprintf(stderr, "migflow run: error: --resume FILE continues a run as it was "
-				"started: only --threads and --quiet may be added\n");
-			goto usage;
-		}
-		return 0;
+		if (other || args->has_seed || args->has_replicate || args->scenario)
+			return mf_cli_usage_error(&command, "--resume FILE continues a run as it was "
+						  "started: only --threads and --quiet may be added");
+		return -1;
 	}
-	if (!args->scenario) {
-		fprintf(stderr, "migflow run: error: no scenario file given\n");
-		goto usage;
-	}
-	if (!args->checkpoint && (args->checkpoint_every || args->checkpoint_at)) {
-		fprintf(stderr, "migflow run: error: --checkpoint-every and --checkpoint-at need "
-			"--checkpoint FILE\n");
-		goto usage;
-	}
-	if (args->from_state && (args->replicates || args->draws)) {
-		fprintf(stderr, "migflow run: error: --from-state branches one run (a state is one "
-			"replicate's): not with --replicates or --draws\n");
-		goto usage;
-	}
-	if (!args->posterior != !args->draws) {
-		fprintf(stderr, "migflow run: error: --posterior POST.h5 and --draws N go together\n");
-		goto usage;
-	}
-	if (args->draws && (args->replicates || args->has_replicate)) {
-		fprintf(stderr, "migflow run: error: --draws N runs replicates 0..N-1 under the "
-			"posterior: not with --replicate or --replicates\n");
-		goto usage;
-	}
+	if (!args->scenario)
+		return mf_cli_usage_error(&command, "no scenario file given");
+	if (!args->checkpoint && (args->checkpoint_every || args->checkpoint_at))
+		return mf_cli_usage_error(&command, "--checkpoint-every and --checkpoint-at need "
+					  "--checkpoint FILE");
+	if (args->from_state && (args->replicates || args->draws))
+		return mf_cli_usage_error(&command, "--from-state branches one run (a state is one "
+					  "replicate's): not with --replicates or --draws");
+	if (!args->posterior != !args->draws)
+		return mf_cli_usage_error(&command, "--posterior POST.h5 and --draws N go together");
+	if (args->draws && (args->replicates || args->has_replicate))
+		return mf_cli_usage_error(&command, "--draws N runs replicates 0..N-1 under the "
+					  "posterior: not with --replicate or --replicates");
 	args->replicates = args->draws ? args->draws : args->replicates;
-	if (args->has_replicate && args->replicates) {
-		fprintf(stderr, "migflow run: error: give --replicate K (one replicate) or --replicates N "
-			"(replicates 0..N-1), not both\n");
-		goto usage;
-	}
-	return 0;
-usage:
-	run_usage(stderr);
-	*exit_code = EXIT_USAGE;
+	if (args->has_replicate && args->replicates)
+		return mf_cli_usage_error(&command, "give --replicate K (one replicate) or --replicates N "
+					  "(replicates 0..N-1), not both");
 	return -1;
 }
 
@@ -345,7 +258,7 @@ int mf_cli_run(int argc, char **argv)
 {
 	struct run_args args;
 	int code;
-	if (parse_args(argc, argv, &args, &code) < 0)
+	if ((code = parse_args(argc, argv, &args)) >= 0)
 		return code;
 	if (!args.resume)
 		return run_with(argc, argv, args);
@@ -358,7 +271,7 @@ int mf_cli_run(int argc, char **argv)
 		return mf_cli_exit_code(err.code);
 	}
 	struct run_args resumed;
-	if (parse_args(resume.argc, resume.argv, &resumed, &code) < 0 || resumed.resume) {
+	if (parse_args(resume.argc, resume.argv, &resumed) >= 0 || resumed.resume) {
 		fprintf(stderr, "migflow run: error: %s keeps a command line that cannot be resumed\n",
 			args.resume);
 		mf_cli_run_resume_free(&resume);
@@ -486,7 +399,7 @@ static int run_with(int argc, char **argv, struct run_args args)
 	struct mf_ensemble_options options = {
 		.seed = args.has_seed ? args.seed : scenario->seed,
 		.replicates = args.replicates,
-		.replicate = args.replicate,
+		.replicate = (uint32_t)args.replicate,
 		.threads = args.threads,
 		.days = args.days,
 		.run_scenarios = draws ? (const struct mf_scenario *const *)draws->scenarios : NULL,

@@ -49,86 +49,49 @@ struct sensitivity_args {
 	uint64_t seed;
 };
 
+static bool power_of_two(long long n)
+{
+	return (n & (n - 1)) == 0;
+}
+
+static bool resamples_valid(long long n)
+{
+	return n == 0 || n >= 10;
+}
+
 static int parse(int argc, char **argv, struct sensitivity_args *a)
 {
 	*a = (struct sensitivity_args){.base_samples = 256, .replicates = 1, .resamples = 1000};
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-		long long number;
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			sensitivity_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(arg, "--force")) {
-			a->force = true;
-		} else if (!strcmp(arg, "--quiet")) {
-			a->quiet = true;
-		} else if (!strcmp(arg, "--targets") || !strcmp(arg, "-o") || !strcmp(arg, "--output") ||
-			   !strcmp(arg, "--indicators") || !strcmp(arg, "--posterior")) {
-			if (!value || !*value) {
-				fprintf(stderr, "migflow sensitivity: error: option '%s' needs a value\n", arg);
-				return EXIT_USAGE;
-			}
-			if (!strcmp(arg, "--targets"))
-				a->targets = value;
-			else if (!strcmp(arg, "--indicators"))
-				a->indicators = value;
-			else if (!strcmp(arg, "--posterior"))
-				a->posterior = value;
-			else
-				a->output = value;
-			i++;
-		} else if (!strcmp(arg, "--base-samples") || !strcmp(arg, "--replicates") ||
-			   !strcmp(arg, "--seed") || !strcmp(arg, "--threads") ||
-			   !strcmp(arg, "--agent-scale") || !strcmp(arg, "--resamples")) {
-			bool seed = !strcmp(arg, "--seed"), resamples = !strcmp(arg, "--resamples");
-			bool base = !strcmp(arg, "--base-samples");
-			long long max = seed ? INT64_MAX : base ? (1LL << 30) : resamples ? 1000000 : 100000;
-			long long min = seed || resamples ? 0 : base ? 2 : 1;
-			if (!mf_cli_parse_count(value, max, &number) || number < min ||
-			    (base && (number & (number - 1)) != 0) ||
-			    (resamples && number > 0 && number < 10)) {
-				fprintf(stderr, "migflow sensitivity: error: option '%s' expects %s, got '%s'\n",
-					arg,
-					seed ? "a whole number >= 0"
-					: base ? "a power of two >= 2 (2, 4, 8, ... 2^30)"
-					: resamples ? "0 or a whole number in 10..1000000"
-					: "a whole number in 1..100000",
-					value ? value : "");
-				return EXIT_USAGE;
-			}
-			if (seed) {
-				a->seed = (uint64_t)number;
-				a->has_seed = true;
-			} else if (base) {
-				a->base_samples = number;
-			} else if (resamples) {
-				a->resamples = number;
-			} else if (!strcmp(arg, "--replicates")) {
-				a->replicates = number;
-			} else if (!strcmp(arg, "--threads")) {
-				a->threads = number;
-			} else {
-				a->agent_scale = number;
-			}
-			i++;
-		} else if (arg[0] == '-') {
-			fprintf(stderr, "migflow sensitivity: error: unknown option '%s'\n", arg);
-			return EXIT_USAGE;
-		} else if (!a->scenario) {
-			a->scenario = arg;
-		} else {
-			fprintf(stderr, "migflow sensitivity: error: unexpected argument '%s'\n", arg);
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->scenario) {
-		fprintf(stderr, "migflow sensitivity: error: no scenario file given\n");
-		return EXIT_USAGE;
-	}
-	if (!a->output) {
-		fprintf(stderr, "migflow sensitivity: error: no output file given (-o SA.h5)\n");
-		return EXIT_USAGE;
-	}
+	const struct mf_cli_option options[] = {
+		MF_OPT_FLAG("--force", &a->force),
+		MF_OPT_FLAG("--quiet", &a->quiet),
+		MF_OPT_TEXT("--targets", &a->targets),
+		MF_OPT_OUTPUT(&a->output),
+		MF_OPT_TEXT("--indicators", &a->indicators),
+		MF_OPT_TEXT("--posterior", &a->posterior),
+		{.name = "--base-samples", .kind = MF_CLI_WHOLE, .value = &a->base_samples, .min = 2,
+		 .max = 1LL << 30, .valid = power_of_two,
+		 .expects = "a power of two >= 2 (2, 4, 8, ... 2^30)"},
+		MF_OPT_WHOLE("--replicates", &a->replicates, 1, 100000),
+		MF_OPT_WHOLE("--agent-scale", &a->agent_scale, 1, 100000),
+		MF_OPT_WHOLE("--threads", &a->threads, 1, 100000),
+		{.name = "--resamples", .kind = MF_CLI_WHOLE, .value = &a->resamples, .min = 0,
+		 .max = 1000000, .valid = resamples_valid,
+		 .expects = "0 or a whole number in 10..1000000"},
+		MF_OPT_SEED(&a->seed, &a->has_seed),
+	};
+	const struct mf_cli_command command = {
+		.name = "sensitivity", .usage = sensitivity_usage,
+		.options = options, .n_options = sizeof(options) / sizeof(*options),
+		.positional = &a->scenario, .max_positional = 1,
+	};
+	int code = mf_cli_parse_options(&command, argc, argv);
+	if (code >= 0)
+		return code;
+	if (!a->scenario)
+		return mf_cli_usage_error(&command, "no scenario file given");
+	if (!a->output)
+		return mf_cli_usage_error(&command, "no output file given (-o SA.h5)");
 	return -1;
 }
 
@@ -220,11 +183,8 @@ int mf_cli_sensitivity(int argc, char **argv)
 {
 	struct sensitivity_args a;
 	int code = parse(argc, argv, &a);
-	if (code >= 0) {
-		if (code == EXIT_USAGE)
-			sensitivity_usage(stderr);
+	if (code >= 0)
 		return code;
-	}
 	struct mf_error err = {0};
 	struct mf_scenario_source *source = NULL;
 	struct mf_targets *targets = NULL;
