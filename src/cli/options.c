@@ -33,6 +33,7 @@ bool mf_cli_parse_number(const char *text, double min, double max, double *value
 	return true;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void verror(const struct mf_cli_command *command, const char *format, va_list args)
 {
 	fprintf(stderr, "migflow %s: error: ", command->name);
