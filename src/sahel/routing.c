@@ -3,6 +3,7 @@
  * that bring the agent strictly closer to its goal in generalised cost
  * (days, fare, death risk, insecurity), so routes never cycle. */
 #include <math.h>
+#include <string.h>
 
 #include "migflow/rng.h"
 #include "sahel.h"
@@ -310,9 +311,10 @@ void mf_routing_update(struct mf_sim *sim)
 	const struct mf_graph *g = sim->graph;
 	const struct mf_parameters *params = &sim->params;
 	int n = g->n_places, n_links = g->n_links;
-	double *cost = r->scratch_cost, *cost_intent = r->scratch_cost_intent;
+	double *cost = r->scratch_cost;
 	update_links(sim, cost);
 	for (int i = 0; i < MF_INTENT_COUNT; i++) {
+		double *cost_intent = r->scratch_cost_intent + (size_t)i * n_links;
 		double insecurity = params->insecurity_cost *
 				    (i == MF_INTENT_DISPLACED ? params->displaced_insecurity_factor : 1);
 		/* Insecurity is charged per day spent on insecure ground, so that a
@@ -322,6 +324,22 @@ void mf_routing_update(struct mf_sim *sim)
 			double ground = 1 - 0.5 * (sim->world.security[link->from] +
 						   sim->world.security[link->to]);
 			cost_intent[l] = cost[l] + insecurity * r->links[l].days * ground;
+		}
+		/* Intents with the same link costs (all but the displaced, whose
+		 * insecurity weighs more) have the same tables: copied, not
+		 * computed again. */
+		int same = -1;
+		for (int j = 0; j < i && same < 0; j++)
+			if (!memcmp(r->scratch_cost_intent + (size_t)j * n_links, cost_intent,
+				    (size_t)n_links * sizeof(double)))
+				same = j;
+		if (same >= 0) {
+			memcpy(r->route_dist + (size_t)i * n * n, r->route_dist + (size_t)same * n * n,
+			       (size_t)n * n * sizeof(*r->route_dist));
+			memcpy(r->route_cum + (size_t)i * n * n_links,
+			       r->route_cum + (size_t)same * n * n_links,
+			       (size_t)n * n_links * sizeof(*r->route_cum));
+			continue;
 		}
 		for (int goal = 0; goal < n; goal++) {
 			double *dist = r->route_dist + ((size_t)i * n + goal) * n;

@@ -35,7 +35,7 @@ static int alloc_tables(struct mf_sim *sim, struct sahel *r)
 	    !ALLOC(r->route_cum, (size_t)MF_INTENT_COUNT * P * L) ||
 	    !ALLOC(r->route_dist, (size_t)MF_INTENT_COUNT * P * P) || !ALLOC(r->refuge, P) ||
 	    !ALLOC(r->accept, L) || !ALLOC(r->in_offset, P + 1) || !ALLOC(r->in_links, L) ||
-	    !ALLOC(r->scratch_cost, L) || !ALLOC(r->scratch_cost_intent, L) ||
+	    !ALLOC(r->scratch_cost, L) || !ALLOC(r->scratch_cost_intent, (size_t)MF_INTENT_COUNT * L) ||
 	    !ALLOC(r->scratch_weight, max_degree) || !ALLOC(r->scratch_heap, P) ||
 	    !ALLOC(r->scratch_position, P) || !ALLOC(r->refuge_n, P) ||
 	    !ALLOC(r->refuge_place, (size_t)P * P) || !ALLOC(r->refuge_cum, (size_t)P * P) ||

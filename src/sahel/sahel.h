@@ -138,7 +138,8 @@ struct sahel {
 	/* Links ending at place p: in_links[in_offset[p] .. in_offset[p+1]). */
 	int *in_offset, *in_links;
 	/* Scratch space of mf_routing_update, allocated once. */
-	double *scratch_cost, *scratch_cost_intent, *scratch_weight;
+	double *scratch_cost, *scratch_weight;
+	double *scratch_cost_intent; /* [intent * L + link] */
 	int *scratch_heap, *scratch_position;
 	gsl_rng *spawn_rng;
 	struct step_ctx ctx;      /* today's, filled by begin_move */
