@@ -288,13 +288,7 @@ int mf_cli_calibrate(int argc, char **argv)
 		status = calibrate_flee(&a, source, &err);
 		goto done;
 	}
-	const char *targets_path = a.targets ? a.targets : s->targets_path;
-	if (!targets_path[0]) {
-		status = mf_error_set(&err, MF_ERR_INPUT,
-				      "no targets: give --targets FILE or a `targets:` key in %s", a.scenario);
-		goto done;
-	}
-	targets = mf_targets_load(targets_path, s, &err);
+	targets = mf_cli_load_targets(a.targets, s, &err);
 	if (!targets || mf_targets_refuse_validation(targets, "calibrate", &err) < 0) {
 		status = err.code;
 		goto done;

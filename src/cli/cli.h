@@ -77,6 +77,11 @@ const char *mf_cli_persons(double value, bool sign, char *out, size_t size);
 enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
 				  struct mf_error *err);
 
+/* The targets of scenario s: the file given (--targets), else the one its
+ * `targets:` key names; NULL and err (at the scenario's file) when neither. */
+struct mf_targets *mf_cli_load_targets(const char *given, const struct mf_scenario *s,
+				       struct mf_error *err);
+
 /* The default output of an input file: "scenarios/baseline.yaml" -> "baseline.h5". */
 void mf_cli_default_output(const char *input, char *out, size_t size);
 

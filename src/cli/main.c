@@ -154,6 +154,18 @@ enum mf_status mf_cli_parse_date(const char *option, const char *text, int *day,
 	return MF_OK;
 }
 
+struct mf_targets *mf_cli_load_targets(const char *given, const struct mf_scenario *s,
+				       struct mf_error *err)
+{
+	const char *path = given ? given : s->targets_path;
+	if (!path[0]) {
+		mf_error_at(err, s->path, 1, 1, "targets",
+			    "no targets: give --targets FILE or a `targets:` key in the scenario");
+		return NULL;
+	}
+	return mf_targets_load(path, s, err);
+}
+
 void mf_cli_default_output(const char *input, char *out, size_t size)
 {
 	const char *base = strrchr(input, '/');

@@ -284,13 +284,7 @@ int mf_cli_posterior(int argc, char **argv)
 	const struct mf_scenario *s = mf_scenario_source_scenario(source);
 	if (!a.has_seed)
 		a.options.seed = s->seed;
-	const char *targets_path = a.targets ? a.targets : s->targets_path;
-	if (!targets_path[0]) {
-		mf_error_at(&err, s->path, 1, 1, "targets",
-			    "no targets: give --targets FILE or a `targets:` file in the scenario");
-		goto error;
-	}
-	if (!(targets = mf_targets_load(targets_path, s, &err)) ||
+	if (!(targets = mf_cli_load_targets(a.targets, s, &err)) ||
 	    mf_targets_refuse_validation(targets, "posterior", &err) < 0)
 		goto error;
 	if (access(a.output, F_OK) == 0 && !a.force && lead) {

@@ -223,13 +223,7 @@ int mf_cli_sensitivity(int argc, char **argv)
 				     "no free parameters to vary: add a `calibrate:` block");
 		goto done;
 	}
-	const char *targets_path = a.targets ? a.targets : s->targets_path;
-	if (!targets_path[0]) {
-		status = mf_error_set(&err, MF_ERR_INPUT,
-				      "no targets: give --targets FILE or a `targets:` key in %s", a.scenario);
-		goto done;
-	}
-	targets = mf_targets_load(targets_path, s, &err);
+	targets = mf_cli_load_targets(a.targets, s, &err);
 	if (!targets) {
 		status = err.code;
 		goto done;
