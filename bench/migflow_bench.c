@@ -30,6 +30,7 @@
 #include "migflow/migflow.h"
 #include "bench.h"
 #include "migflow_bench.h"
+#include "cli/options.h"
 
 #ifndef MF_BENCH_SOURCE_ROOT
 #define MF_BENCH_SOURCE_ROOT "."
@@ -87,19 +88,6 @@ static void usage(FILE *out)
 		MF_BENCH_SOURCE_ROOT);
 }
 
-static bool parse_number(const char *text, double min, double max, double *value)
-{
-	if (!text || !*text)
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (*end || errno || !(v >= min && v <= max))
-		return false;
-	*value = v;
-	return true;
-}
-
 /* Comma-separated numbers into values; returns the count or -1. */
 static int parse_list(const char *text, double min, double max, double *values, int capacity)
 {
@@ -110,7 +98,7 @@ static int parse_list(const char *text, double min, double max, double *values, 
 	int n = 0;
 	char *save = NULL;
 	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		if (n == capacity || !parse_number(item, min, max, &values[n]))
+		if (n == capacity || !mf_cli_parse_number(item, min, max, &values[n]))
 			return -1;
 		n++;
 	}
@@ -163,15 +151,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			for (int k = 0; k < n; k++)
 				if (values[k] >= 1)
 					o->e2e_threads[o->n_e2e_threads++] = (int)values[k];
-		} else if (strcmp(a, "--warmup") == 0 && parse_number(value, 0, 1000, &number)) {
+		} else if (strcmp(a, "--warmup") == 0 && mf_cli_parse_number(value, 0, 1000, &number)) {
 			o->warmup = (int)number;
-		} else if (strcmp(a, "--repeat") == 0 && parse_number(value, 1, MAX_REPEAT, &number)) {
+		} else if (strcmp(a, "--repeat") == 0 && mf_cli_parse_number(value, 1, MAX_REPEAT, &number)) {
 			o->repeat = (int)number;
-		} else if (strcmp(a, "--days") == 0 && parse_number(value, 1, 1000, &number)) {
+		} else if (strcmp(a, "--days") == 0 && mf_cli_parse_number(value, 1, 1000, &number)) {
 			o->days = (int)number;
-		} else if (strcmp(a, "--triad-mib") == 0 && parse_number(value, 1, 65536, &number)) {
+		} else if (strcmp(a, "--triad-mib") == 0 && mf_cli_parse_number(value, 1, 65536, &number)) {
 			o->triad_mib = (int)number;
-		} else if (strcmp(a, "--triad-reps") == 0 && parse_number(value, 1, 1000, &number)) {
+		} else if (strcmp(a, "--triad-reps") == 0 && mf_cli_parse_number(value, 1, 1000, &number)) {
 			o->triad_reps = (int)number;
 		} else if (strcmp(a, "--write-scenario") == 0 && value) {
 			o->write_scenario = value;
