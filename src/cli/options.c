@@ -80,15 +80,12 @@ static bool store(const struct mf_cli_option *o, const char *text)
 		*(double *)o->value = number;
 		return true;
 	case MF_CLI_INT:
-	case MF_CLI_WHOLE:
 	case MF_CLI_U64:
 		if (!mf_cli_parse_count(text, o->max, &whole) || whole < o->min ||
 		    (o->valid && !o->valid(whole)))
 			return false;
 		if (o->kind == MF_CLI_INT)
 			*(int *)o->value = (int)whole;
-		else if (o->kind == MF_CLI_WHOLE)
-			*(long long *)o->value = whole;
 		else
 			*(uint64_t *)o->value = (uint64_t)whole;
 		return true;

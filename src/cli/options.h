@@ -18,7 +18,6 @@ enum mf_cli_kind {
 	MF_CLI_FLAG,   /* bool: set when given */
 	MF_CLI_TEXT,   /* const char *: a non-empty value */
 	MF_CLI_INT,    /* int: a whole number in [min, max] */
-	MF_CLI_WHOLE,  /* long long: a whole number in [min, max] */
 	MF_CLI_U64,    /* uint64_t: a whole number in [min, max] (seeds, budgets) */
 	MF_CLI_NUMBER, /* double: a number in [low, high] */
 };
@@ -27,8 +26,8 @@ struct mf_cli_option {
 	const char *name;    /* "--days" */
 	const char *alias;   /* "-o" for "--output"; NULL when none */
 	enum mf_cli_kind kind;
-	void *value;         /* bool *, const char **, int *, long long *, uint64_t * or double * */
-	long long min, max;  /* MF_CLI_INT, MF_CLI_WHOLE, MF_CLI_U64 */
+	void *value;         /* bool *, const char **, int *, uint64_t * or double * */
+	long long min, max;  /* MF_CLI_INT, MF_CLI_U64 */
 	double low, high;    /* MF_CLI_NUMBER */
 	bool *given;         /* set when the option is given; NULL when nobody asks */
 	/* What a value must be, when "a whole number in MIN..MAX" or "a number
@@ -56,8 +55,6 @@ struct mf_cli_command {
 #define MF_OPT_OUTPUT(FIELD) {.name = "--output", .alias = "-o", .kind = MF_CLI_TEXT, .value = (FIELD)}
 #define MF_OPT_INT(NAME, FIELD, MIN, MAX) \
 	{.name = (NAME), .kind = MF_CLI_INT, .value = (FIELD), .min = (MIN), .max = (MAX)}
-#define MF_OPT_WHOLE(NAME, FIELD, MIN, MAX) \
-	{.name = (NAME), .kind = MF_CLI_WHOLE, .value = (FIELD), .min = (MIN), .max = (MAX)}
 #define MF_OPT_U64(NAME, FIELD, MIN, MAX) \
 	{.name = (NAME), .kind = MF_CLI_U64, .value = (FIELD), .min = (MIN), .max = (MAX)}
 #define MF_OPT_NUMBER(NAME, FIELD, LOW, HIGH) \

@@ -44,7 +44,7 @@ static void sensitivity_usage(FILE *out)
 
 struct sensitivity_args {
 	const char *scenario, *targets, *output, *indicators, *posterior;
-	long long base_samples, replicates, agent_scale, threads, resamples;
+	int base_samples, replicates, agent_scale, threads, resamples;
 	bool has_seed, force, quiet;
 	uint64_t seed;
 };
@@ -69,13 +69,13 @@ static int parse(int argc, char **argv, struct sensitivity_args *a)
 		MF_OPT_OUTPUT(&a->output),
 		MF_OPT_TEXT("--indicators", &a->indicators),
 		MF_OPT_TEXT("--posterior", &a->posterior),
-		{.name = "--base-samples", .kind = MF_CLI_WHOLE, .value = &a->base_samples, .min = 2,
+		{.name = "--base-samples", .kind = MF_CLI_INT, .value = &a->base_samples, .min = 2,
 		 .max = 1LL << 30, .valid = power_of_two,
 		 .expects = "a power of two >= 2 (2, 4, 8, ... 2^30)"},
-		MF_OPT_WHOLE("--replicates", &a->replicates, 1, 100000),
-		MF_OPT_WHOLE("--agent-scale", &a->agent_scale, 1, 100000),
-		MF_OPT_WHOLE("--threads", &a->threads, 1, 100000),
-		{.name = "--resamples", .kind = MF_CLI_WHOLE, .value = &a->resamples, .min = 0,
+		MF_OPT_INT("--replicates", &a->replicates, 1, 100000),
+		MF_OPT_INT("--agent-scale", &a->agent_scale, 1, 100000),
+		MF_OPT_INT("--threads", &a->threads, 1, 100000),
+		{.name = "--resamples", .kind = MF_CLI_INT, .value = &a->resamples, .min = 0,
 		 .max = 1000000, .valid = resamples_valid,
 		 .expects = "0 or a whole number in 10..1000000"},
 		MF_OPT_SEED(&a->seed, &a->has_seed),
@@ -258,10 +258,10 @@ int mf_cli_sensitivity(int argc, char **argv)
 	};
 	struct mf_sensitivity_options options = {
 		.base_samples = (size_t)a.base_samples,
-		.replicates = (int)a.replicates,
+		.replicates = a.replicates,
 		.seed = a.has_seed ? a.seed : s->seed,
-		.threads = (int)a.threads,
-		.agent_scale = (int)a.agent_scale,
+		.threads = a.threads,
+		.agent_scale = a.agent_scale,
 		.indicators = (const char *const *)names,
 		.n_indicators = (size_t)n_names,
 		.resamples = (size_t)a.resamples,
@@ -285,7 +285,7 @@ int mf_cli_sensitivity(int argc, char **argv)
 		       result.design->n_points, result.replicates,
 		       (unsigned long long)result.simulations, result.wall_seconds,
 		       result.wall_seconds / (double)result.simulations,
-		       a.threads ? (int)a.threads : omp_get_max_threads());
+		       a.threads ? a.threads : omp_get_max_threads());
 		printf("agent scale %d, seed %llu, targets %s, %zu bootstrap resamples\n",
 		       result.agent_scale, (unsigned long long)result.seed, targets->path, result.resamples);
 		print_table(stdout, s, targets, &result);
