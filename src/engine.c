@@ -43,36 +43,51 @@ int mf_store_reserve(struct mf_store *store, int64_t capacity)
 	return 0;
 }
 
-/* Moves slot `from` of every column to slot `to`. */
-static void move_slot(struct mf_store *store, int64_t to, int64_t from)
+/* Keeps the slots of data (width bytes each) whose state says in the model,
+ * in order, from slot `first` on (the ones before stay where they are).
+ * Every slot is copied and the write position advanced by the test, so
+ * that no branch waits on an agent's state. Returns the slots kept. */
+static int64_t compact_column(void *data, size_t width, const uint8_t *state, int64_t first,
+			      int64_t n)
 {
-	for (int k = 0; k < store->n_columns; k++) {
-		struct store_column *col = &store->column[k];
-		switch (col->width) {
-		case 1: ((uint8_t *)*col->data)[to] = ((uint8_t *)*col->data)[from]; break;
-		case 2: ((uint16_t *)*col->data)[to] = ((uint16_t *)*col->data)[from]; break;
-		case 4: ((uint32_t *)*col->data)[to] = ((uint32_t *)*col->data)[from]; break;
-		case 8: ((uint64_t *)*col->data)[to] = ((uint64_t *)*col->data)[from]; break;
-		default:
-			memcpy((char *)*col->data + (size_t)to * col->width,
-			       (char *)*col->data + (size_t)from * col->width, col->width);
-			break;
+	int64_t kept = first;
+#define COMPACT(type)                                             \
+	do {                                                      \
+		type *d = data;                                   \
+		for (int64_t i = first; i < n; i++) {             \
+			d[kept] = d[i];                           \
+			kept += state[i] < AGENT_ARRIVED;         \
+		}                                                 \
+	} while (0)
+	switch (width) {
+	case 1: COMPACT(uint8_t); break;
+	case 2: COMPACT(uint16_t); break;
+	case 4: COMPACT(uint32_t); break;
+	case 8: COMPACT(uint64_t); break;
+	default:
+		for (int64_t i = first; i < n; i++) {
+			memmove((char *)data + (size_t)kept * width, (char *)data + (size_t)i * width,
+				width);
+			kept += state[i] < AGENT_ARRIVED;
 		}
+		break;
 	}
+#undef COMPACT
+	return kept;
 }
 
 void mf_store_compact(struct mf_store *store)
 {
-	const uint8_t *state = *store->state;
-	int64_t kept = 0;
-	for (int64_t i = 0; i < store->n; i++) {
-		if (state[i] >= AGENT_ARRIVED)
-			continue;
-		if (kept != i)
-			move_slot(store, kept, i);
-		kept++;
-	}
-	store->n = kept;
+	uint8_t *state = *store->state;
+	int64_t first = 0;
+	while (first < store->n && state[first] < AGENT_ARRIVED)
+		first++;
+	/* The state column last: the others are kept by it. */
+	for (int k = 0; k < store->n_columns; k++)
+		if (store->column[k].data != (void **)store->state)
+			compact_column(*store->column[k].data, store->column[k].width, state, first,
+				       store->n);
+	store->n = compact_column(state, 1, state, first, store->n);
 }
 
 void mf_store_free(struct mf_store *store)

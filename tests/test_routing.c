@@ -167,9 +167,46 @@ static void fares_and_days_enter_the_cost(void **state)
 	destroy(f);
 }
 
+/* mf_route_rank reads up to ROUTE_READ_AHEAD thresholds at once, past the
+ * place's own: at every degree from 0 to past that width, with thresholds
+ * that repeat, reach UINT32_MAX and sit on either side of 2^31, and with
+ * larger and smaller ones after the degree, it counts what the definition
+ * counts: the thresholds at or below v. */
+static void the_route_rank_counts_the_thresholds_at_or_below_the_draw(void **state)
+{
+	(void)state;
+	enum { WIDTH = ROUTE_READ_AHEAD + 5 };
+	static const uint32_t rows[][WIDTH + ROUTE_READ_AHEAD] = {
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 0, 0, 0, 0, 0},
+		{100, 100, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, UINT32_MAX, UINT32_MAX,
+		 UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, 5, 5, 5, 5, 5, 5, 5, 5},
+		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, UINT32_MAX, UINT32_MAX, UINT32_MAX,
+		 UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX},
+		{UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
+		 UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, 0, 0, 0, 0,
+		 0, 0, 0, 0},
+	};
+	static const uint32_t draws[] = {0, 1, 2, 7, 99, 100, 101, 0x7ffffffe, 0x7fffffff,
+					 0x80000000, 0x80000001, 0xfffffffd, 0xfffffffe, UINT32_MAX};
+	int checked = 0;
+	for (size_t r = 0; r < sizeof(rows) / sizeof(*rows); r++)
+		for (int degree = 0; degree <= WIDTH; degree++)
+			for (int start = 0; start + degree <= WIDTH; start++)
+				for (size_t d = 0; d < sizeof(draws) / sizeof(*draws); d++) {
+					const uint32_t *cum = rows[r] + start;
+					int expected = 0;
+					for (int k = 0; k < degree; k++)
+						expected += draws[d] >= cum[k];
+					assert_int_equal(mf_route_rank(cum, degree, draws[d]), expected);
+					checked++;
+				}
+	assert_int_equal(checked, 4 * 105 * 14);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_route_rank_counts_the_thresholds_at_or_below_the_draw),
 		cmocka_unit_test(insecurity_is_avoided_by_logit),
 		cmocka_unit_test(routes_never_lead_away_from_the_goal),
 		cmocka_unit_test(detours_through_places_farther_from_the_goal_are_not_taken),

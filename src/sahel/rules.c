@@ -32,7 +32,7 @@ static int alloc_tables(struct mf_sim *sim, struct sahel *r)
 	    !ALLOC(r->expel, P) || !ALLOC(r->flee, P) || !ALLOC(r->expel_to, P) ||
 	    !ALLOC(r->expel_retry, P) || !ALLOC(r->expel_monitor, P) ||
 	    !ALLOC(r->monitor_country, M) || !ALLOC(r->monitor_counts, M * MF_DIR_COUNT) ||
-	    !ALLOC(r->route_cum, (size_t)MF_INTENT_COUNT * P * L) ||
+	    !ALLOC(r->route_cum, (size_t)MF_INTENT_COUNT * P * L + ROUTE_READ_AHEAD) ||
 	    !ALLOC(r->route_dist, (size_t)MF_INTENT_COUNT * P * P) || !ALLOC(r->refuge, P) ||
 	    !ALLOC(r->accept, L) || !ALLOC(r->in_offset, P + 1) || !ALLOC(r->in_links, L) ||
 	    !ALLOC(r->scratch_cost, L) || !ALLOC(r->scratch_cost_intent, (size_t)MF_INTENT_COUNT * L) ||

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "../engine.h"
 
@@ -39,6 +42,8 @@ _Static_assert(MF_DAYS_MAX < UINT16_MAX, "a decision day and `never` fit an agen
 #define MF_AGENT_BYTES (5 * 2 + 4 * 1)
 
 /* What the step needs to know about a link, packed for the hot path. */
+#define ROUTE_READ_AHEAD 8
+
 struct link_rt {
 	uint32_t death_day;      /* threshold per day on the link */
 	uint32_t death_crossing; /* threshold at the end (sea) */
@@ -124,7 +129,9 @@ struct sahel {
 	uint8_t *monitor_country; /* [monitor] */
 	uint8_t *monitor_counts;  /* [monitor * MF_DIR_COUNT + direction] */
 	/* Route choice: cumulative thresholds over the out-links of each place,
-	 * route_cum[(intent * P + goal) * L + slot], slot in the graph's CSR. */
+	 * route_cum[(intent * P + goal) * L + slot], slot in the graph's CSR,
+	 * allocated ROUTE_READ_AHEAD further so that a place's thresholds are
+	 * read that many at a time (step.c). */
 	uint32_t *route_cum;
 	double *route_dist;       /* [(intent * P + goal) * P + place] cost to goal */
 	int *refuge;              /* [place] the cheapest refuge from it, -1 none */
@@ -180,6 +187,33 @@ static inline uint16_t mf_decision_day(uint64_t bits, uint32_t hazard, double ga
 /* Schedules the next decision of agent i, at a place since `day` (the day
  * before its first possible decision), from draw `draw` of STREAM_SCHEDULE. */
 void mf_schedule_agent(struct mf_sim *sim, int64_t i, int day, uint32_t draw); /* step.c */
+
+/* The number of the degree thresholds cum[0..degree-1] at or below v, the
+ * rank of the out-link that draw v picks. Up to ROUTE_READ_AHEAD of them
+ * are compared at once, past degree too (route_cum is allocated that far
+ * past its end): a loop over the degree, which differs from place to
+ * place, mispredicts its exit. */
+static inline int mf_route_rank(const uint32_t *cum, int degree, uint32_t v)
+{
+#ifdef __SSE2__
+	if (degree <= ROUTE_READ_AHEAD) {
+		/* Unsigned v < cum[k] as a signed comparison of both biased by 2^31. */
+		const __m128i bias = _mm_set1_epi32(INT32_MIN);
+		__m128i x = _mm_xor_si128(_mm_set1_epi32((int)v), bias);
+		__m128i lo = _mm_cmplt_epi32(x, _mm_xor_si128(_mm_loadu_si128((const __m128i *)cum), bias));
+		__m128i hi = _mm_cmplt_epi32(x, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(cum + 4)), bias));
+		unsigned above = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+				 (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
+		/* The thresholds never fall (routing.c), so the ones above v are
+		 * those from the rank on: the rank is the first of them, or degree. */
+		return __builtin_ctz(above | 1u << degree);
+	}
+#endif
+	int rank = 0;
+	for (int k = 0; k < degree; k++)
+		rank += v >= cum[k];
+	return rank;
+}
 
 /* The refuge the displaced from place p head for, by uniform draw v. */
 static inline int mf_refuge_pick(const int *refuge, const int *refuge_n, const uint16_t *place,

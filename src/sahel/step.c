@@ -22,6 +22,14 @@
 #include "../streams.h"
 #include "sahel.h"
 
+#ifdef __SSE2__
+/* 16 bytes from p, aligned or not. */
+static inline __m128i load16(const void *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
+#endif
+
 static inline uint64_t draw(const struct step_ctx *ctx, uint32_t stream, int64_t i, uint32_t n)
 {
 	return mf_rng_bits(ctx->key, mf_rng_counter(ctx->today, stream, (uint64_t)i, n));
@@ -72,15 +80,14 @@ static inline void set_home_bound(const struct step_ctx *ctx, int64_t i)
 static inline void count_pass(const struct step_ctx *ctx, struct counters *c, int64_t i, int monitor)
 {
 	const struct mf_agents *a = &ctx->agents;
+	/* Outbound if heading out of the country; else inbound if from outside
+	 * it or coming back to it; else internal. Looked up, not branched on. */
+	static const uint8_t direction[2][2] = {
+		{MF_DIR_INTERNAL, MF_DIR_INBOUND}, {MF_DIR_OUTBOUND, MF_DIR_OUTBOUND}};
 	int country = ctx->monitor_country[monitor];
-	int direction;
-	if (ctx->country[a->goal[i]] != country)
-		direction = MF_DIR_OUTBOUND;
-	else if (ctx->country[a->home[i]] != country || (a->flags[i] & AGENT_ABROAD))
-		direction = MF_DIR_INBOUND;
-	else
-		direction = MF_DIR_INTERNAL;
-	int slot = monitor * MF_DIR_COUNT + direction;
+	int outbound = ctx->country[a->goal[i]] != country;
+	int inbound = (ctx->country[a->home[i]] != country) | ((a->flags[i] & AGENT_ABROAD) != 0);
+	int slot = monitor * MF_DIR_COUNT + direction[outbound][inbound];
 	c->monitor[slot] += ctx->monitor_counts[slot];
 }
 
@@ -134,18 +141,17 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 	a->loc[i] = (uint16_t)q;
 	c->arrivals[q]++;
 	c->link_arrivals[l]++;
-	if (ctx->country[q] != ctx->country[a->home[i]])
-		a->flags[i] |= AGENT_ABROAD;
+	/* Without a branch: whether a move crosses a border is hard to predict. */
+	a->flags[i] |= (uint8_t)((ctx->country[q] != ctx->country[a->home[i]]) * AGENT_ABROAD);
 	if (link->monitor >= 0)
 		count_pass(ctx, c, i, link->monitor);
-	if (ctx->is_destination[q]) {
-		a->state[i] = AGENT_ARRIVED;
-		c->scalars[SC_ARRIVED]++;
-		return;
-	}
-	if (q == a->goal[i] && a->intent[i] == MF_INTENT_RETURN) {
-		a->state[i] = AGENT_LEFT;
-		c->scalars[SC_RETURNS]++;
+	/* Out of the model at the destination, or home for good: one branch,
+	 * rarely taken. */
+	bool home = (q == a->goal[i]) & (a->intent[i] == MF_INTENT_RETURN);
+	if (ctx->is_destination[q] | home) {
+		bool arrived = ctx->is_destination[q];
+		a->state[i] = arrived ? AGENT_ARRIVED : AGENT_LEFT;
+		c->scalars[arrived ? SC_ARRIVED : SC_RETURNS]++;
 		return;
 	}
 	settle(ctx, c, i, SCHEDULE_AFTER_STEP);
@@ -268,14 +274,17 @@ static void decide_at_place(const struct step_ctx *ctx, struct counters *c, int6
 	/* The first of p's out-links whose cumulative threshold is above v:
 	 * the thresholds never fall (routing.c), so its rank is the number at
 	 * or below v, counted without a branch. */
-	int first = ctx->out_offset[p], degree = ctx->out_offset[p + 1] - first, rank = 0;
-	for (int k = 0; k < degree; k++)
-		rank += v >= cum[first + k];
+	int first = ctx->out_offset[p], degree = ctx->out_offset[p + 1] - first;
+	int rank = mf_route_rank(cum + first, degree, v);
 	int l = rank < degree ? ctx->out_links[first + rank] : -1;
 	if (l >= 0) {
+		/* The daily chance, or on a convoy link the week's on its weekday
+		 * and none on the others; selected by masks, since the links the
+		 * agents take change from one to the next. */
 		int weekday = ctx->links[l].departs_weekday;
 		int at = intent * ctx->n_places + p;
-		uint32_t leave = weekday < 0 ? ctx->leave[at] : weekday == ctx->weekday ? ctx->leave_week[at] : 0;
+		uint32_t convoy = -(uint32_t)(weekday >= 0), convoy_today = -(uint32_t)(weekday == ctx->weekday);
+		uint32_t leave = (ctx->leave[at] & ~convoy) | (ctx->leave_week[at] & convoy_today);
 		if (u < leave) {
 			if (ctx->links[l].limited) {
 				a->state[i] = AGENT_REQUEST;
@@ -387,11 +396,6 @@ static struct acting acting_scalar(const uint8_t *state, const uint16_t *timer, 
 }
 
 #ifdef __SSE2__
-/* 16 bytes from p, aligned or not. */
-static inline __m128i load16(const void *p)
-{
-	return _mm_loadu_si128((const __m128i *)p);
-}
 
 /* The same masks of a whole block, 16 slots at a time. */
 static struct acting acting_block(const uint8_t *state, const uint16_t *timer, uint16_t today)
