@@ -22,7 +22,12 @@ if [[ ! -f build-fuzz/build.ninja ]]; then
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debugoptimized -Dwerror=true >/dev/null
 fi
-ninja -C build-fuzz "${targets[@]/#/fuzz/fuzz_}" >/dev/null
+# Quiet when it builds; the compiler's messages when it does not.
+if ! ninja -C build-fuzz "${targets[@]/#/fuzz/fuzz_}" >build-fuzz/ninja.log 2>&1; then
+	cat build-fuzz/ninja.log >&2
+	echo "fuzz: building the fuzz targets with clang failed (above)" >&2
+	exit 1
+fi
 ((seconds > 0)) || exit 0
 
 export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1

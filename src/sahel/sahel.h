@@ -188,6 +188,14 @@ static inline uint16_t mf_decision_day(uint64_t bits, uint32_t hazard, double ga
  * before its first possible decision), from draw `draw` of STREAM_SCHEDULE. */
 void mf_schedule_agent(struct mf_sim *sim, int64_t i, int day, uint32_t draw); /* step.c */
 
+#ifdef __SSE2__
+/* 16 bytes from p, aligned or not. */
+static inline __m128i mf_load16(const void *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
+#endif
+
 /* The number of the degree thresholds cum[0..degree-1] at or below v, the
  * rank of the out-link that draw v picks. Up to ROUTE_READ_AHEAD of them
  * are compared at once, past degree too (route_cum is allocated that far
@@ -200,8 +208,8 @@ static inline int mf_route_rank(const uint32_t *cum, int degree, uint32_t v)
 		/* Unsigned v < cum[k] as a signed comparison of both biased by 2^31. */
 		const __m128i bias = _mm_set1_epi32(INT32_MIN);
 		__m128i x = _mm_xor_si128(_mm_set1_epi32((int)v), bias);
-		__m128i lo = _mm_cmplt_epi32(x, _mm_xor_si128(_mm_loadu_si128((const __m128i *)cum), bias));
-		__m128i hi = _mm_cmplt_epi32(x, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(cum + 4)), bias));
+		__m128i lo = _mm_cmplt_epi32(x, _mm_xor_si128(mf_load16(cum), bias));
+		__m128i hi = _mm_cmplt_epi32(x, _mm_xor_si128(mf_load16(cum + 4), bias));
 		unsigned above = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
 				 (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
 		/* The thresholds never fall (routing.c), so the ones above v are

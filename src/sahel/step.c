@@ -22,14 +22,6 @@
 #include "../streams.h"
 #include "sahel.h"
 
-#ifdef __SSE2__
-/* 16 bytes from p, aligned or not. */
-static inline __m128i load16(const void *p)
-{
-	return _mm_loadu_si128((const __m128i *)p);
-}
-#endif
-
 static inline uint64_t draw(const struct step_ctx *ctx, uint32_t stream, int64_t i, uint32_t n)
 {
 	return mf_rng_bits(ctx->key, mf_rng_counter(ctx->today, stream, (uint64_t)i, n));
@@ -404,9 +396,9 @@ static struct acting acting_block(const uint8_t *state, const uint16_t *timer, u
 	const __m128i day = _mm_set1_epi16((short)today);
 	struct acting m = { 0, 0 };
 	for (int k = 0; k < BLOCK; k += 16) {
-		__m128i s = load16(state + k);
-		__m128i t0 = _mm_cmpeq_epi16(load16(timer + k), day);
-		__m128i t1 = _mm_cmpeq_epi16(load16(timer + k + 8), day);
+		__m128i s = mf_load16(state + k);
+		__m128i t0 = _mm_cmpeq_epi16(mf_load16(timer + k), day);
+		__m128i t1 = _mm_cmpeq_epi16(mf_load16(timer + k + 8), day);
 		__m128i due = _mm_packs_epi16(t0, t1); /* 0 or -1 per slot */
 		__m128i acts = _mm_and_si128(_mm_cmpeq_epi8(s, place), due);
 		m.at_place |= (uint64_t)(uint16_t)_mm_movemask_epi8(acts) << k;
