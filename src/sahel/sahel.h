@@ -41,9 +41,10 @@ _Static_assert(MF_DAYS_MAX < UINT16_MAX, "a decision day and `never` fit an agen
 
 #define MF_AGENT_BYTES (5 * 2 + 4 * 1)
 
-/* What the step needs to know about a link, packed for the hot path. */
+/* Route thresholds compared at a time by mf_route_rank (below). */
 #define ROUTE_READ_AHEAD 8
 
+/* What the step needs to know about a link, packed for the hot path. */
 struct link_rt {
 	uint32_t death_day;      /* threshold per day on the link */
 	uint32_t death_crossing; /* threshold at the end (sea) */

@@ -139,9 +139,9 @@ static inline void arrive(const struct step_ctx *ctx, struct counters *c, int64_
 		count_pass(ctx, c, i, link->monitor);
 	/* Out of the model at the destination, or home for good: one branch,
 	 * rarely taken. */
+	bool arrived = ctx->is_destination[q];
 	bool home = (q == a->goal[i]) & (a->intent[i] == MF_INTENT_RETURN);
-	if (ctx->is_destination[q] | home) {
-		bool arrived = ctx->is_destination[q];
+	if (arrived | home) {
 		a->state[i] = arrived ? AGENT_ARRIVED : AGENT_LEFT;
 		c->scalars[arrived ? SC_ARRIVED : SC_RETURNS]++;
 		return;
@@ -263,9 +263,7 @@ static void decide_at_place(const struct step_ctx *ctx, struct counters *c, int6
 	/* Next link towards the goal, then whether to leave today: on a convoy
 	 * link only on its weekday, with the chance of a whole week of waiting. */
 	const uint32_t *cum = ctx->route_cum + ((size_t)intent * ctx->n_places + goal) * ctx->n_links;
-	/* The first of p's out-links whose cumulative threshold is above v:
-	 * the thresholds never fall (routing.c), so its rank is the number at
-	 * or below v, counted without a branch. */
+	/* The first of p's out-links whose cumulative threshold is above v. */
 	int first = ctx->out_offset[p], degree = ctx->out_offset[p + 1] - first;
 	int rank = mf_route_rank(cum + first, degree, v);
 	int l = rank < degree ? ctx->out_links[first + rank] : -1;
@@ -388,7 +386,6 @@ static struct acting acting_scalar(const uint8_t *state, const uint16_t *timer, 
 }
 
 #ifdef __SSE2__
-
 /* The same masks of a whole block, 16 slots at a time. */
 static struct acting acting_block(const uint8_t *state, const uint16_t *timer, uint16_t today)
 {
