@@ -20,24 +20,8 @@
 #define REFERENCE_SCALE 10
 #define MAX_TARGETS 256
 
-struct summed {
-	const struct mf_targets *targets;
-	double *values;
-};
-
-static enum mf_status add_day(struct mf_sink *sink, int run, const struct mf_sim *sim,
-			      struct mf_error *err)
-{
-	(void)run;
-	(void)err;
-	struct summed *s = sink->data;
-	mf_targets_add_day(s->targets, mf_sim_day_counts(sim), s->values);
-	return MF_OK;
-}
-
-static const struct mf_sink_impl summed_impl = { .day = add_day };
-
-/* The distance of one run at theta; NAN and err on failure. */
+/* The distance of one run at theta (mf_targets_simulate's replicate 0 of
+ * seed); NAN and err on failure. */
 static double distance(struct mf_scenario_source *source, const struct mf_targets *targets,
 		       const double *theta, int scale, uint64_t seed, struct mf_error *err)
 {
@@ -45,14 +29,8 @@ static double distance(struct mf_scenario_source *source, const struct mf_target
 	if (!scenario)
 		return NAN;
 	scenario->agent_scale = scale;
-	double values[MAX_TARGETS] = { 0 };
-	struct summed s = { .targets = targets, .values = values };
-	struct mf_sink sink = { .impl = &summed_impl, .data = &s };
-	struct mf_sink *sinks[1] = { &sink };
-	struct mf_ensemble_options run = {
-		.seed = seed, .threads = 1, .days = mf_targets_last_day(targets) + 1,
-	};
-	enum mf_status status = mf_ensemble_run(scenario, &run, sinks, 1, NULL, err);
+	double values[MAX_TARGETS], sd[MAX_TARGETS];
+	enum mf_status status = mf_targets_simulate(scenario, targets, 1, seed, 1, values, sd, err);
 	mf_scenario_destroy(scenario);
 	return status == MF_OK ? sqrt(mf_targets_objective(targets, values)) : NAN;
 }

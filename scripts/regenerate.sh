@@ -43,20 +43,21 @@ outcomes() { # the outcome table of scenarios/README.md (the slow test prints it
 	timed outcomes $py tests/test_outcomes.py "$migflow" scenarios
 }
 
+posterior_at() { # NAME SCALE FILE: the README's posterior command at agent scale SCALE
+	timed "$1-run" /usr/bin/time -v "$migflow" posterior scenarios/baseline-start.yaml \
+		--agent-scale "$2" --particles 500 --budget 20500 --predictive 200 --seed 1 --threads 2 \
+		-o "$3" --force
+	timed "$1" "$migflow" posterior --summary "$3"
+}
+
 posterior() {
-	timed posterior-run /usr/bin/time -v "$migflow" posterior scenarios/baseline-start.yaml \
-		--agent-scale 10 --particles 500 --budget 20500 --predictive 200 --seed 1 --threads 2 \
-		-o "$post" --force
-	timed posterior "$migflow" posterior --summary "$post"
+	posterior_at posterior 10 "$post"
 	$py scripts/plot_posterior.py "$post" -o docs/figures/posterior-pairs-2024.png \
 		--check docs/figures/posterior-check-2024.png
 }
 
-posterior20() { # the 15-minute posterior: the same command at agent scale 20
-	timed posterior20-run /usr/bin/time -v "$migflow" posterior scenarios/baseline-start.yaml \
-		--agent-scale 20 --particles 500 --budget 20500 --predictive 200 --seed 1 --threads 2 \
-		-o "$work/baseline-posterior-20.h5" --force
-	timed posterior20 "$migflow" posterior --summary "$work/baseline-posterior-20.h5"
+posterior20() { # the 15-minute posterior
+	posterior_at posterior20 20 "$work/baseline-posterior-20.h5"
 }
 
 whatifs() {
